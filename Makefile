@@ -1,0 +1,41 @@
+# The README's two commands: `make demo` and `make test`. Each does all of its own set-up.
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint browser-deps clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Deter needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+
+setup: $(UV) ## install the locked Python and front-end packages into .venv and node_modules
+	$(UV) sync --frozen --quiet
+	npm ci --no-audit --no-fund --loglevel=error
+
+demo: setup ## build the synthetic county, analyse it and serve the app on http://127.0.0.1:8000
+	$(VENV)/bin/deter demo
+
+test: setup browser-deps ## run the whole test suite (DATABASE_URL picks SQLite or PostgreSQL)
+	$(VENV)/bin/pytest
+
+lint: setup ## ruff over the code
+	$(VENV)/bin/ruff check src tests
+
+browser-deps: ## install the system Chromium the browser tests drive (needs root and apt-get)
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "NOTE: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get): browser tests will be skipped."; \
+	fi
+
+clean: ## remove the virtual environment, packages, build output and the demo database
+	rm -rf $(VENV) node_modules build test-results deter.sqlite3

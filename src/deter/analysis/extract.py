@@ -1,0 +1,376 @@
+"""The extract format: one folder, one table a file (CSV or Parquet), validated as it is read.
+
+``read_extract`` either returns every table fully typed or raises ``ExtractError`` naming the
+file, the row and the column at fault; it never returns a partly valid extract.  The format is
+documented for users in ``docs/extract-format.md``; ``TABLES`` below is its single definition.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import polars as pl
+
+ROLES = ("suspect", "offender", "victim", "witness", "other")
+OFFENDING_ROLES = ("suspect", "offender")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # one of: id, text, date, datetime, float
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # (column, referenced table, referenced column)
+    references: tuple[tuple[str, str, str], ...] = ()
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "people",
+            (
+                Column("person_id", "id", required=True),
+                Column("date_of_birth", "date"),
+                Column("sex", "text", choices=("female", "male", "other", "unknown")),
+                Column("ethnicity", "text"),
+            ),
+            key=("person_id",),
+        ),
+        Table(
+            "events",
+            (
+                Column("event_id", "id", required=True),
+                Column("occurred_at", "datetime", required=True),
+                Column("offence_code", "text"),
+                Column("offence_category", "text"),
+                Column("latitude", "float", lower=-90, upper=90),
+                Column("longitude", "float", lower=-180, upper=180),
+                Column("lsoa_code", "text"),
+            ),
+            key=("event_id",),
+        ),
+        Table(
+            "involvements",
+            (
+                Column("event_id", "id", required=True),
+                Column("person_id", "id", required=True),
+                Column("role", "text", required=True, choices=ROLES),
+            ),
+            key=("event_id", "person_id", "role"),
+            references=(("event_id", "events", "event_id"), ("person_id", "people", "person_id")),
+        ),
+        Table(
+            "associations",
+            (
+                Column("person_a", "id", required=True),
+                Column("person_b", "id", required=True),
+                Column("kind", "text", required=True),
+                Column("weight", "float", lower=0),
+                Column("observed_at", "date"),
+                Column("source", "text"),
+            ),
+            key=("person_a", "person_b", "kind", "observed_at"),
+            references=(("person_a", "people", "person_id"), ("person_b", "people", "person_id")),
+        ),
+        Table(
+            "groups",
+            (
+                Column("group_id", "id", required=True),
+                Column("name", "text"),
+                Column("kind", "text"),
+            ),
+            key=("group_id",),
+        ),
+        Table(
+            "memberships",
+            (
+                Column("person_id", "id", required=True),
+                Column("group_id", "id", required=True),
+                Column("start", "date"),
+                Column("end", "date"),
+                Column("source", "text"),
+                Column("confidence", "float", lower=0, upper=1),
+            ),
+            key=("person_id", "group_id", "start"),
+            references=(("person_id", "people", "person_id"), ("group_id", "groups", "group_id")),
+        ),
+    )
+}
+
+DTYPES = {
+    "id": pl.String,
+    "text": pl.String,
+    "date": pl.Date,
+    "datetime": pl.Datetime("us", "UTC"),
+    "float": pl.Float64,
+}
+DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+)
+KIND_HINTS = {
+    "date": "a date (YYYY-MM-DD)",
+    "datetime": "a date-time (YYYY-MM-DDTHH:MM:SS, UTC)",
+    "float": "a number",
+}
+
+
+class ExtractError(ValueError):
+    """Malformed or inconsistent extract: says which file, row and column, and what is wrong.
+
+    ``row`` counts as a spreadsheet does: the header is row 1, the first record row 2.
+    """
+
+    def __init__(self, file: str, problem: str, row: int | None = None, column: str | None = None):
+        self.file, self.problem, self.row, self.column = file, problem, row, column
+        where = file
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class Extract:
+    """Every table of an extract, typed by ``TABLES``; an absent table is an empty frame."""
+
+    people: pl.DataFrame
+    events: pl.DataFrame
+    involvements: pl.DataFrame
+    associations: pl.DataFrame
+    groups: pl.DataFrame
+    memberships: pl.DataFrame
+
+    @classmethod
+    def from_frames(cls, **frames: pl.DataFrame) -> Extract:
+        """Build an extract from (possibly partial) frames, filling absent tables and columns."""
+        unknown = set(frames) - set(TABLES)
+        if unknown:
+            raise ValueError(f"unknown tables: {sorted(unknown)}")
+        return cls(**{name: conform(frames.get(name), TABLES[name]) for name in TABLES})
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def schema(table: Table) -> dict[str, pl.DataType]:
+    return {c.name: DTYPES[c.kind] for c in table.columns}
+
+
+def conform(frame: pl.DataFrame | None, table: Table) -> pl.DataFrame:
+    """Add absent optional columns as nulls and order columns as ``TABLES`` does."""
+    if frame is None:
+        return pl.DataFrame(schema=schema(table))
+    return frame.with_columns(
+        pl.lit(None, dtype=DTYPES[c.kind]).alias(c.name)
+        for c in table.columns
+        if c.name not in frame.columns
+    ).select([pl.col(c.name).cast(DTYPES[c.kind]) for c in table.columns])
+
+
+def read_extract(folder: str | Path) -> Extract:
+    """Read and validate every table in ``folder``; raise ``ExtractError`` on the first fault."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ExtractError(str(folder), "is not a folder")
+    files = _table_files(folder)
+    frames = {name: _read_table(path, TABLES[name]) for name, path in files.items()}
+    extract = Extract.from_frames(**frames)
+    for name, path in files.items():
+        _check_references(extract, TABLES[name], path.name)
+    return extract
+
+
+def write_extract(extract: Extract, folder: str | Path, fmt: str = "csv") -> None:
+    """Write every non-empty table of ``extract`` to ``folder`` as CSV or Parquet."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in extract.tables().items():
+        if frame.height == 0:
+            continue
+        if fmt == "parquet":
+            frame.write_parquet(folder / f"{name}.parquet")
+        else:
+            frame.with_columns(
+                pl.col(pl.Datetime).dt.strftime("%Y-%m-%dT%H:%M:%S")
+            ).write_csv(folder / f"{name}.csv")
+
+
+def _table_files(folder: Path) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".csv", ".parquet") or not path.is_file():
+            continue
+        if path.stem not in TABLES:
+            raise ExtractError(
+                path.name, f"unknown table; expected one of {', '.join(TABLES)}"
+            )
+        if path.stem in files:
+            raise ExtractError(path.name, f"table given twice (also {files[path.stem].name})")
+        files[path.stem] = path
+    return files
+
+
+def _read_raw(path: Path) -> pl.DataFrame:
+    """The file's cells as strings, or ExtractError for bad encoding or broken CSV."""
+    if path.suffix == ".parquet":
+        try:
+            frame = pl.read_parquet(path)
+        except Exception as error:  # polars raises several kinds for a corrupt file
+            raise ExtractError(path.name, f"not a readable Parquet file ({error})") from error
+        return frame.select(
+            pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.f")
+            if isinstance(frame.schema[c], pl.Datetime)
+            else pl.col(c).cast(pl.String)
+            for c in frame.columns
+        )
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = data[: error.start].count(b"\n") + 1
+        raise ExtractError(
+            path.name,
+            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+            row=row,
+        ) from error
+    if not text.strip():
+        raise ExtractError(path.name, "is empty; a table needs at least a header row")
+    header = text.splitlines()[0].split(",")
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise ExtractError(path.name, "column given twice", row=1, column=duplicates[0])
+    try:
+        return pl.read_csv(
+            io.StringIO(text), infer_schema=False, truncate_ragged_lines=False
+        )
+    except pl.exceptions.PolarsError as error:
+        raise ExtractError(path.name, f"not a well-formed CSV file ({error})") from error
+
+
+def _read_table(path: Path, table: Table) -> pl.DataFrame:
+    raw = _read_raw(path)
+    known = {c.name for c in table.columns}
+    for name in raw.columns:
+        if name not in known:
+            raise ExtractError(
+                path.name,
+                f"unknown column; {table.name} has {', '.join(sorted(known))}",
+                row=1,
+                column=name,
+            )
+    for column in table.columns:
+        if column.required and column.name not in raw.columns:
+            raise ExtractError(path.name, "required column is missing", row=1, column=column.name)
+    raw = raw.with_columns(pl.col(pl.String).str.strip_chars())
+    raw = raw.with_columns(pl.when(pl.col(pl.String) != "").then(pl.col(pl.String)))
+    typed = raw.select(
+        _parse(pl.col(c.name), c).alias(c.name) for c in table.columns if c.name in raw.columns
+    )
+    for column in table.columns:
+        if column.name in raw.columns:
+            _check_column(path.name, raw[column.name], typed[column.name], column)
+    _check_key(path.name, typed, table)
+    if table.name == "associations":
+        _first_bad(path.name, typed, pl.col("person_a") == pl.col("person_b"), "person_b",
+                   "a person cannot be associated with themselves")
+    if table.name == "memberships":
+        _first_bad(path.name, typed, pl.col("end") < pl.col("start"), "end",
+                   "membership ends before it starts")
+    return typed
+
+
+def _parse(expr: pl.Expr, column: Column) -> pl.Expr:
+    if column.kind == "date":
+        return expr.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    if column.kind == "datetime":
+        text = expr.str.strip_suffix("Z")
+        return pl.coalesce(
+            text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS
+        ).dt.replace_time_zone("UTC")
+    if column.kind == "float":
+        return expr.cast(pl.Float64, strict=False)
+    if column.choices:
+        return expr.str.to_lowercase()
+    return expr
+
+
+def _check_column(file: str, raw: pl.Series, typed: pl.Series, column: Column) -> None:
+    frame = pl.DataFrame({"raw": raw, "typed": typed})
+    if column.required:
+        _first_bad(file, frame, pl.col("raw").is_null(), column.name, "value is required", "raw")
+    if column.kind in KIND_HINTS:
+        _first_bad(
+            file, frame, pl.col("raw").is_not_null() & pl.col("typed").is_null(), column.name,
+            f"is not {KIND_HINTS[column.kind]}", "raw",
+        )
+    if column.choices:
+        _first_bad(
+            file, frame, pl.col("typed").is_not_null() & ~pl.col("typed").is_in(column.choices),
+            column.name, f"must be one of {', '.join(column.choices)}", "raw",
+        )
+    if column.lower is not None:
+        _first_bad(file, frame, pl.col("typed") < column.lower, column.name,
+                   f"must be at least {column.lower:g}", "raw")
+    if column.upper is not None:
+        _first_bad(file, frame, pl.col("typed") > column.upper, column.name,
+                   f"must be at most {column.upper:g}", "raw")
+
+
+def _first_bad(
+    file: str, frame: pl.DataFrame, bad: pl.Expr, column: str, problem: str,
+    show: str | None = None,
+) -> None:
+    hits = frame.with_row_index("_i").filter(bad.fill_null(False)).head(1)
+    if hits.height:
+        value = hits[show or column][0]
+        raise ExtractError(file, f"{value!r} {problem}" if value is not None else problem,
+                           row=int(hits["_i"][0]) + 2, column=column)
+
+
+def _check_key(file: str, frame: pl.DataFrame, table: Table) -> None:
+    present = [k for k in table.key if k in frame.columns]
+    duplicated = frame.with_row_index("_i").filter(pl.struct(present).is_duplicated())
+    if duplicated.height:
+        first = duplicated.row(0, named=True)
+        earlier = duplicated.filter(
+            pl.all_horizontal(pl.col(k).eq_missing(first[k]) for k in present)
+        )
+        rows = ", ".join(str(i + 2) for i in earlier["_i"].head(5))
+        raise ExtractError(
+            file,
+            f"duplicate {' + '.join(present)} {[first[k] for k in present]} (rows {rows})",
+            row=int(earlier["_i"][-1]) + 2 if earlier.height else None,
+            column=present[0],
+        )
+
+
+def _check_references(extract: Extract, table: Table, file: str) -> None:
+    frame = getattr(extract, table.name)
+    for column, target_table, target_column in table.references:
+        known = getattr(extract, target_table)[target_column]
+        _first_bad(
+            file, frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()),
+            column, f"refers to no {target_column} in {target_table}",
+        )
