@@ -127,10 +127,11 @@ DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
 )
 KIND_HINTS = {
     "date": "a date (YYYY-MM-DD)",
-    "datetime": "a date-time (YYYY-MM-DDTHH:MM:SS, UTC)",
+    "datetime": "a date-time (YYYY-MM-DDTHH:MM:SS in UTC, or YYYY-MM-DD)",
     "float": "a number",
 }
 
@@ -257,7 +258,11 @@ def _read_raw(path: Path) -> pl.DataFrame:
         ) from error
     if not text.strip():
         raise ExtractError(path.name, "is empty; a table needs at least a header row")
-    header = text.splitlines()[0].split(",")
+    lines = text.rstrip("\r\n").splitlines()
+    blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
+    if blank is not None:
+        raise ExtractError(path.name, "blank row; remove it", row=blank + 1)
+    header = lines[0].split(",")
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
         raise ExtractError(path.name, "column given twice", row=1, column=duplicates[0])

@@ -1,0 +1,11 @@
+from .agency import Agency, StaffRole
+from .analysis import AnalysisRun, GroupScore, PersonScore
+from .audit import AuditEvent
+from .pole import Association, Event, Group, GroupRelation, Involvement, Location, Membership, Person
+from .programme import CohortEntry, Intervention, Programme
+
+__all__ = [
+    "Agency", "AnalysisRun", "Association", "AuditEvent", "CohortEntry", "Event", "Group",
+    "GroupRelation", "GroupScore", "Intervention", "Involvement", "Location", "Membership",
+    "Person", "PersonScore", "Programme", "StaffRole",
+]
