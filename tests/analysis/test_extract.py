@@ -125,3 +125,24 @@ def test_from_frames_fills_absent_columns():
     extract = Extract.from_frames(people=pl.DataFrame({"person_id": ["A"]}))
     assert extract.people.schema["date_of_birth"] == pl.Date
     assert extract.people["sex"].to_list() == [None]
+
+
+def test_zoned_parquet_times_are_read_as_utc(tmp_path):
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    local = dt(2025, 7, 1, 12, 0, tzinfo=ZoneInfo("Europe/London"))  # BST, UTC+1
+    pl.DataFrame({"event_id": ["E1"], "occurred_at": [local]}).write_parquet(
+        tmp_path / "events.parquet")
+    assert read_extract(tmp_path).events["occurred_at"].to_list() == [
+        datetime(2025, 7, 1, 11, 0, tzinfo=UTC)]
+
+
+def test_rewriting_a_folder_leaves_no_stale_table(good, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    write_extract(read_extract(good), out, fmt="csv")
+    write_extract(Extract.from_frames(people=pl.DataFrame({"person_id": ["Z"]})), out,
+                  fmt="parquet")
+    again = read_extract(out)
+    assert again.people["person_id"].to_list() == ["Z"]
+    assert again.events.height == 0

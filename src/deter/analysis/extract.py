@@ -204,10 +204,16 @@ def read_extract(folder: str | Path) -> Extract:
 
 
 def write_extract(extract: Extract, folder: str | Path, fmt: str = "csv") -> None:
-    """Write every non-empty table of ``extract`` to ``folder`` as CSV or Parquet."""
+    """Write every non-empty table of ``extract`` to ``folder`` as CSV or Parquet.
+
+    Any earlier file of the same table, in either format, is removed first so that a folder
+    written twice never mixes two extracts.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in extract.tables().items():
+        for stale in (folder / f"{name}.csv", folder / f"{name}.parquet"):
+            stale.unlink(missing_ok=True)
         if frame.height == 0:
             continue
         if fmt == "parquet":
@@ -241,7 +247,7 @@ def _read_raw(path: Path) -> pl.DataFrame:
         except Exception as error:  # polars raises several kinds for a corrupt file
             raise ExtractError(path.name, f"not a readable Parquet file ({error})") from error
         return frame.select(
-            pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.f")
+            _utc(pl.col(c), frame.schema[c]).dt.strftime("%Y-%m-%dT%H:%M:%S%.f")
             if isinstance(frame.schema[c], pl.Datetime)
             else pl.col(c).cast(pl.String)
             for c in frame.columns
@@ -272,6 +278,11 @@ def _read_raw(path: Path) -> pl.DataFrame:
         )
     except pl.exceptions.PolarsError as error:
         raise ExtractError(path.name, f"not a well-formed CSV file ({error})") from error
+
+
+def _utc(expr: pl.Expr, dtype: pl.Datetime) -> pl.Expr:
+    """A zoned Parquet time as UTC wall-clock time; a naive one is taken to be UTC already."""
+    return expr.dt.convert_time_zone("UTC") if dtype.time_zone else expr
 
 
 def _read_table(path: Path, table: Table) -> pl.DataFrame:
