@@ -1,0 +1,279 @@
+"""Problem analysis end to end: harm per person, the people network, groups, ranking, outputs.
+
+    result = analyse(read_extract("extract/"), AnalysisConfig(window_days=730))
+    write_outputs(result, Path("run/"))
+
+Every setting that changes a result is in ``AnalysisConfig`` and is saved with the run
+(``summary.json``), so a score can be reproduced and explained later.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import igraph as ig
+import polars as pl
+
+from deter.analysis.extract import Extract
+from deter.analysis.groups import find_groups
+from deter.analysis.harm import HARM_SOURCE, person_harm, to_utc
+from deter.analysis.network import build_network
+
+SCORING_VERSION = "cchi2026-recency-v1"
+PEOPLE_COLUMNS = (
+    "person_id", "group_id", "harm_score", "victim_harm_score", "offence_count",
+    "victimisation_count", "degree", "rank",
+)
+GROUP_COLUMNS = (
+    "group_id", "size", "harm_score", "victim_harm_score", "members_recorded_groups",
+    "recorded_group_share", "rank",
+)
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    as_of: datetime | None = None  # default: the latest event in the extract
+    window_days: int = 3 * 365  # events older than this on as_of are ignored
+    half_life_days: float = 365.0  # recency decay: 0.5 ** (age_days / half_life_days)
+    resolution: float = 1.0  # Leiden resolution (modularity objective)
+    seed: int = 1
+    # edge weight per association kind (1.0 for a kind not listed); "co-offending" scales the
+    # co-offending edges, whose weight is otherwise the number of shared events
+    association_weights: Mapping[str, float] = field(default_factory=dict)
+    min_group_size: int = 3  # smaller communities are reported as no group
+    # a larger community is split again by Leiden on its own; one that cannot be split below
+    # this is a loose network of co-offenders, not a group, and is reported as such
+    max_group_size: int = 100
+    # Leiden iterations: -1 runs until an iteration no longer improves the partition; on a
+    # 430k-person giant component each iteration costs about a second and -1 can take ~100 for
+    # gains in the fourth decimal of modularity, so a cap (e.g. 10) bounds the time
+    leiden_iterations: int = -1
+
+    def __post_init__(self) -> None:
+        if self.window_days <= 0:
+            raise ValueError("window_days must be positive")
+        if not self.half_life_days > 0:
+            raise ValueError("half_life_days must be positive")
+        if not self.resolution > 0:
+            raise ValueError("resolution must be positive")
+        if self.min_group_size < 1:
+            raise ValueError("min_group_size must be at least 1")
+        if self.max_group_size < self.min_group_size:
+            raise ValueError("max_group_size must be at least min_group_size")
+        if self.leiden_iterations == 0 or self.leiden_iterations < -1:
+            raise ValueError("leiden_iterations must be -1 (until stable) or positive")
+        negative = [kind for kind, weight in self.association_weights.items() if weight < 0]
+        if negative:
+            raise ValueError(f"association weights must not be negative: {negative}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable; ``AnalysisConfig.from_dict`` reads it back."""
+        as_of = to_utc(self.as_of)
+        return {
+            "as_of": as_of.isoformat() if as_of else None,
+            "window_days": self.window_days,
+            "half_life_days": self.half_life_days,
+            "resolution": self.resolution,
+            "seed": self.seed,
+            "association_weights": {k: float(v) for k, v in self.association_weights.items()},
+            "min_group_size": self.min_group_size,
+            "max_group_size": self.max_group_size,
+            "leiden_iterations": self.leiden_iterations,
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> AnalysisConfig:
+        values = dict(values)
+        if values.get("as_of"):
+            values["as_of"] = datetime.fromisoformat(values["as_of"])
+        return cls(**values)
+
+
+@dataclass
+class AnalysisResult:
+    config: AnalysisConfig
+    people: pl.DataFrame  # PEOPLE_COLUMNS, by rank
+    groups: pl.DataFrame  # GROUP_COLUMNS, by rank
+    harm_events: pl.DataFrame  # the terms of every harm score (see deter.analysis.harm)
+    graph: ig.Graph  # vertex "name" = person_id; edge "weight", "shared_events", "kinds"
+    summary: dict[str, Any]
+
+
+def analyse(
+    extract: Extract,
+    config: AnalysisConfig = AnalysisConfig(),  # noqa: B008 (frozen, so safe to share)
+    progress: Callable[[str], None] | None = None,
+) -> AnalysisResult:
+    """Score harm, build the network, find and rank groups and people."""
+    say = progress or (lambda _message: None)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[name] = round(now - started, 4)
+        started = now
+
+    say("scoring harm")
+    harm = person_harm(extract, config)
+    step("harm")
+    if harm.events_unweighted:
+        say(
+            f"{harm.events_unweighted} of {harm.events_in_window} events in the window have no "
+            "known offence code or category and score 0 days"
+        )
+    say("building the network")
+    graph = build_network(extract, config)
+    step("network")
+    say(f"finding groups among {graph.vcount()} people and {graph.ecount()} links")
+    found = find_groups(graph, config, person_harm=harm.scores)
+    step("groups")
+    say("ranking")
+    people = _rank_people(graph, harm.scores, found.membership)
+    groups = _rank_groups(people, extract, harm.as_of, config)
+    step("ranking")
+    seconds["total"] = round(sum(seconds.values()), 4)
+    summary = {
+        "scoring_version": SCORING_VERSION,
+        "harm_source": HARM_SOURCE,
+        "as_of": harm.as_of.isoformat() if harm.as_of else None,
+        "config": config.as_dict(),
+        "people": people.height,
+        "people_with_offender_harm": int((people["harm_score"] > 0).sum()),
+        "people_with_victim_harm": int((people["victim_harm_score"] > 0).sum()),
+        "events": extract.events.height,
+        "events_in_window": harm.events_in_window,
+        "events_unweighted": harm.events_unweighted,
+        "unweighted_offences": harm.unweighted,
+        "involvements_scored": harm.harm_events.height,
+        "edges": graph.ecount(),
+        "groups": groups.height,
+        "people_in_groups": int(people["group_id"].is_not_null().sum()),
+        "communities": found.communities,
+        "people_in_loose_networks": found.loose_network_people,
+        "modularity": _finite(found.modularity),
+        "seconds": seconds,
+    }
+    say("done")
+    return AnalysisResult(
+        config=config, people=people, groups=groups, harm_events=harm.harm_events,
+        graph=graph, summary=summary,
+    )
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 6) if math.isfinite(value) else None
+
+
+def _rank_people(
+    graph: ig.Graph, scores: pl.DataFrame, membership: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per vertex; rank 1 = most offender harm (ties: more offences, more links, id)."""
+    people = membership.with_columns(pl.Series("degree", graph.degree(), dtype=pl.Int64))
+    return (
+        people.join(scores, on="person_id", how="left")
+        .with_columns(
+            pl.col("harm_score", "victim_harm_score").fill_null(0.0),
+            pl.col("offence_count", "victimisation_count").fill_null(0),
+        )
+        .sort(
+            ["harm_score", "offence_count", "degree", "person_id"],
+            descending=[True, True, True, False],
+        )
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
+        .select(PEOPLE_COLUMNS)
+    )
+
+
+def _rank_groups(
+    people: pl.DataFrame, extract: Extract, as_of: datetime | None, config: AnalysisConfig
+) -> pl.DataFrame:
+    """One row per group; rank 1 = most summed offender harm; with the recorded group most of
+    its members belong to (memberships overlapping the window)."""
+    members = people.filter(pl.col("group_id").is_not_null())
+    groups = members.group_by("group_id").agg(
+        pl.len().cast(pl.Int64).alias("size"),
+        pl.col("harm_score").sum(),
+        pl.col("victim_harm_score").sum(),
+    )
+    recorded = _recorded_groups(members, extract, as_of, config)
+    return (
+        groups.join(recorded, on="group_id", how="left")
+        .with_columns(
+            (pl.col("recorded_members").fill_null(0) / pl.col("size")).alias(
+                "recorded_group_share"
+            )
+        )
+        .sort(["harm_score", "size", "group_id"], descending=[True, True, False])
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
+        .select(GROUP_COLUMNS)
+    )
+
+
+def _recorded_groups(
+    members: pl.DataFrame, extract: Extract, as_of: datetime | None, config: AnalysisConfig
+) -> pl.DataFrame:
+    memberships = extract.memberships
+    if as_of is not None:
+        first = (as_of - timedelta(days=config.window_days)).date()
+        memberships = memberships.filter(
+            (pl.col("start").is_null() | (pl.col("start") <= as_of.date()))
+            & (pl.col("end").is_null() | (pl.col("end") >= first))
+        )
+    return (
+        members.select("person_id", "group_id")
+        .join(
+            memberships.select("person_id", pl.col("group_id").alias("recorded")).unique(),
+            on="person_id",
+            how="inner",
+        )
+        .group_by("group_id", "recorded")
+        .agg(pl.len().cast(pl.Int64).alias("recorded_members"))
+        .sort(["group_id", "recorded_members", "recorded"], descending=[False, True, False])
+        .group_by("group_id", maintain_order=True)
+        .first()
+        .select("group_id", pl.col("recorded").alias("members_recorded_groups"),
+                "recorded_members")
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def write_outputs(result: AnalysisResult, out: Path) -> None:
+    """people.csv, groups.csv, harm_events.csv and summary.json in ``out``.
+
+    Each file is written under a temporary name and renamed into place; summary.json comes
+    last, so its presence means the run's files are complete.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "people.csv": result.people,
+        "groups.csv": result.groups,
+        "harm_events.csv": result.harm_events.sort(
+            "person_id", "side", "occurred_at", "event_id", descending=[False, False, True, False]
+        ).with_columns(pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    }
+    (out / "summary.json").unlink(missing_ok=True)
+    for name, frame in tables.items():
+        partial = out / f".{name}.partial"
+        frame.write_csv(partial)
+        os.replace(partial, out / name)
+    partial = out / ".summary.json.partial"
+    partial.write_text(
+        json.dumps(result.summary, indent=2, default=_json_default) + "\n", encoding="utf-8"
+    )
+    os.replace(partial, out / "summary.json")
