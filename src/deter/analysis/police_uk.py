@@ -45,7 +45,8 @@ def _read_street_file(path: Path) -> pl.DataFrame:
         problem = (f"missing column(s) {missing}" if missing else f"unexpected column(s) {extra}"
                    if extra else "columns are in an unexpected order")
         raise ExtractError(path.name, f"not a data.police.uk street file: {problem}", row=1)
-    raw = raw.with_columns(pl.when(pl.col(pl.String).str.strip_chars() != "").then(pl.col(pl.String)))
+    blank = pl.col(pl.String).str.strip_chars() == ""
+    raw = raw.with_columns(pl.when(~blank).then(pl.col(pl.String)))
     frame = raw.with_row_index("_n").with_columns(
         pl.col("Month").str.strptime(pl.Date, "%Y-%m", strict=False).alias("_month"),
         pl.col("Latitude").cast(pl.Float64, strict=False).alias("latitude"),

@@ -116,6 +116,7 @@ FRONTEND_DIR = Path(os.environ.get("DETER_FRONTEND_DIR", REPO_ROOT / "node_modul
 WHITENOISE_ROOT = FRONTEND_DIR / "govuk-frontend" / "dist" / "govuk"
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DETER_STATIC_ROOT", REPO_ROOT / "build" / "static"))
+WHITENOISE_USE_FINDERS = not PRODUCTION  # demo and tests serve static/ without collectstatic
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,7 +1,16 @@
 from .agency import Agency, StaffRole
 from .analysis import AnalysisRun, GroupScore, PersonScore
 from .audit import AuditEvent
-from .pole import Association, Event, Group, GroupRelation, Involvement, Location, Membership, Person
+from .pole import (
+    Association,
+    Event,
+    Group,
+    GroupRelation,
+    Involvement,
+    Location,
+    Membership,
+    Person,
+)
 from .programme import CohortEntry, Intervention, Programme
 
 __all__ = [

@@ -28,6 +28,9 @@ class AnalysisRun(models.Model):
         ordering = ["-started_at"]
         get_latest_by = "started_at"
 
+    def __str__(self) -> str:
+        return f"analysis run {self.pk} ({self.status})"
+
 
 class PersonScore(models.Model):
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="people")
@@ -39,7 +42,9 @@ class PersonScore(models.Model):
     victimisation_count = models.IntegerField(default=0)
     degree = models.IntegerField(default=0)
     rank = models.IntegerField()
-    explanation = models.JSONField(default=list, help_text="The events and weights behind the score")
+    explanation = models.JSONField(
+        default=list, help_text="The events and weights behind the score"
+    )
 
     class Meta:
         ordering = ["rank"]
@@ -47,6 +52,9 @@ class PersonScore(models.Model):
             models.UniqueConstraint(fields=["run", "person"], name="unique_person_score")
         ]
         indexes = [models.Index(fields=["run", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} rank {self.rank} in run {self.run_id}"
 
 
 class GroupScore(models.Model):
@@ -62,3 +70,6 @@ class GroupScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "group_label"], name="unique_group_score")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.group_label} rank {self.rank} in run {self.run_id}"

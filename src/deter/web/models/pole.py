@@ -82,6 +82,9 @@ class Involvement(models.Model):
             models.UniqueConstraint(fields=["event", "person", "role"], name="unique_involvement")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person} {self.role} in {self.event}"
+
 
 class Association(models.Model):
     person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -90,6 +93,9 @@ class Association(models.Model):
     weight = models.FloatField(null=True, blank=True)
     observed_at = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.person_a} – {self.person_b} ({self.kind})"
 
 
 class Group(models.Model):
@@ -114,6 +120,9 @@ class Membership(models.Model):
     source = models.CharField(max_length=100, blank=True)
     confidence = models.FloatField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.person} in {self.group}"
+
 
 class GroupRelation(models.Model):
     class Kind(models.TextChoices):
@@ -126,3 +135,6 @@ class GroupRelation(models.Model):
     events = models.ManyToManyField(Event, blank=True, help_text="The events behind the relation")
     first_seen = models.DateField(null=True, blank=True)
     last_seen = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.group_a} {self.kind} {self.group_b}"

@@ -52,6 +52,9 @@ class CohortEntry(models.Model):
             models.UniqueConstraint(fields=["programme", "person"], name="unique_cohort_entry")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person} in {self.programme}: {self.status}"
+
 
 class Intervention(models.Model):
     class Kind(models.TextChoices):
@@ -83,3 +86,6 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.kind}) for {self.person}"

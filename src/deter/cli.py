@@ -1,0 +1,288 @@
+"""The ``deter`` command line: synth, migrate, import, analyse, demo, serve.
+
+Commands that touch the database set Django up only when they run, so ``deter synth`` and
+``deter --help`` stay fast and work without a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deter.analysis.extract import ExtractError
+
+DEMO_SEED = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except ExtractError as error:
+        print(f"error: {error}\nNothing was imported.", file=sys.stderr)
+        return 2
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+class UserError(Exception):
+    """A mistake in how a command was called; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deter",
+        description="Deter: problem analysis and case management for focused deterrence "
+        "violence-reduction programmes. The database comes from DATABASE_URL "
+        "(default: deter.sqlite3 in the working folder).",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    synth = commands.add_parser(
+        "synth", help="write a synthetic county extract with its ground truth",
+        description="Write a seeded synthetic extract (people, events, involvements, "
+        "associations, groups, memberships) plus ground_truth/ of planted groups and relations.",
+    )
+    synth.add_argument("--out", type=Path, required=True, help="folder to write")
+    synth.add_argument("--seed", type=int, default=DEMO_SEED, help="random seed (default 1)")
+    synth.add_argument("--scale", choices=("small", "county", "force"), default="county",
+                       help="small ~6k events, county ~60k events, force ~1M events")
+    synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    synth.set_defaults(handler=cmd_synth)
+
+    migrate = commands.add_parser("migrate", help="create or update the database tables",
+                                  description="Apply database migrations.")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    imp = commands.add_parser(
+        "import", help="validate and load an extract (all or nothing)",
+        description="Validate an extract folder (see docs/extract-format.md) and load it in "
+        "one transaction. Any fault is reported with file, row and column, and nothing is loaded.",
+    )
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                     help="an extract folder, or data.police.uk CSV files with --police-uk")
+    imp.add_argument("--police-uk", action="store_true",
+                     help="the paths are data.police.uk street-crime CSVs as published")
+    imp.set_defaults(handler=cmd_import)
+
+    analyse = commands.add_parser(
+        "analyse", help="score harm, build the network, find groups, rank; store the run",
+        description="Analyse the imported data and store the result as an analysis run.",
+    )
+    analyse.add_argument("--out", type=Path, help="also write people.csv, groups.csv and more")
+    _add_analysis_options(analyse)
+    analyse.set_defaults(handler=cmd_analyse)
+
+    demo = commands.add_parser(
+        "demo", help="build the synthetic county, analyse it and serve the app",
+        description="Synthesise the county, import it, analyse it, create demo users for each "
+        "role and serve the app at http://127.0.0.1:PORT. On the default SQLite database the "
+        "demo rebuilds it from scratch; on another database pass --reset to allow that.",
+    )
+    demo.add_argument("--no-serve", action="store_true", help="do everything but serve")
+    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument("--scale", choices=("small", "county"), default="county")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--reset", action="store_true",
+                      help="allow emptying a database other than the default SQLite file")
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = commands.add_parser("serve", help="serve the web app (development server)",
+                                description="Serve the web app on 127.0.0.1:PORT.")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=_date_arg,
+                        help="analysis date YYYY-MM-DD (default: the latest event)")
+    parser.add_argument("--window-days", type=int, default=3 * 365,
+                        help="ignore events older than this (default 1095)")
+    parser.add_argument("--half-life-days", type=float, default=365.0,
+                        help="recency decay half-life in days (default 365)")
+    parser.add_argument("--resolution", type=float, default=1.0,
+                        help="Leiden resolution (default 1.0)")
+    parser.add_argument("--seed", type=int, default=1, help="Leiden seed (default 1)")
+
+
+def _date_arg(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _config(args: argparse.Namespace):
+    from deter.analysis.pipeline import AnalysisConfig
+
+    return AnalysisConfig(as_of=args.as_of, window_days=args.window_days,
+                          half_life_days=args.half_life_days, resolution=args.resolution,
+                          seed=args.seed)
+
+
+@contextmanager
+def step(name: str, timings: dict[str, float] | None = None) -> Iterator[None]:
+    print(f"• {name} …", flush=True)
+    started = time.perf_counter()
+    yield
+    elapsed = time.perf_counter() - started
+    if timings is not None:
+        timings[name] = elapsed
+    print(f"  done in {elapsed:.1f} s", flush=True)
+
+
+def progress_printer() -> Callable[[str], None]:
+    return lambda message: print(f"  … {message}", flush=True)
+
+
+def setup_django(check_migrated: bool = True) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deter.web.settings")
+    import django
+
+    django.setup()
+    if check_migrated:
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise UserError("the database is not set up or is out of date: run `deter migrate`")
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from deter.analysis.synth import synthesise, write_county
+
+    with step(f"synthesising the {args.scale} (seed {args.seed})"):
+        county = synthesise(seed=args.seed, scale=args.scale)
+        write_county(county, args.out, fmt=args.format)
+    e = county.extract
+    print(f"wrote {args.out}: {e.people.height:,} people, {e.events.height:,} events, "
+          f"{e.involvements.height:,} involvements, {e.associations.height:,} associations, "
+          f"{e.groups.height} groups")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    setup_django(check_migrated=False)
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.importer import load_extract
+
+    if args.police_uk:
+        from deter.analysis.police_uk import read_police_uk
+
+        with step("reading data.police.uk files"):
+            extract = read_police_uk(args.paths)
+        source = "police.uk: " + ", ".join(p.name for p in args.paths)
+    else:
+        from deter.analysis.extract import read_extract
+
+        if len(args.paths) != 1:
+            raise UserError("give one extract folder (or use --police-uk for CSV files)")
+        with step(f"validating {args.paths[0]}"):
+            extract = read_extract(args.paths[0])
+        source = f"extract: {args.paths[0].resolve().name}"
+    with step("loading into the database (one transaction)"):
+        summary = load_extract(extract, source=source)
+    print(f"imported {summary}")
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.runs import run_analysis
+
+    with step("analysing"):
+        run, result = run_analysis(_config(args), progress=progress_printer())
+    _print_result(run, result)
+    if args.out:
+        from deter.analysis.pipeline import write_outputs
+
+        write_outputs(result, args.out)
+        print(f"wrote {args.out}/people.csv, groups.csv and the explanations")
+    return 0
+
+
+def _print_result(run, result) -> None:
+    print(f"analysis run {run.pk}: {result.people.height:,} people scored, "
+          f"{result.groups.height} groups found")
+    top = result.people.head(5)
+    for row in top.iter_rows(named=True):
+        print(f"  #{row['rank']:<3} {row['person_id']:<12} group {row['group_id'] or '-':<6} "
+              f"harm {row['harm_score']:9.1f}  victim harm {row['victim_harm_score']:9.1f}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    default_sqlite = "DATABASE_URL" not in os.environ
+    setup_django(check_migrated=False)
+    import tempfile
+
+    from django.core.management import call_command
+
+    from deter.analysis.extract import read_extract
+    from deter.analysis.synth import synthesise, write_county
+    from deter.web.demo_world import create_demo_world
+    from deter.web.importer import database_is_empty, load_extract
+    from deter.web.runs import run_analysis
+
+    timings: dict[str, float] = {}
+    with step("setting up the database", timings):
+        call_command("migrate", interactive=False, verbosity=0)
+        if not database_is_empty():
+            if not (default_sqlite or args.reset):
+                raise UserError("the database is not empty: pass --reset to let the demo "
+                                "empty it, or point DATABASE_URL at an empty database")
+            call_command("flush", interactive=False, verbosity=0)
+    with tempfile.TemporaryDirectory(prefix="deter-demo-") as folder:
+        with step(f"synthesising the {args.scale} (seed {args.seed})", timings):
+            county = synthesise(seed=args.seed, scale=args.scale)
+            write_county(county, Path(folder))
+        with step("validating and importing the extract", timings):
+            summary = load_extract(read_extract(folder), source=f"synthetic {args.scale}")
+        print(f"  imported {summary}")
+    with step("analysing", timings):
+        run, result = run_analysis(progress=progress_printer())
+    _print_result(run, result)
+    with step("creating the demo programme and users", timings):
+        logins = create_demo_world(run)
+        call_command("collectstatic", interactive=False, verbosity=0)
+    print("\nDemo logins (demo only; every view and change is audited):")
+    for login in logins:
+        print(f"  {login.username:<14} {login.password:<22} {login.role:<12} "
+              f"{login.agency} — {login.description}")
+    print("\nTimings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    if not args.no_serve:
+        return _serve(args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    return _serve(args.port)
+
+
+def _serve(port: int) -> int:
+    from django.core.management import call_command
+
+    print(f"\nServing Deter at http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
+    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Forms rendered with GOV.UK Design System markup.
+
+``GovukForm`` gives each widget its govuk class and error class; ``templates/deter/includes/
+field.html`` draws the label, hint, error message and control. Browser validation is off
+(``use_required_attribute = False``) so every user gets the same server-side error summary.
+"""
+
+from datetime import date
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AbstractBaseUser
+
+from . import policy
+from .models import Agency, Intervention, Person, Programme
+
+WIDGET_CLASSES = {
+    forms.Select: ("govuk-select", "govuk-select--error"),
+    forms.Textarea: ("govuk-textarea", "govuk-textarea--error"),
+    forms.TextInput: ("govuk-input", "govuk-input--error"),
+    forms.PasswordInput: ("govuk-input", "govuk-input--error"),
+    forms.EmailInput: ("govuk-input", "govuk-input--error"),
+}
+
+
+class GovukRadios(forms.RadioSelect):
+    """Radios with an optional hint under each option."""
+
+    template_name = "deter/widgets/radios.html"
+
+    def __init__(self, *args, hints: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hints = hints or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["hint"] = self.hints.get(str(value), "")
+        return option
+
+
+class DatePartsWidget(forms.MultiWidget):
+    """GOV.UK date input: separate day, month and year boxes."""
+
+    template_name = "deter/widgets/date_parts.html"
+    part_classes = {"day": "govuk-input--width-2", "month": "govuk-input--width-2",
+                    "year": "govuk-input--width-4"}
+
+    def __init__(self) -> None:
+        super().__init__({
+            part: forms.TextInput(attrs={
+                "class": f"govuk-input govuk-date-input__input {width}", "inputmode": "numeric",
+            })
+            for part, width in self.part_classes.items()
+        })
+
+    def decompress(self, value: date | None) -> list[int | None]:
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+
+class DatePartsField(forms.MultiValueField):
+    widget = DatePartsWidget
+
+    def __init__(self, *, name: str, **kwargs) -> None:
+        self.name = name
+        parts = [forms.CharField(required=False) for _ in range(3)]
+        super().__init__(parts, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list: list[str]) -> date | None:
+        day, month, year = ((part or "").strip() for part in data_list or ["", "", ""])
+        if not (day or month or year):
+            return None
+        missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            raise forms.ValidationError(f"{self.name} must include a {' and '.join(missing)}")
+        try:
+            value = date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(f"{self.name} must be a real date") from None
+        if not 1900 <= value.year <= 2100:
+            raise forms.ValidationError(f"{self.name} must be a real date, like 27 3 2026")
+        return value
+
+
+class GovukForm(forms.Form):
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if classes := WIDGET_CLASSES.get(type(field.widget)):
+                extra = field.widget.attrs.get("class", "")
+                field.widget.attrs["class"] = f"{classes[0]} {extra}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self._errors or {}:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            widget = field.widget
+            if isinstance(widget, DatePartsWidget):
+                for part in widget.widgets:
+                    part.attrs["class"] += " govuk-input--error"
+            elif classes := WIDGET_CLASSES.get(type(widget)):
+                widget.attrs["class"] = f"{widget.attrs['class']} {classes[1]}"
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the error summary, each linking to its field's first input."""
+        links = []
+        for name, errors in self.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS or name not in self.fields:
+                anchor = ""
+            else:
+                bound = self[name]
+                anchor = bound.id_for_label or f"{bound.auto_id}_0"
+            links.extend((anchor, str(message)) for message in errors)
+        return links
+
+
+class LoginForm(GovukForm, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct username and password",
+        "inactive": "This account is inactive",
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "spellcheck": "false", "autofocus": False}
+        )
+
+
+KIND_HINTS = {
+    "support": "Education, training, employment, housing, health, treatment, mentoring, "
+    "family support",
+    "community": "Call-ins, community conferencing, victims' families, faith leaders",
+    "enforcement": "Orders such as an ABA or CPN, swift prosecution, disruption",
+    "communication": "Custom notification, focused deterrence letter, home visit",
+}
+
+
+class InterventionForm(GovukForm):
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": "Select the programme",
+            "invalid_choice": "Select a programme this person is in",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Type of intervention",
+        choices=Intervention.Kind.choices,
+        widget=GovukRadios(hints=KIND_HINTS),
+        error_messages={
+            "required": "Select the type of intervention",
+            "invalid_choice": "Select the type of intervention",
+        },
+    )
+    title = forms.CharField(
+        label="What is offered or done",
+        max_length=200,
+        help_text="For example, 'Boxing club mentoring, Tuesdays' or 'Custom notification visit'",
+        error_messages={
+            "required": "Enter what is offered or done",
+            "max_length": "What is offered or done must be 200 characters or fewer",
+        },
+    )
+    agency = forms.ModelChoiceField(
+        label="Agency providing it",
+        queryset=Agency.objects.none(),
+        empty_label="Choose an agency",
+        error_messages={
+            "required": "Select the agency providing it",
+            "invalid_choice": "Select an agency you may record interventions for",
+        },
+    )
+    status = forms.ChoiceField(
+        choices=Intervention.Status.choices,
+        initial=Intervention.Status.PLANNED,
+        error_messages={"required": "Select the status", "invalid_choice": "Select the status"},
+    )
+    start = DatePartsField(name="Start date", label="Start date",
+                           help_text="Optional. For example, 27 3 2026")
+    end = DatePartsField(name="End date", label="End date",
+                         help_text="Optional. Leave blank if it is ongoing")
+    outcome = forms.CharField(
+        label="Outcome or notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. Facts only: what happened and what is next",
+    )
+
+    def __init__(self, *args, user: AbstractBaseUser, person: Person, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.person = person
+        programme = self.fields["programme"]
+        programme.queryset = policy.programmes_for_person(user, person)
+        if len(programme.queryset) == 1:
+            self.only_programme = programme.queryset[0]
+            programme.widget = forms.HiddenInput()
+            programme.initial = self.only_programme.pk
+        else:
+            self.only_programme = None
+        self.fields["agency"].queryset = policy.intervention_agencies_for_person(user, person)
+        self.fields["title"].widget.attrs["autocomplete"] = "off"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date must be the same as or after the start date")
+        programme, agency = data.get("programme"), data.get("agency")
+        if programme and agency and not policy.can_add_intervention(
+            self.user, self.person, programme, agency
+        ):
+            self.add_error("agency", f"{agency} cannot be recorded as the provider in {programme}")
+        return data

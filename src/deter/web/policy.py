@@ -1,0 +1,227 @@
+"""The access policy: the one place that decides who may see and do what.
+
+Every view, action and export asks this module; nothing else filters people by agency or role.
+Querysets here are lazy and compose into single SQL statements, so asking the policy costs no
+extra queries per row.
+
+The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agencies``:
+
+- A person is visible only through a programme that one of the user's agencies partners in, and
+  only if the person has a ``CohortEntry`` in that programme.
+- Analysts and coordinators see entries of every status; caseworkers and partner-agency users see
+  only active and stepped-down entries.
+- A user whose agencies partner in no programme sees nobody. Superuser status grants nothing.
+- Analysts, coordinators and caseworkers may record interventions by any of the programme's
+  agencies; partner-agency users only with their own agency as the provider.
+- Police-held case detail (events, recorded group memberships, harm scores and their
+  explanation) is shown to analysts, coordinators and caseworkers; partner-agency users see the
+  person's summary, cohort status and interventions until a data-sharing agreement says more.
+
+A record a user may not see and one that does not exist look the same: ``Http404``.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .models import (
+    Agency,
+    AnalysisRun,
+    CohortEntry,
+    Intervention,
+    Person,
+    PersonScore,
+    Programme,
+    StaffRole,
+)
+
+Role = StaffRole.Role
+Status = CohortEntry.Status
+
+SEE_EVERY_STATUS = (Role.ANALYST, Role.COORDINATOR)
+SEE_ENGAGED_ONLY = (Role.CASEWORKER, Role.PARTNER)
+ENGAGED_STATUSES = (Status.ACTIVE, Status.STEPPED_DOWN)
+RECORD_FOR_ANY_AGENCY = (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER)
+RECORD_FOR_OWN_AGENCY = (Role.PARTNER,)
+SEE_CASE_DETAIL = (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER)
+
+User = AbstractBaseUser | AnonymousUser
+MAX_PK = 2**63  # beyond a 64-bit key the database would fail rather than find nothing
+
+
+def roles_of(user: User) -> QuerySet[StaffRole]:
+    """The user's roles; none for anonymous or deactivated users."""
+    if not user.is_authenticated or not user.is_active:
+        return StaffRole.objects.none()
+    return StaffRole.objects.filter(user_id=user.pk)
+
+
+def _programmes_where(user: User, roles: tuple[str, ...]) -> QuerySet[Programme]:
+    agencies = roles_of(user).filter(role__in=roles).values("agency_id")
+    return Programme.objects.filter(agencies__in=agencies)
+
+
+def programmes_for(user: User) -> QuerySet[Programme]:
+    """Programmes that one of the user's agencies partners in, in any role."""
+    agencies = roles_of(user).values("agency_id")
+    return Programme.objects.filter(
+        pk__in=Programme.objects.filter(agencies__in=agencies).values("pk")
+    ).order_by("name")
+
+
+def cohort_entries_visible_to(user: User) -> QuerySet[CohortEntry]:
+    """Cohort entries the user may see, by programme partnership, role and entry status."""
+    return CohortEntry.objects.filter(
+        Q(programme__in=_programmes_where(user, SEE_EVERY_STATUS).values("pk"))
+        | Q(
+            programme__in=_programmes_where(user, SEE_ENGAGED_ONLY).values("pk"),
+            status__in=ENGAGED_STATUSES,
+        )
+    )
+
+
+def people_visible_to(user: User) -> QuerySet[Person]:
+    return Person.objects.filter(pk__in=cohort_entries_visible_to(user).values("person_id"))
+
+
+def get_person_for_user(user: User, person_pk: int) -> Person:
+    """Fetch and authorise in one call; "no such person" and "may not see" are the same 404.
+
+    ``person_pk`` is ``Person.pk`` (what URLs carry), not the pseudonymous ``person_id``.
+    """
+    in_range = isinstance(person_pk, int) and 0 < person_pk < MAX_PK
+    person = people_visible_to(user).filter(pk=person_pk).first() if in_range else None
+    if person is None:
+        raise Http404("No person found")
+    return person
+
+
+def entries_for_person(user: User, person: Person) -> QuerySet[CohortEntry]:
+    """The person's cohort entries that the user may see (one per programme)."""
+    return (
+        cohort_entries_visible_to(user)
+        .filter(person=person)
+        .select_related("programme", "lead_professional", "decided_by")
+        .order_by("programme__name")
+    )
+
+
+def programmes_for_person(user: User, person: Person) -> QuerySet[Programme]:
+    """Programmes through which the user sees the person."""
+    entries = cohort_entries_visible_to(user).filter(person=person)
+    return Programme.objects.filter(pk__in=entries.values("programme_id")).order_by("name")
+
+
+def _entries_with_case_detail(user: User) -> QuerySet[CohortEntry]:
+    detail_programmes = _programmes_where(user, SEE_CASE_DETAIL).values("pk")
+    return cohort_entries_visible_to(user).filter(programme__in=detail_programmes)
+
+
+def can_see_case_detail(user: User, person: Person) -> bool:
+    """Police-held detail: events, recorded memberships, scores and their explanation."""
+    return _entries_with_case_detail(user).filter(person=person).exists()
+
+
+def intervention_agencies(user: User, programme: Programme) -> QuerySet[Agency]:
+    """Agencies the user may name as the provider of an intervention in this programme."""
+    roles_here = roles_of(user).filter(agency__programmes=programme)
+    return Agency.objects.filter(programmes=programme).filter(
+        Exists(roles_here.filter(role__in=RECORD_FOR_ANY_AGENCY))
+        | Q(pk__in=roles_here.filter(role__in=RECORD_FOR_OWN_AGENCY).values("agency_id"))
+    )
+
+
+def intervention_agencies_for_person(user: User, person: Person) -> QuerySet[Agency]:
+    """Every agency the user may name as provider in some programme the person is seen in."""
+    roles = roles_of(user)
+    programmes = programmes_for_person(user, person)
+    any_agency = Programme.objects.filter(
+        pk__in=programmes.values("pk"),
+        agencies__in=roles.filter(role__in=RECORD_FOR_ANY_AGENCY).values("agency_id"),
+    )
+    own_agency = roles.filter(
+        role__in=RECORD_FOR_OWN_AGENCY, agency__programmes__in=programmes.values("pk")
+    )
+    return Agency.objects.filter(
+        Q(programmes__in=any_agency.values("pk")) | Q(pk__in=own_agency.values("agency_id"))
+    ).distinct().order_by("name")
+
+
+def can_add_intervention(
+    user: User,
+    person: Person,
+    programme: Programme | None = None,
+    agency: Agency | None = None,
+) -> bool:
+    """May the user record an intervention for this person (in this programme, by this agency)?
+
+    Without a programme: in some programme the user sees the person in. Without an agency: by
+    at least one agency.
+    """
+    if programme is None:
+        agencies = intervention_agencies_for_person(user, person)
+        return (agencies if agency is None else agencies.filter(pk=agency.pk)).exists()
+    if not programmes_for_person(user, person).filter(pk=programme.pk).exists():
+        return False
+    agencies = intervention_agencies(user, programme)
+    if agency is None:
+        return agencies.exists()
+    return agencies.filter(pk=agency.pk).exists()
+
+
+def interventions_for_person(user: User, person: Person) -> QuerySet[Intervention]:
+    """Interventions recorded in the programmes through which the user sees the person."""
+    return (
+        Intervention.objects.filter(
+            person=person, programme__in=programmes_for_person(user, person).values("pk")
+        )
+        .select_related("agency", "programme", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def latest_complete_run() -> AnalysisRun | None:
+    """Only a complete run is ever shown; a running or failed one is invisible."""
+    return (
+        AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def person_scores_visible_to(user: User, run: AnalysisRun | None) -> QuerySet[PersonScore]:
+    """A run's ranked people, restricted to the people the user may see.
+
+    Each row is annotated with ``case_detail``: whether the user may see the score and its
+    explanation (see ``can_see_case_detail``); templates must show neither when it is false.
+    """
+    if run is None:
+        return PersonScore.objects.none()
+    detail = _entries_with_case_detail(user).filter(person_id=OuterRef("person_id"))
+    return (
+        PersonScore.objects.filter(run=run, person__in=people_visible_to(user))
+        .annotate(case_detail=Exists(detail))
+        .order_by("rank", "pk")
+    )
+
+
+def cohort_entries_prefetch(user: User, lookup: str = "cohort_entries") -> Prefetch:
+    """Prefetch a person's visible cohort entries into ``person.visible_entries``.
+
+    ``lookup`` is the path to ``Person.cohort_entries``, e.g. ``person__cohort_entries``.
+    """
+    return Prefetch(
+        lookup,
+        queryset=cohort_entries_visible_to(user)
+        .select_related("programme")
+        .order_by("programme__name"),
+        to_attr="visible_entries",
+    )
+
+
+def entries_outside_run(user: User, run: AnalysisRun | None) -> QuerySet[CohortEntry]:
+    """Visible cohort entries whose person has no score in the run (so is not ranked)."""
+    entries = cohort_entries_visible_to(user)
+    if run is not None:
+        entries = entries.exclude(person__in=run.people.values("person_id"))
+    return entries.select_related("person", "programme").order_by("programme__name", "person")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from .views import auth, cohort, person
+
+urlpatterns = [
+    path("", cohort.home, name="home"),
+    path("sign-in/", auth.SignInView.as_view(), name="login"),
+    path("sign-out/", auth.SignOutView.as_view(), name="logout"),
+    path("cohort/", cohort.cohort, name="cohort"),
+    path("people/<int:pk>/", person.person_detail, name="person"),
+    path("people/<int:pk>/interventions/", person.add_intervention, name="add_intervention"),
+]

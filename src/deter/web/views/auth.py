@@ -1,0 +1,30 @@
+"""Sign in and sign out: Django's auth views, with every attempt written to the audit."""
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+
+from .. import audit
+from ..forms import LoginForm
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(form.get_user(), "sign_in", "user", form.get_user().pk)
+        return response
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        audit.record(self.request.user, "sign_in", "user", None, outcome=audit.DENIED,
+                     username=str(form.data.get("username", ""))[:150])
+        return super().form_invalid(form)
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit.record(request.user, "sign_out", "user", request.user.pk)
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,83 @@
+"""The cohort: the latest complete run's ranked people and groups that the user may see."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from .. import audit, policy
+from ..models import CohortEntry, PersonScore
+from . import AuthenticatedHttpRequest, explanation
+
+PAGE_SIZE = 25
+TOP_EVENTS = 3
+MAX_UNRANKED = 100
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    score: PersonScore
+    age: int | None
+    entries: list[CohortEntry]
+    top_events: list[explanation.ExplanationRow]
+
+
+@login_required
+@require_safe
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return redirect("cohort")
+
+
+@login_required
+@require_safe
+def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
+    run = policy.latest_complete_run()
+    scores = policy.person_scores_visible_to(request.user, run)
+    page = Paginator(
+        scores.select_related("person").prefetch_related(
+            policy.cohort_entries_prefetch(request.user, "person__cohort_entries")
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        CohortRow(
+            score=score,
+            age=score.person.age_on(today),
+            entries=score.person.visible_entries,
+            top_events=explanation.rows(score.explanation, explanation.OFFENDER, TOP_EVENTS)
+            if score.case_detail
+            else [],
+        )
+        for score in page
+    ]
+    visible_members = dict(
+        scores.filter(case_detail=True)
+        .exclude(group_label="")
+        .order_by()
+        .values_list("group_label")
+        .annotate(n=Count("pk"))
+    )
+    groups = list(run.groups.filter(group_label__in=list(visible_members))) if run else []
+    for group in groups:
+        group.visible_members = visible_members[group.group_label]
+    unranked = list(policy.entries_outside_run(request.user, run)[:MAX_UNRANKED])
+    audit.record(
+        request.user, "view_cohort", "analysis_run", run.pk if run else None,
+        page=page.number, people=[row.score.person_id for row in rows],
+        unranked_people=[entry.person_id for entry in unranked],
+    )
+    return render(request, "deter/cohort.html", {
+        "run": run,
+        "page": page,
+        "rows": rows,
+        "groups": groups,
+        "unranked": unranked,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2,
+                                                              on_ends=1),
+    })

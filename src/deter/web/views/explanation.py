@@ -1,0 +1,58 @@
+"""Turn a stored score explanation (``PersonScore.explanation``) into rows for display."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+OFFENDER = "offender"
+VICTIM = "victim"
+
+
+@dataclass(frozen=True)
+class ExplanationRow:
+    event_id: str
+    occurred_on: date | None
+    offence_code: str
+    offence_category: str
+    role: str
+    cchi_days: float
+    decay: float
+    contribution: float
+
+
+def _day(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    moment = parse_datetime(value)
+    if isinstance(moment, datetime):
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    return parse_date(value[:10])
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def rows(explanation: object, side: str, top: int | None = None) -> list[ExplanationRow]:
+    """One side's items, largest contribution first; tolerant of missing keys."""
+    items = [i for i in explanation if isinstance(i, dict)] if isinstance(explanation, list) else []
+    chosen = sorted(
+        (i for i in items if i.get("side") == side),
+        key=lambda i: _number(i.get("contribution")),
+        reverse=True,
+    )
+    return [
+        ExplanationRow(
+            event_id=str(i.get("event_id", "")),
+            occurred_on=_day(i.get("occurred_at")),
+            offence_code=str(i.get("offence_code") or ""),
+            offence_category=str(i.get("offence_category") or ""),
+            role=str(i.get("role") or ""),
+            cchi_days=_number(i.get("cchi_days")),
+            decay=_number(i.get("decay")),
+            contribution=_number(i.get("contribution")),
+        )
+        for i in chosen[:top]
+    ]

@@ -1,0 +1,88 @@
+"""A person's page: details, events, groups, scores with their explanation, cohort status and
+interventions, with the form to record an intervention."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import actions, audit, policy
+from ..forms import InterventionForm
+from ..models import Person
+from . import AuthenticatedHttpRequest, explanation
+
+RECENT_EVENTS = 20
+
+
+def _person_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Person:
+    """The policy's answer, with a refused (or nonexistent) attempt written to the audit."""
+    try:
+        return policy.get_person_for_user(request.user, pk)
+    except Http404:
+        audit.record(request.user, action, "person", pk, outcome=audit.DENIED,
+                     path=request.path)
+        raise
+
+
+@login_required
+@require_safe
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = _person_or_404(request, pk, "view_person")
+    return _render_person(request, person, InterventionForm(user=request.user, person=person))
+
+
+@login_required
+@require_POST
+def add_intervention(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = _person_or_404(request, pk, "add_intervention")
+    if not policy.can_add_intervention(request.user, person):
+        audit.record(request.user, "add_intervention", "person", pk, outcome=audit.DENIED)
+        raise PermissionDenied
+    form = InterventionForm(request.POST, user=request.user, person=person)
+    if form.is_valid():
+        try:
+            intervention = actions.add_intervention(request.user, person, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Intervention added: {intervention.title}")
+            return redirect(reverse("person", args=[person.pk]) + "#interventions")
+    return _render_person(request, person, form, status=400)
+
+
+def _render_person(
+    request: AuthenticatedHttpRequest, person: Person, form: InterventionForm, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    case_detail = policy.can_see_case_detail(user, person)
+    run = policy.latest_complete_run() if case_detail else None
+    score = run.people.filter(person=person).first() if run else None
+    involvements = list(
+        person.involvements.select_related("event", "event__location").order_by(
+            "-event__occurred_at", "event__event_id"
+        )
+    ) if case_detail else []
+    context = {
+        "person": person,
+        "age": person.age_on(timezone.localdate()),
+        "entries": list(policy.entries_for_person(user, person)),
+        "interventions": list(policy.interventions_for_person(user, person)),
+        "case_detail": case_detail,
+        "run": run,
+        "score": score,
+        "harm_rows": explanation.rows(score.explanation, explanation.OFFENDER) if score else [],
+        "victim_rows": explanation.rows(score.explanation, explanation.VICTIM) if score else [],
+        "involvements": involvements,
+        "recent_involvements": involvements[:RECENT_EVENTS],
+        "older_involvements": involvements[RECENT_EVENTS:],
+        "memberships": list(
+            person.memberships.select_related("group").order_by("group__group_id", "start")
+        ) if case_detail else [],
+        "form": form if policy.can_add_intervention(user, person) else None,
+    }
+    audit.record(user, "view_person", "person", person.pk, case_detail=case_detail)
+    return render(request, "deter/person.html", context, status=status)

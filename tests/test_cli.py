@@ -1,0 +1,54 @@
+"""The deter command: --help everywhere, clear errors and exit code 2, nothing loaded."""
+
+import pytest
+
+from deter.cli import build_parser, main
+from deter.web.models import Event, Person
+
+COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "serve"]
+
+
+@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: deter" in capsys.readouterr().out
+
+
+def test_the_parser_knows_every_command():
+    parser = build_parser()
+    choices = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+    assert sorted(choices) == sorted(COMMANDS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_extract_exits_2_with_file_row_column_and_loads_nothing(tmp_path, capsys):
+    (tmp_path / "people.csv").write_text("person_id,date_of_birth\nP1,2001-01-01\nP2,31/01/2001\n")
+    assert main(["import", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "people.csv, row 3, column date_of_birth: '31/01/2001' is not a date" in err
+    assert "Nothing was imported" in err
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_police_uk_files_import(tmp_path, capsys):
+    path = tmp_path / "2024-05-x-street.csv"
+    path.write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+        "abc,2024-05,F,F,-1.5,53.6,On or near X,E01000001,A 001A,Robbery,,\n"
+        ",2024-05,F,F,-1.5,53.6,On or near X,E01000001,A 001A,Anti-social behaviour,,\n"
+    )
+    assert main(["import", "--police-uk", str(path)]) == 0
+    assert "imported 0 people, 2 events" in capsys.readouterr().out
+    assert sorted(Event.objects.values_list("offence_category", flat=True)) == [
+        "anti-social behaviour", "robbery"]
+
+
+def test_a_bad_date_option_is_refused(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["analyse", "--as-of", "next week"])
+    assert done.value.code == 2
+    assert "is not a date" in capsys.readouterr().err

@@ -1,0 +1,91 @@
+"""Loading extracts into the database: all or nothing, and the same records read back."""
+
+import polars as pl
+import pytest
+
+from deter.analysis.extract import ExtractError, read_extract
+from deter.web.dataset import extract_from_database
+from deter.web.importer import load_extract
+from deter.web.models import AuditEvent, Event, Involvement, Location, Membership, Person
+
+pytestmark = pytest.mark.django_db
+
+TABLES = {
+    "people": "person_id,date_of_birth,sex,ethnicity\nP1,2008-02-29,male,black\nP2,,,\n"
+              "P3,1990-01-01,female,white\n",
+    "events": "event_id,occurred_at,offence_code,offence_category,latitude,longitude,lsoa_code\n"
+              "E1,2025-06-01T23:15:00Z,8N,violence and sexual offences,53.5,-1.5,E01000001\n"
+              "E2,2025-06-02T10:00:00Z,34B,robbery,53.5,-1.5,E01000001\n"
+              "E3,2025-06-03T10:00:00Z,46,,,,\n",
+    "involvements": "event_id,person_id,role\nE1,P1,suspect\nE1,P2,victim\nE2,P1,suspect\n"
+                    "E2,P3,victim\nE3,P3,suspect\n",
+    "associations": "person_a,person_b,kind,weight,observed_at,source\n"
+                    "P1,P2,seen_together,2,2025-01-01,stop_search\n",
+    "groups": "group_id,name,kind\nG1,Northgate,street_group\n",
+    "memberships": "person_id,group_id,start,end,source,confidence\n"
+                   "P1,G1,2024-01-01,,police_intelligence,0.8\n",
+}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for name, text in TABLES.items():
+        (tmp_path / f"{name}.csv").write_text(text)
+    return tmp_path
+
+
+def sort_all(extract):
+    return {name: frame.sort(frame.columns) for name, frame in extract.tables().items()}
+
+
+def test_it_loads_every_table_and_reads_back_the_same_records(folder):
+    extract = read_extract(folder)
+    summary = load_extract(extract, source="test")
+    assert summary.counts == {"people": 3, "events": 3, "involvements": 5, "associations": 1,
+                              "groups": 1, "memberships": 1}
+    assert Location.objects.count() == 1  # E1 and E2 share a place; E3 has none
+    assert Event.objects.get(event_id="E3").location is None
+    assert Membership.objects.get().group.name == "Northgate"
+    back = sort_all(extract_from_database())
+    for name, frame in sort_all(extract).items():
+        assert back[name].equals(frame), name
+
+
+def test_an_import_is_audited(folder):
+    load_extract(read_extract(folder), source="extract: x")
+    event = AuditEvent.objects.get(action="import_extract")
+    assert event.detail["people"] == 3 and event.object_id == "extract: x"
+
+
+def test_a_clash_with_earlier_records_names_the_row_and_loads_nothing(folder):
+    load_extract(read_extract(folder), source="first")
+    (folder / "people.csv").write_text("person_id\nP8\nP9\nP1\n")
+    for name in ("involvements", "associations", "memberships", "groups"):
+        (folder / f"{name}.csv").unlink()
+    (folder / "events.csv").write_text("event_id,occurred_at\nE9,2025-07-01\n")
+    with pytest.raises(ExtractError) as caught:
+        load_extract(read_extract(folder), source="second")
+    assert (caught.value.file, caught.value.row, caught.value.column) == ("people.csv", 4,
+                                                                          "person_id")
+    assert not Person.objects.filter(person_id__in=["P8", "P9"]).exists()
+    assert not Event.objects.filter(event_id="E9").exists()
+
+
+def test_a_failure_half_way_rolls_everything_back(folder, monkeypatch):
+    import deter.web.importer as importer
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer, "_insert_memberships", broken)
+    with pytest.raises(RuntimeError):
+        load_extract(read_extract(folder), source="test")
+    assert Person.objects.count() == Event.objects.count() == Involvement.objects.count() == 0
+
+
+def test_an_events_only_extract_loads(tmp_path):
+    (tmp_path / "events.csv").write_text(TABLES["events"])
+    summary = load_extract(read_extract(tmp_path), source="events only")
+    assert summary.counts["events"] == 3 and summary.counts["people"] == 0
+    assert extract_from_database().events.height == 3
+    assert isinstance(extract_from_database().people, pl.DataFrame)

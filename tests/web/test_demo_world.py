@@ -1,0 +1,96 @@
+"""The demo world: agencies, users, programme and a cohort from a run; idempotent; demo only."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
+
+from deter.web import policy
+from deter.web.demo_world import ACTIVE_COUNT, add_months, create_demo_world
+from deter.web.models import Agency, CohortEntry, Programme, StaffRole
+
+from .factories import make_event, make_person, make_run
+
+
+@pytest.fixture
+def run(db):
+    """30 people: every third has only burglaries (not violent), the rest a violent offence."""
+    people = []
+    for i in range(30):
+        person = make_person(f"D-{i:02}")
+        category = "burglary" if i % 3 == 0 else ("robbery", "possession of weapons")[i % 2]
+        for j in range(1 + i % 4):
+            make_event(f"E-D-{i:02}-{j}", person, category=category, days_ago=10 + i + j)
+        make_event(f"E-D-{i:02}-V", person, role="victim", days_ago=5)
+        people.append(person)
+    return make_run(people)
+
+
+def test_it_creates_agencies_users_and_a_programme_without_the_outside_agency(run):
+    logins = create_demo_world(run, cohort_size=12)
+    assert {login.username for login in logins} == {
+        "analyst", "coordinator", "caseworker", "school", "housing"}
+    programme = Programme.objects.get()
+    housing = Agency.objects.get(kind="housing")
+    assert housing not in programme.agencies.all()
+    assert programme.agencies.count() == 4
+    for login in logins:
+        user = authenticate(username=login.username, password=login.password)
+        assert user is not None
+        assert StaffRole.objects.get(user=user).role == login.role
+
+
+def test_it_proposes_the_top_violent_people_and_activates_the_top_15(run):
+    create_demo_world(run, cohort_size=18)
+    entries = CohortEntry.objects.select_related("person")
+    assert entries.count() == 18
+    violent_ranked = [
+        s.person for s in run.people.order_by("rank")
+        if any(i["offence_category"] != "burglary" for i in s.explanation
+               if i["side"] == "offender")
+    ]
+    assert {e.person for e in entries} == set(violent_ranked[:18])
+    active = {e.person for e in entries if e.status == "active"}
+    assert active == set(violent_ranked[:ACTIVE_COUNT])
+    assert all(e.status == "proposed" for e in entries if e.person not in active)
+    sample = entries.get(person=violent_ranked[0])
+    assert "Criteria met" in sample.rationale and "violent offence" in sample.rationale
+    assert sample.review_date == add_months(sample.decided_at.date(), 3)
+    assert sample.lead_professional.username == "caseworker"
+
+
+def test_it_is_idempotent(run):
+    create_demo_world(run, cohort_size=12)
+    counts = [m.objects.count() for m in (Agency, User, StaffRole, Programme, CohortEntry)]
+    logins = create_demo_world(run, cohort_size=12)
+    assert [m.objects.count() for m in (Agency, User, StaffRole, Programme, CohortEntry)] == counts
+    assert authenticate(username="school", password=logins[3].password) is not None
+
+
+def test_it_gives_each_demo_user_the_view_the_policy_promises(run):
+    create_demo_world(run, cohort_size=18)
+    users = {u.username: u for u in User.objects.all()}
+    assert policy.people_visible_to(users["coordinator"]).count() == 18
+    assert policy.people_visible_to(users["analyst"]).count() == 18
+    assert policy.people_visible_to(users["caseworker"]).count() == ACTIVE_COUNT
+    assert policy.people_visible_to(users["school"]).count() == ACTIVE_COUNT
+    assert policy.people_visible_to(users["housing"]).count() == 0
+
+
+def test_it_creates_no_cohort_without_a_run(db):
+    create_demo_world(None)
+    assert Programme.objects.count() == 1 and not CohortEntry.objects.exists()
+
+
+def test_it_refuses_to_run_in_production(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(ImproperlyConfigured):
+        create_demo_world(None)
+    assert not User.objects.exists()
+
+
+def test_it_adds_months_clamping_to_the_month_end():
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 1, 15), 3) == date(2026, 4, 15)
