@@ -420,3 +420,17 @@ def test_force_scale_is_big_and_quick():
     sizes = force.truth_memberships.group_by("group_id").len()["len"]
     assert sizes.min() >= 5 and sizes.max() <= 30
     assert re.fullmatch(r"E\d{7}", force.extract.events["event_id"][0])
+
+
+def test_sexual_offence_suspects_are_men():
+    county = synthesise(1, "small")
+    e = county.extract
+    sexual_codes = harm_table().filter(pl.col("offence_group") == "Sexual offences")
+    offenders = (
+        e.involvements.filter(pl.col("role").is_in(["suspect", "offender"]))
+        .join(e.events.filter(pl.col("offence_code").is_in(sexual_codes["offence_code"].implode())),
+              on="event_id")
+        .join(e.people, on="person_id")
+    )
+    assert offenders.height > 0
+    assert offenders["sex"].unique().to_list() == ["male"]

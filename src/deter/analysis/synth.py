@@ -309,6 +309,7 @@ class _Builder:
                 for g in self.codes["offence_subgroup"]
             ]
         )
+        self.sexual = (self.codes["offence_group"] == "Sexual offences").to_numpy()
         self.national = self.codes["national_count_2017_18"].to_numpy().astype(float)
 
     # -- helpers --
@@ -735,6 +736,9 @@ class _Builder:
         dob_days = np.round(age * 365.25).astype(np.int64)
         p_male = np.array([0.93, 0.9, 0.8, 0.5, 0.48])[kind]
         male = rng.random(n_people) < p_male
+        # Nearly all suspects of recorded sexual offences are men: whoever offends sexually is.
+        sexual_offending = (inv_role <= OFFENDER) & self.sexual[code[inv_event]]
+        male[inv_person[sexual_offending]] = True
         u = rng.random(n_people)
         eth = (u[:, None] > self.town_ethnic_cdf[home]).sum(1).clip(0, 4)
         eth_missing = rng.random(n_people) < P_ETHNICITY_MISSING
