@@ -52,3 +52,18 @@ def test_a_bad_date_option_is_refused(capsys):
         main(["analyse", "--as-of", "next week"])
     assert done.value.code == 2
     assert "is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_importing_a_police_uk_month_twice_names_the_file_and_loads_nothing(tmp_path, capsys):
+    path = tmp_path / "2024-05-x-street.csv"
+    header = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+              "LSOA name,Crime type,Last outcome category,Context\n")
+    path.write_text(header + "abc,2024-05,F,F,-1.5,53.6,On or near X,E01000001,A,Robbery,,\n")
+    later = tmp_path / "2024-06-x-street.csv"
+    later.write_text(header + "def,2024-06,F,F,-1.5,53.6,On or near X,E01000001,A,Robbery,,\n")
+    assert main(["import", "--police-uk", str(path)]) == 0
+    assert main(["import", "--police-uk", str(later), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "2024-05-x-street.csv, row 2, column event_id: 'abc' is already in the database" in err
+    assert not Event.objects.filter(event_id="def").exists()

@@ -8,7 +8,7 @@ documented for users in ``docs/extract-format.md``; ``TABLES`` below is its sing
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -171,8 +171,19 @@ class Extract:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
         return cls(**{name: conform(frames.get(name), TABLES[name]) for name in TABLES})
 
+    # Where rows came from, for messages about them: table -> the file of each row in order,
+    # and the row there (as a spreadsheet counts).  Absent: "<table>.csv", row = index + 2.
+    origins: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict, repr=False)
+
     def tables(self) -> dict[str, pl.DataFrame]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in TABLES}
+
+    def origin(self, table: str, index: int) -> tuple[str, int]:
+        """The file and row that row ``index`` of ``table`` was read from."""
+        if table in self.origins:
+            files, rows = self.origins[table]
+            return files[index], rows[index]
+        return f"{table}.csv", index + 2
 
 
 def schema(table: Table) -> dict[str, pl.DataType]:
@@ -198,6 +209,10 @@ def read_extract(folder: str | Path) -> Extract:
     files = _table_files(folder)
     frames = {name: _read_table(path, TABLES[name]) for name, path in files.items()}
     extract = Extract.from_frames(**frames)
+    extract.origins = {
+        name: ([path.name] * frames[name].height, list(range(2, frames[name].height + 2)))
+        for name, path in files.items()
+    }
     for name, path in files.items():
         _check_references(extract, TABLES[name], path.name)
     return extract

@@ -32,7 +32,9 @@ def read_police_uk(paths: Iterable[str | Path]) -> Extract:
             duplicated["_file"][0], f"Crime ID {duplicated['event_id'][0]!r} appears twice "
             "(is the same month given twice?)", row=int(duplicated["_row"][0]), column="Crime ID",
         )
-    return Extract.from_frames(events=events.drop("_file", "_row"))
+    extract = Extract.from_frames(events=events.drop("_file", "_row"))
+    extract.origins = {"events": (events["_file"].to_list(), events["_row"].to_list())}
+    return extract
 
 
 def _read_street_file(path: Path) -> pl.DataFrame:

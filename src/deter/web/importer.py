@@ -40,9 +40,9 @@ class ImportSummary:
 def load_extract(extract: Extract, source: str, actor=None) -> ImportSummary:
     """Insert every table of ``extract``; raise ExtractError (and insert nothing) on a clash."""
     with transaction.atomic():
-        _refuse_existing(extract.people, "people", "person_id", Person, "person_id")
-        _refuse_existing(extract.events, "events", "event_id", Event, "event_id")
-        _refuse_existing(extract.groups, "groups", "group_id", Group, "group_id")
+        _refuse_existing(extract, "people", "person_id", Person)
+        _refuse_existing(extract, "events", "event_id", Event)
+        _refuse_existing(extract, "groups", "group_id", Group)
         people = _insert_people(extract.people)
         events = _insert_events(extract.events, source)
         groups = _insert_groups(extract.groups)
@@ -59,15 +59,17 @@ def load_extract(extract: Extract, source: str, actor=None) -> ImportSummary:
     return summary
 
 
-def _refuse_existing(frame: pl.DataFrame, table: str, column: str, model, field: str) -> None:
+def _refuse_existing(extract: Extract, table: str, column: str, model) -> None:
+    frame = getattr(extract, table)
     if frame.height == 0 or not model.objects.exists():
         return
-    existing = set(model.objects.values_list(field, flat=True))
-    hits = frame.with_row_index("_n").filter(pl.col(column).is_in(list(existing))).head(1)
+    existing = list(model.objects.values_list(column, flat=True))
+    hits = frame.with_row_index("_n").filter(pl.col(column).is_in(existing)).head(1)
     if hits.height:
+        file, row = extract.origin(table, int(hits["_n"][0]))
         raise ExtractError(
-            f"{table}.csv", f"{hits[column][0]!r} is already in the database (imported before)",
-            row=int(hits["_n"][0]) + 2, column=column,
+            file, f"{hits[column][0]!r} is already in the database (imported before)",
+            row=row, column=column,
         )
 
 
