@@ -19,14 +19,7 @@ from . import audit
 from .dataset import extract_from_database
 from .models import AnalysisRun, GroupScore, Person, PersonScore
 
-EXPLANATION_EVENTS = 25  # the strongest events behind each score, kept with the run
 BATCH = 5000
-
-
-def latest_run() -> AnalysisRun | None:
-    return AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).order_by(
-        "-started_at", "-id"
-    ).first()
 
 
 def run_analysis(
@@ -83,14 +76,13 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
 
 
 def _explanations(harm_events: pl.DataFrame) -> dict[str, list[dict]]:
-    top = (
-        harm_events.sort("contribution", descending=True)
-        .group_by("person_id", maintain_order=True)
-        .head(EXPLANATION_EVENTS)
-        .with_columns(pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    """Every event behind each person's scores, strongest first: the whole explanation, so that
+    it adds up to the score and a panel can check any of it."""
+    ordered = harm_events.sort("contribution", descending=True).with_columns(
+        pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     )
     explanations: dict[str, list[dict]] = {}
-    for row in top.iter_rows(named=True):
+    for row in ordered.iter_rows(named=True):
         explanations.setdefault(row["person_id"], []).append(row)
     return explanations
 

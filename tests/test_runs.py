@@ -1,0 +1,53 @@
+"""Stored analysis runs: complete explanations, and nothing visible from a failed run."""
+
+import math
+
+import pytest
+
+from deter.analysis.synth import synthesise
+from deter.web.importer import load_extract
+from deter.web.models import AnalysisRun, PersonScore
+from deter.web.runs import run_analysis
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def imported():
+    load_extract(synthesise(seed=3, scale="small").extract, source="synthetic small")
+
+
+def side_sum(explanation, side):
+    return sum(item["contribution"] for item in explanation if item["side"] == side)
+
+
+def test_every_stored_explanation_adds_up_to_its_scores(imported):
+    run, result = run_analysis()
+    assert run.status == AnalysisRun.Status.COMPLETE
+    scores = list(PersonScore.objects.filter(run=run))
+    assert len(scores) == result.people.height
+    for score in scores:
+        assert math.isclose(side_sum(score.explanation, "offender"), score.harm_score,
+                            rel_tol=1e-9, abs_tol=1e-9), score.person_id
+        assert math.isclose(side_sum(score.explanation, "victim"), score.victim_harm_score,
+                            rel_tol=1e-9, abs_tol=1e-9), score.person_id
+    prolific = max(scores, key=lambda s: len(s.explanation))
+    assert len(prolific.explanation) == prolific.offence_count + prolific.victimisation_count
+    contributions = [item["contribution"] for item in prolific.explanation]
+    assert contributions == sorted(contributions, reverse=True)
+
+
+def test_a_run_that_fails_part_way_stores_nothing_and_is_marked_failed(imported, monkeypatch):
+    import deter.web.runs as runs
+
+    def broken(run, result):
+        PersonScore.objects.create(run=run, person_id=1, harm_score=1, victim_harm_score=0,
+                                   rank=1)
+        raise RuntimeError("killed while storing")
+
+    monkeypatch.setattr(runs, "_store", broken)
+    with pytest.raises(RuntimeError):
+        run_analysis()
+    run = AnalysisRun.objects.get()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert not PersonScore.objects.exists()
