@@ -171,19 +171,23 @@ class Extract:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
         return cls(**{name: conform(frames.get(name), TABLES[name]) for name in TABLES})
 
-    # Where rows came from, for messages about them: table -> the file of each row in order,
-    # and the row there (as a spreadsheet counts).  Absent: "<table>.csv", row = index + 2.
-    origins: dict[str, tuple[list[str], list[int]]] = field(default_factory=dict, repr=False)
+    # Where rows came from, for messages about them: table -> the one file it was read from
+    # (row = index + 2, as a spreadsheet counts), or for a table gathered from several files,
+    # each row's file and row there.  Absent: "<table>.csv".
+    origins: dict[str, str | tuple[list[str], list[int]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
 
     def origin(self, table: str, index: int) -> tuple[str, int]:
         """The file and row that row ``index`` of ``table`` was read from."""
-        if table in self.origins:
-            files, rows = self.origins[table]
-            return files[index], rows[index]
-        return f"{table}.csv", index + 2
+        where = self.origins.get(table, f"{table}.csv")
+        if isinstance(where, str):
+            return where, index + 2
+        files, rows = where
+        return files[index], rows[index]
 
 
 def schema(table: Table) -> dict[str, pl.DataType]:
@@ -209,10 +213,7 @@ def read_extract(folder: str | Path) -> Extract:
     files = _table_files(folder)
     frames = {name: _read_table(path, TABLES[name]) for name, path in files.items()}
     extract = Extract.from_frames(**frames)
-    extract.origins = {
-        name: ([path.name] * frames[name].height, list(range(2, frames[name].height + 2)))
-        for name, path in files.items()
-    }
+    extract.origins = {name: path.name for name, path in files.items()}
     for name, path in files.items():
         _check_references(extract, TABLES[name], path.name)
     return extract
