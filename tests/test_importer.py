@@ -89,3 +89,24 @@ def test_an_events_only_extract_loads(tmp_path):
     assert summary.counts["events"] == 3 and summary.counts["people"] == 0
     assert extract_from_database().events.height == 3
     assert isinstance(extract_from_database().people, pl.DataFrame)
+
+
+def test_a_clash_in_a_parquet_table_names_the_parquet_file(folder, tmp_path_factory):
+    load_extract(read_extract(folder), source="first")
+    again = tmp_path_factory.mktemp("again")
+    pl.DataFrame({"person_id": ["P7", "P2"]}).write_parquet(again / "people.parquet")
+    with pytest.raises(ExtractError) as caught:
+        load_extract(read_extract(again), source="second")
+    assert (caught.value.file, caught.value.row) == ("people.parquet", 3)
+
+
+def test_a_second_import_counts_only_its_own_records(folder, tmp_path_factory):
+    load_extract(read_extract(folder), source="first")
+    second = tmp_path_factory.mktemp("second")
+    (second / "people.csv").write_text("person_id\nP7\n")
+    (second / "events.csv").write_text("event_id,occurred_at\nE7,2025-07-01\n")
+    (second / "involvements.csv").write_text("event_id,person_id,role\nE7,P7,victim\n")
+    summary = load_extract(read_extract(second), source="second")
+    assert summary.counts["people"] == 1 and summary.counts["events"] == 1
+    assert summary.counts["involvements"] == 1
+    assert Person.objects.count() == 4

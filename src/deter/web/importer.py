@@ -47,11 +47,11 @@ def load_extract(extract: Extract, source: str, actor=None) -> ImportSummary:
         events = _insert_events(extract.events, source)
         groups = _insert_groups(extract.groups)
         counts = {
-            "people": len(people),
-            "events": len(events),
+            "people": extract.people.height,
+            "events": extract.events.height,
             "involvements": _insert_involvements(extract.involvements, events, people),
             "associations": _insert_associations(extract.associations, people),
-            "groups": len(groups),
+            "groups": extract.groups.height,
             "memberships": _insert_memberships(extract.memberships, people, groups),
         }
         summary = ImportSummary(source, counts)
@@ -74,13 +74,11 @@ def _refuse_existing(extract: Extract, table: str, column: str, model) -> None:
 
 
 def _bulk(model, objects) -> list:
-    created = model.objects.bulk_create(objects, batch_size=BATCH)
-    return created
+    return model.objects.bulk_create(objects, batch_size=BATCH)
 
 
-def _id_map(model, field: str, keys: list[str]) -> dict[str, int]:
-    if not keys:
-        return {}
+def _id_map(model, field: str) -> dict[str, int]:
+    """Every record's key -> database id (earlier imports included: ids never clash)."""
     return dict(model.objects.values_list(field, "id"))
 
 
@@ -90,7 +88,7 @@ def _insert_people(people: pl.DataFrame) -> dict[str, int]:
                ethnicity=r["ethnicity"] or "")
         for r in people.iter_rows(named=True)
     ))
-    return _id_map(Person, "person_id", people["person_id"].to_list())
+    return _id_map(Person, "person_id")
 
 
 def _insert_locations(events: pl.DataFrame) -> pl.DataFrame:
@@ -121,7 +119,7 @@ def _insert_events(events: pl.DataFrame, source: str) -> dict[str, int]:
               location_id=r["location_pk"], source=source[:64])
         for r in located.iter_rows(named=True)
     ))
-    return _id_map(Event, "event_id", events["event_id"].to_list())
+    return _id_map(Event, "event_id")
 
 
 def _insert_groups(groups: pl.DataFrame) -> dict[str, int]:
@@ -129,7 +127,7 @@ def _insert_groups(groups: pl.DataFrame) -> dict[str, int]:
         Group(group_id=r["group_id"], name=r["name"] or "", kind=r["kind"] or "")
         for r in groups.iter_rows(named=True)
     ))
-    return _id_map(Group, "group_id", groups["group_id"].to_list())
+    return _id_map(Group, "group_id")
 
 
 def _insert_involvements(involvements, events, people) -> int:
