@@ -15,9 +15,11 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
 
-setup: $(UV) ## install the locked Python and front-end packages into .venv and node_modules
+setup: $(UV) ## install the locked Python and front-end packages, build the GOV.UK stylesheet
 	$(UV) sync --frozen --quiet
 	npm ci --no-audit --no-fund --loglevel=error
+	npx sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules \
+		src/deter/web/frontend/govuk.scss build/frontend/govuk.css
 
 demo: setup ## build the synthetic county, analyse it and serve the app on http://127.0.0.1:8000
 	$(VENV)/bin/deter demo

@@ -90,7 +90,11 @@ def test_a_coordinator_records_an_intervention(page, screenshot, demo):
 
     # Our styles are served and applied, GOV.UK Frontend's JS ran, the CSP held, and the
     # GDS Transport font was never used or downloaded.
-    assert "GDS Transport" not in page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")
+    # the compiled GOV.UK stylesheet is applied: the success banner has its green border
+    assert page.evaluate(
+        "getComputedStyle(document.querySelector('.govuk-notification-banner--success'))"
+        ".borderTopColor") == "rgb(15, 122, 82)"
     assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert page.fonts_requested == []
     assert page.problems == []

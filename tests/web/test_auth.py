@@ -38,7 +38,7 @@ def test_it_renders_an_accessible_sign_in_page(client, db):
     assert '<html lang="en-GB"' in page
     assert 'class="govuk-skip-link"' in page
     assert '<label class="govuk-label govuk-label--s" for="id_username">' in page
-    assert "govuk-frontend.min.css" in page and "deter/app.css" in page
+    assert "govuk/govuk.css" in page and "deter/app.css" in page
 
 
 def test_it_signs_out_only_by_post_and_audits_it(client, world):

@@ -110,10 +110,14 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# GOV.UK Frontend ships precompiled CSS that loads its fonts and images from /assets/, so its
-# npm package's dist folder is served at the site root; it is installed by `npm ci`, never copied.
+# GOV.UK Frontend comes from npm (never copied): its images and JavaScript are served from its
+# dist folder at the site root, where its CSS expects /assets/; its stylesheet is compiled by
+# `make setup` with Deter's font into build/frontend (see deter/web/frontend/govuk.scss).
 FRONTEND_DIR = Path(os.environ.get("DETER_FRONTEND_DIR", REPO_ROOT / "node_modules"))
+FRONTEND_BUILD_DIR = Path(os.environ.get("DETER_FRONTEND_BUILD_DIR",
+                                         REPO_ROOT / "build" / "frontend"))
 WHITENOISE_ROOT = FRONTEND_DIR / "govuk-frontend" / "dist" / "govuk"
+STATICFILES_DIRS = [("govuk", FRONTEND_BUILD_DIR)]
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DETER_STATIC_ROOT", REPO_ROOT / "build" / "static"))
 WHITENOISE_USE_FINDERS = not PRODUCTION  # demo and tests serve static/ without collectstatic
