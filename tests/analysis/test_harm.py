@@ -1,4 +1,5 @@
-"""Harm scoring: CCHI days per event, recency decay, offender and victim sides, fallbacks."""
+"""Harm scoring: harm-table weight per event, recency decay, offender and victim sides,
+fallbacks."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,12 +7,10 @@ import polars as pl
 import pytest
 
 from deter.analysis.extract import Extract
-from deter.analysis.harm import (
-    category_table,
-    event_harm,
-    harm_table,
-    person_harm,
-)
+from deter.analysis.harm import event_harm, person_harm
+from deter.analysis.harm_tables import cchi_category_table as category_table
+from deter.analysis.harm_tables import cchi_code_table as harm_table
+from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.pipeline import AnalysisConfig
 
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
@@ -50,7 +49,7 @@ def days(code: str | None = None, category: str | None = None) -> float:
         {"offence_code": [code], "offence_category": [category]},
         schema={"offence_code": pl.String, "offence_category": pl.String},
     )
-    return event_harm(frame)["cchi_days"][0]
+    return event_harm(frame)["harm_weight"][0]
 
 
 def test_assault_with_injury_a_year_ago_scores_half_its_days():
@@ -172,7 +171,7 @@ def test_unknown_events_score_zero_and_are_reported():
     assert (p["harm_score"], p["offence_count"]) == (0.0, 2)
     unweighted = result.harm_events.filter(pl.col("person_id") == "p")
     assert unweighted["weighted_by"].null_count() == 2
-    assert unweighted["cchi_days"].to_list() == [0.0, 0.0]
+    assert unweighted["harm_weight"].to_list() == [0.0, 0.0]
 
 
 def test_explanation_rows_add_up_to_the_scores():
@@ -184,7 +183,7 @@ def test_explanation_rows_add_up_to_the_scores():
     result = person_harm(ex, AnalysisConfig(as_of=AS_OF))
     assert result.harm_events.columns == [
         "person_id", "side", "event_id", "occurred_at", "offence_code", "offence_category",
-        "role", "cchi_days", "decay", "contribution", "weighted_by",
+        "role", "harm_weight", "decay", "contribution", "weighted_by",
     ]
     totals = result.harm_events.group_by("person_id", "side").agg(pl.col("contribution").sum())
     a = {r["side"]: r["contribution"] for r in totals.filter(pl.col("person_id") == "a").to_dicts()}
@@ -243,3 +242,29 @@ def test_every_offence_code_has_days_and_a_known_category():
     assert table["cchi_days"].null_count() == 0
     assert (table["cchi_days"] > 0).all()
     assert set(table["policeuk_category"]) <= set(category_table()["policeuk_category"])
+
+
+# The configured table
+
+
+def test_a_user_table_replaces_the_weights(tmp_path):
+    path = tmp_path / "ours.csv"
+    path.write_text("# unit: points\noffence_code,weight\n8N,100\n46,7\n", encoding="utf-8")
+    ex = extract(
+        [("e1", 365, "8N", None), ("e2", 0, "46", None), ("e3", 0, "34B", "Robbery")],
+        [("e1", "p", "offender"), ("e2", "p", "offender"), ("e3", "q", "offender")],
+    )
+    result = person_harm(ex, AnalysisConfig(as_of=AS_OF, harm_table=str(path)))
+    assert result.table.name == "ours" and result.table.unit == "points"
+    got = {r["person_id"]: r["harm_score"] for r in result.scores.to_dicts()}
+    assert got["p"] == pytest.approx(100 * 0.5 + 7)
+    # 34B is not in this table and it has no categories: unweighted, and reported as such
+    assert got["q"] == 0.0 and result.events_unweighted == 1
+    weights = dict(result.harm_events.select("event_id", "harm_weight").iter_rows())
+    assert weights == {"e1": 100.0, "e2": 7.0, "e3": 0.0}
+    # the same events under the default table
+    default = person_harm(ex, AnalysisConfig(as_of=AS_OF))
+    assert default.table is load_harm_table("cchi-2026")
+    assert dict(default.harm_events.select("event_id", "harm_weight").iter_rows()) == {
+        "e1": 365.0, "e2": 1.0, "e3": 365.0,
+    }

@@ -6,8 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from deter.analysis.extract import Extract
+from deter.analysis.criteria import SelectionCriteria
+from deter.analysis.extract import Extract, ExtractError
+from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse, write_outputs
+from deter.analysis.rfg import RFGConfig
 
 AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -70,10 +73,14 @@ def person(result: AnalysisResult, person_id: str) -> dict:
 
 def test_people_table(result):
     people = result.people
-    assert people.columns == [
+    assert people.columns[:8] == [
         "person_id", "group_id", "harm_score", "victim_harm_score", "offence_count",
         "victimisation_count", "degree", "rank",
     ]
+    for column in ("rfgv_score", "rfg_recency", "rfg_frequency", "rfg_gravity", "rfg_victims",
+                   "rfgv_explanation", "violent_offences", "victim_offender", "criteria_met",
+                   "proposed"):
+        assert column in people.columns
     # everyone the extract names, including someone with no involvement at all
     assert set(people["person_id"]) == {
         *(f"a{i}" for i in range(1, 5)), *(f"b{i}" for i in range(1, 5)), "v1", "w1", "l1",
@@ -142,9 +149,76 @@ def test_summary(result):
     assert summary["edges"] == 6 + 6 + 1
     assert summary["groups"] == 2
     assert summary["modularity"] > 0.3
-    assert set(summary["seconds"]) == {"harm", "network", "groups", "ranking", "total"}
+    assert {"harm", "network", "groups", "ranking", "selection", "total"} <= set(
+        summary["seconds"]
+    )
+    table = load_harm_table("cchi-2026")
+    assert summary["harm_table"] == table.summary()
+    assert summary["harm_table"]["unit"] == "days"
+    assert summary["criteria"]["description"] == (
+        "Proposed when meeting all of: violent offence in 24 months; harm >= 365 days."
+    )
+    assert summary["criteria"]["proposed"] == 4
+    assert summary["criteria"]["people_meeting"] == {
+        "violent offence in 24 months": 8, "harm >= 365 days": 4,
+    }
+    # nobody is both victim and offender: v1 is only a victim; 9 offenders, 1 victim
+    assert summary["victim_offender"] == {
+        "people": 0, "offenders": 9, "victims": 1, "share_of_victims_who_offend": 0.0,
+        "share_of_offenders_who_are_victims": 0.0,
+    }
     assert summary["config"] == AnalysisConfig().as_dict()
     json.dumps(summary)  # serialisable as it is
+
+
+def test_selection_and_rfgv(result):
+    proposed = result.people.filter(pl.col("proposed"))
+    # crew A's two robberies today: 730 days of harm and violent; crew B's year-old assault is
+    # violent but 182.5 days; l1 only shoplifts; v1 is only a victim
+    assert sorted(proposed["person_id"]) == ["a1", "a2", "a3", "a4"]
+    assert set(proposed["criteria_met"]) == {"violent offence in 24 months,harm >= 365 days"}
+    assert person(result, "b2")["criteria_met"] == "violent offence in 24 months"
+    assert person(result, "l1")["criteria_met"] == ""
+    assert person(result, "v1")["criteria_met"] == "" and not person(result, "v1")["proposed"]
+    # RFGV by hand: a1 R 5 (today) + F 2 (2 offences) + G 4 (365 days) + V 0 (no victim) = 11;
+    # b1 R 2 (365 days ago) + F 1 + G 4 + V 1 (v1) = 8, the 2000-day-old homicide is outside
+    a1, b1 = person(result, "a1"), person(result, "b1")
+    assert (a1["rfg_recency"], a1["rfg_frequency"], a1["rfg_gravity"], a1["rfg_victims"]) == (
+        5, 2, 4, 0,
+    )
+    assert a1["rfgv_score"] == 11 and b1["rfgv_score"] == 8
+    assert b1["rfgv_explanation"].startswith("R 2 (latest offence 365 days ago)")
+    assert person(result, "v1")["rfgv_score"] == 0
+    assert person(result, "quiet")["rfgv_explanation"] == "no offence in the RFGV window"
+    assert not result.people["victim_offender"].any()
+
+
+def test_user_harm_table_is_recorded_with_the_run(tmp_path):
+    path = tmp_path / "ours.csv"
+    path.write_text(
+        "# name: our-table\n# unit: points\noffence_code,weight\n34B,10\n8N,1000\n46,1\n",
+        encoding="utf-8",
+    )
+    config = AnalysisConfig(
+        harm_table=str(path), criteria=SelectionCriteria(min_harm_score=500.0)
+    )
+    result = analyse(crew_extract(), config)
+    assert result.summary["harm_table"]["name"] == "our-table"
+    assert result.summary["harm_table"]["version"] == load_harm_table(str(path)).version
+    assert result.summary["config"]["harm_table"] == str(path)
+    assert person_row(result, "a1")["harm_score"] == 20.0
+    assert person_row(result, "b1")["harm_score"] == 500.0
+    # the threshold is in the table's unit, and says so
+    assert sorted(result.people.filter(pl.col("proposed"))["person_id"]) == [
+        "b1", "b2", "b3", "b4",
+    ]
+    assert person_row(result, "b1")["criteria_met"] == (
+        "violent offence in 24 months,harm >= 500 points"
+    )
+    path.write_text("offence_code,weight\n34B,lots\n", encoding="utf-8")
+    with pytest.raises(ExtractError) as caught:
+        analyse(crew_extract(), config)
+    assert (caught.value.row, caught.value.column) == (2, "weight")
 
 
 def test_same_input_same_result():
@@ -173,18 +247,32 @@ def test_config_round_trip_and_validation():
         as_of=datetime(2024, 1, 2, 3, 4, 5),  # noqa: DTZ001 (naive: taken as UTC)
         window_days=730, half_life_days=180.0,
         resolution=1.5, seed=9, association_weights={"sibling": 2.0}, min_group_size=4,
-        leiden_iterations=5,
+        leiden_iterations=5, harm_table="ons-css:weights.csv",
+        rfg=RFGConfig(window_days=365, victim_bands=((2, 3), (4, 6))),
+        criteria=SelectionCriteria(min_violent_offences=2, min_rfgv_score=9.5, combine="any"),
     )
     saved = json.loads(json.dumps(config.as_dict()))
     assert saved["as_of"] == "2024-01-02T03:04:05+00:00"
     restored = AnalysisConfig.from_dict(saved)
     assert restored.as_dict() == saved
+    # nested settings come back as their dataclasses, not dicts
+    assert (restored.rfg, restored.criteria) == (config.rfg, config.criteria)
+    assert restored.rfg.victim_bands == ((2.0, 3.0), (4.0, 6.0))
+    assert saved["criteria"]["combine"] == "any" and saved["rfg"]["window_days"] == 365
     assert restored.as_of == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     for bad in ({"window_days": 0}, {"half_life_days": 0}, {"resolution": -1},
                 {"min_group_size": 0}, {"association_weights": {"x": -1.0}},
-                {"leiden_iterations": 0}, {"leiden_iterations": -2}):
+                {"leiden_iterations": 0}, {"leiden_iterations": -2}, {"harm_table": ""},
+                {"rfg": {"window_days": 10}}, {"criteria": "strict"}):
         with pytest.raises(ValueError):
             AnalysisConfig(**bad)
+    # a bad nested setting names its field
+    with pytest.raises(ValueError, match="rfg.recency_bands"):
+        AnalysisConfig.from_dict({**saved, "rfg": {**saved["rfg"], "recency_bands": [[1, 2]] * 2}})
+    with pytest.raises(ValueError, match="criteria.combine"):
+        AnalysisConfig.from_dict({**saved, "criteria": {**saved["criteria"], "combine": "x"}})
+    with pytest.raises(ValueError, match="unknown settings"):
+        AnalysisConfig.from_dict({**saved, "half_life": 3})
 
 
 def test_as_of_moves_the_window():

@@ -102,7 +102,7 @@ def explain(person: Person) -> list[dict]:
             "person_id": person.person_id, "side": side, "event_id": event.event_id,
             "occurred_at": event.occurred_at.isoformat(), "offence_code": event.offence_code,
             "offence_category": event.offence_category, "role": involvement.role,
-            "cchi_days": days, "decay": decay, "contribution": round(days * decay, 3),
+            "harm_weight": days, "decay": decay, "contribution": round(days * decay, 3),
         })
     return items
 

@@ -47,7 +47,7 @@ def test_it_summarises_the_harm_explanation(client, world):
     response = client.get(URL)
     row = next(r for r in response.context["rows"] if r.score.person == world.active)
     (top,) = row.top_events  # the victim-side event is not part of the harm score
-    assert (top.event_id, top.offence_category, top.cchi_days) == (
+    assert (top.event_id, top.offence_category, top.harm_weight) == (
         "E-P-ACTIVE", "violence and sexual offences", 365.0)
     assert 0 < top.decay <= 1 and top.contribution == round(365.0 * top.decay, 3)
     page = response.content.decode()

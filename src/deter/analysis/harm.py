@@ -1,124 +1,58 @@
-"""Crime harm: Cambridge Crime Harm Index days per event, decayed by recency, summed per person.
+"""Crime harm: the harm table's weight per event, decayed by recency, summed per person.
 
-Every event in the window gets the CCHI 2026 value (days of imprisonment; subgroup medians) of
-its Home Office ``offence_code``; an event with no known code falls back to its police.uk
-``offence_category`` (matched case-insensitively, e.g. data.police.uk imports); an event with
-neither known gets 0 days and is counted and reported as *unweighted*, never silently.
+Every event in the window gets the weight of its Home Office ``offence_code`` in the configured
+harm table (``AnalysisConfig.harm_table``; by default the Cambridge Crime Harm Index 2026, in
+days of imprisonment; see ``deter.analysis.harm_tables``).  An event with no known code falls
+back to its police.uk ``offence_category`` (matched case-insensitively, e.g. data.police.uk
+imports); an event with neither known gets weight 0 and is counted and reported as
+*unweighted*, never silently.
 
 A person's offender harm sums, over the events where they are suspect or offender, the event's
-days times ``0.5 ** (age_days / half_life_days)``; victim harm does the same over the events
-where they are a victim.  Witnesses and ``other`` roles count on neither side.  The
-``harm_events`` frame lists every term of every sum so each score can be explained line by line.
+weight times ``0.5 ** (age_days / half_life_days)``; victim harm does the same over the events
+where they are a victim.  The two are never added together: being harmed is not the same as
+causing harm.  Witnesses and ``other`` roles count on neither side.  The ``harm_events`` frame
+lists every term of every sum (``harm_weight`` x ``decay`` = ``contribution``) so each score can
+be explained line by line.
+
+Caveat: a suspect is not a convicted offender.  The score counts recorded suspicion, so it
+reflects police attention as well as offending.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from deter.analysis.extract import OFFENDING_ROLES, Extract
+from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, load_harm_table
 
 if TYPE_CHECKING:
     from deter.analysis.pipeline import AnalysisConfig
 
-HARM_TABLE = "harm_cchi_2026.csv"
-CATEGORY_TABLE = "harm_cchi_2026_by_policeuk_category.csv"
-HARM_SOURCE = (
-    "Cambridge Crime Harm Index 2026 (Sherman, Neyroud & Neyroud 2016), medians per Home Office "
-    "offence subgroup; police.uk category fallback = volume-weighted mean of subgroup medians"
-)
-# Spellings of police.uk categories other than the "Crime type" column of the street files
-# (e.g. the police.uk API slugs), after lower-casing and turning - and _ into spaces.
-CATEGORY_ALIASES = {
-    "violent crime": "violence and sexual offences",
-    "violence": "violence and sexual offences",
-    "criminal damage arson": "criminal damage and arson",
-    "theft from person": "theft from the person",
-    "weapons": "possession of weapons",
-}
 OFFENDER, VICTIM = "offender", "victim"
 HARM_EVENT_COLUMNS = (
     "person_id", "side", "event_id", "occurred_at", "offence_code", "offence_category", "role",
-    "cchi_days", "decay", "contribution", "weighted_by",
+    "harm_weight", "decay", "contribution", "weighted_by",
 )
 SCORE_COLUMNS = (
     "person_id", "harm_score", "victim_harm_score", "offence_count", "victimisation_count",
 )
 
 
-@functools.cache
-def harm_table() -> pl.DataFrame:
-    """The offence-code table: offence_code, description, subgroup, category, cchi_days..."""
-    source = resources.files("deter.analysis.data").joinpath(HARM_TABLE)
-    with source.open("rb") as handle:
-        return pl.read_csv(handle.read(), infer_schema=False).with_columns(
-            pl.col("cchi_days").cast(pl.Float64)
-        )
-
-
-@functools.cache
-def category_table() -> pl.DataFrame:
-    """The police.uk category table: policeuk_category (lower case), cchi_days."""
-    source = resources.files("deter.analysis.data").joinpath(CATEGORY_TABLE)
-    with source.open("rb") as handle:
-        return pl.read_csv(handle.read(), infer_schema=False).select(
-            pl.col("policeuk_category").str.to_lowercase(), pl.col("cchi_days").cast(pl.Float64)
-        )
-
-
-@functools.cache
-def _code_days() -> dict[str, float]:
-    """Normalised offence code -> days; a combined code such as ``1/4.1/4.10/4.2`` also matches
-    each of its parts."""
-    table = harm_table()
-    days: dict[str, float] = {}
-    for code, value in zip(table["offence_code"], table["cchi_days"], strict=True):
-        key = code.strip().upper()
-        days.setdefault(key, value)
-        if "/" in key:
-            for part in key.split("/"):
-                days.setdefault(part.strip(), value)
-    return days
-
-
-@functools.cache
-def _category_days() -> dict[str, float]:
-    table = category_table()
-    days = dict(zip(table["policeuk_category"], table["cchi_days"], strict=True))
-    days.update({alias: days[target] for alias, target in CATEGORY_ALIASES.items()})
-    return days
-
-
-def normalise_code(expr: pl.Expr) -> pl.Expr:
-    return expr.str.strip_chars().str.to_uppercase()
-
-
-def normalise_category(expr: pl.Expr) -> pl.Expr:
-    return (
-        expr.str.to_lowercase()
-        .str.replace_all(r"[-_\s]+", " ")
-        .str.strip_chars()
-    )
-
-
-def event_harm(events: pl.DataFrame) -> pl.DataFrame:
-    """``events`` plus ``cchi_days`` (0 when unknown) and ``weighted_by``: "offence_code",
+def event_harm(events: pl.DataFrame, table: HarmTable | None = None) -> pl.DataFrame:
+    """``events`` plus ``harm_weight`` (0 when unknown) and ``weighted_by``: "offence_code",
     "offence_category", or null for an unweighted event."""
-    by_code = normalise_code(pl.col("offence_code")).replace_strict(
-        _code_days(), default=None, return_dtype=pl.Float64
-    )
-    by_category = normalise_category(pl.col("offence_category")).replace_strict(
-        _category_days(), default=None, return_dtype=pl.Float64
-    )
+    table = table or load_harm_table(DEFAULT_TABLE)
     return (
-        events.with_columns(by_code.alias("_by_code"), by_category.alias("_by_category"))
+        events.with_columns(
+            table.weight_by_code(events).alias("_by_code"),
+            table.weight_by_category(events).alias("_by_category"),
+        )
         .with_columns(
-            pl.coalesce("_by_code", "_by_category", pl.lit(0.0)).alias("cchi_days"),
+            pl.coalesce("_by_code", "_by_category", pl.lit(0.0)).alias("harm_weight"),
             pl.when(pl.col("_by_code").is_not_null())
             .then(pl.lit("offence_code"))
             .when(pl.col("_by_category").is_not_null())
@@ -209,20 +143,27 @@ class PersonHarm:
 
     scores: pl.DataFrame
     harm_events: pl.DataFrame
+    table: HarmTable
     as_of: datetime | None
     events_in_window: int
     events_unweighted: int
     unweighted: list[dict]  # the unknown (offence_code, offence_category) values, most common first
 
 
-def person_harm(extract: Extract, config: AnalysisConfig | None = None) -> PersonHarm:
-    """Offender and victim harm per person over the window, with the per-event explanation."""
+def person_harm(
+    extract: Extract, config: AnalysisConfig | None = None, table: HarmTable | None = None
+) -> PersonHarm:
+    """Offender and victim harm per person over the window, with the per-event explanation.
+
+    ``table``: the harm table (default: ``load_harm_table(config.harm_table)``).
+    """
     if config is None:
         from deter.analysis.pipeline import AnalysisConfig
 
         config = AnalysisConfig()
+    table = table or load_harm_table(config.harm_table)
     as_of = resolve_as_of(extract, config)
-    events = event_harm(window_events(extract.events, as_of, config))
+    events = event_harm(window_events(extract.events, as_of, config), table)
     unweighted_events = events.filter(pl.col("weighted_by").is_null())
     unweighted = (
         unweighted_events.group_by("offence_code", "offence_category")
@@ -240,13 +181,13 @@ def person_harm(extract: Extract, config: AnalysisConfig | None = None) -> Perso
         .agg(pl.col("role").min())
         .join(
             events.select(
-                "event_id", "occurred_at", "offence_code", "offence_category", "cchi_days",
+                "event_id", "occurred_at", "offence_code", "offence_category", "harm_weight",
                 "decay", "weighted_by",
             ),
             on="event_id",
             how="inner",
         )
-        .with_columns((pl.col("cchi_days") * pl.col("decay")).alias("contribution"))
+        .with_columns((pl.col("harm_weight") * pl.col("decay")).alias("contribution"))
         .select(HARM_EVENT_COLUMNS)
     )
     is_offender = pl.col("side") == OFFENDER
@@ -264,6 +205,7 @@ def person_harm(extract: Extract, config: AnalysisConfig | None = None) -> Perso
     return PersonHarm(
         scores=scores,
         harm_events=scored,
+        table=table,
         as_of=as_of,
         events_in_window=events.height,
         events_unweighted=unweighted_events.height,

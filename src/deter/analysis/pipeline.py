@@ -14,7 +14,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,28 @@ from typing import Any
 import igraph as ig
 import polars as pl
 
+from deter.analysis.criteria import (
+    SelectionCriteria,
+    apply_criteria,
+    criteria_summary,
+    victim_offender,
+    victim_offender_summary,
+    violent_offences,
+)
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
-from deter.analysis.harm import HARM_SOURCE, person_harm, to_utc
+from deter.analysis.harm import person_harm, to_utc
+from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, load_harm_table
 from deter.analysis.network import build_network
+from deter.analysis.rfg import RFGConfig, rfg_scores
 
-SCORING_VERSION = "cchi2026-recency-v1"
+# The method's version: the harm table's name and version are recorded separately.
+SCORING_VERSION = "harm-decay-v1+rfgv-v1+criteria-v1"
 PEOPLE_COLUMNS = (
     "person_id", "group_id", "harm_score", "victim_harm_score", "offence_count",
     "victimisation_count", "degree", "rank",
+    "rfgv_score", "rfg_recency", "rfg_frequency", "rfg_gravity", "rfg_victims",
+    "rfgv_explanation", "violent_offences", "victim_offender", "criteria_met", "proposed",
 )
 GROUP_COLUMNS = (
     "group_id", "size", "harm_score", "victim_harm_score", "members_recorded_groups",
@@ -56,6 +69,10 @@ class AnalysisConfig:
     # 430k-person giant component each iteration costs about a second and -1 can take ~100 for
     # gains in the fourth decimal of modularity, so a cap (e.g. 10) bounds the time
     leiden_iterations: int = -1
+    # the harm table: "cchi-2026", "ons-css:<file.csv>" or a CSV file (deter.analysis.harm_tables)
+    harm_table: str = DEFAULT_TABLE
+    rfg: RFGConfig = field(default_factory=RFGConfig)  # the RFGV score's window and bands
+    criteria: SelectionCriteria = field(default_factory=SelectionCriteria)  # who is proposed
 
     def __post_init__(self) -> None:
         if self.window_days <= 0:
@@ -73,6 +90,12 @@ class AnalysisConfig:
         negative = [kind for kind, weight in self.association_weights.items() if weight < 0]
         if negative:
             raise ValueError(f"association weights must not be negative: {negative}")
+        if not isinstance(self.harm_table, str) or not self.harm_table.strip():
+            raise ValueError("harm_table must name a built-in table or a CSV file")
+        if not isinstance(self.rfg, RFGConfig):
+            raise ValueError("rfg must be an RFGConfig")
+        if not isinstance(self.criteria, SelectionCriteria):
+            raise ValueError("criteria must be a SelectionCriteria")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable; ``AnalysisConfig.from_dict`` reads it back."""
@@ -87,13 +110,23 @@ class AnalysisConfig:
             "min_group_size": self.min_group_size,
             "max_group_size": self.max_group_size,
             "leiden_iterations": self.leiden_iterations,
+            "harm_table": self.harm_table,
+            "rfg": self.rfg.as_dict(),
+            "criteria": self.criteria.as_dict(),
         }
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> AnalysisConfig:
         values = dict(values)
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown settings: {sorted(unknown)}")
         if values.get("as_of"):
             values["as_of"] = datetime.fromisoformat(values["as_of"])
+        if isinstance(values.get("rfg"), Mapping):
+            values["rfg"] = RFGConfig.from_dict(values["rfg"])
+        if isinstance(values.get("criteria"), Mapping):
+            values["criteria"] = SelectionCriteria.from_dict(values["criteria"])
         return cls(**values)
 
 
@@ -124,12 +157,13 @@ def analyse(
         started = now
 
     say("scoring harm")
-    harm = person_harm(extract, config)
+    table = load_harm_table(config.harm_table)
+    harm = person_harm(extract, config, table)
     step("harm")
     if harm.events_unweighted:
         say(
             f"{harm.events_unweighted} of {harm.events_in_window} events in the window have no "
-            "known offence code or category and score 0 days"
+            f"known offence code or category and score 0 {table.unit}"
         )
     say("building the network")
     graph = build_network(extract, config)
@@ -141,10 +175,13 @@ def analyse(
     people = _rank_people(graph, harm.scores, found.membership)
     groups = _rank_groups(people, extract, harm.as_of, config)
     step("ranking")
+    say("scoring RFGV and applying the selection criteria")
+    people = _select_people(people, extract, harm.as_of, table, config)
+    step("selection")
     seconds["total"] = round(sum(seconds.values()), 4)
     summary = {
         "scoring_version": SCORING_VERSION,
-        "harm_source": HARM_SOURCE,
+        "harm_table": table.summary(),
         "as_of": harm.as_of.isoformat() if harm.as_of else None,
         "config": config.as_dict(),
         "people": people.height,
@@ -161,6 +198,8 @@ def analyse(
         "communities": found.communities,
         "people_in_loose_networks": found.loose_network_people,
         "modularity": _finite(found.modularity),
+        "criteria": criteria_summary(people, config.criteria, table.unit),
+        "victim_offender": victim_offender_summary(people),
         "seconds": seconds,
     }
     say("done")
@@ -172,6 +211,27 @@ def analyse(
 
 def _finite(value: float) -> float | None:
     return round(value, 6) if math.isfinite(value) else None
+
+
+def _select_people(
+    people: pl.DataFrame, extract: Extract, as_of: datetime | None, table: HarmTable,
+    config: AnalysisConfig,
+) -> pl.DataFrame:
+    """``people`` plus the RFGV score, victim-offender flag and selection (deter.analysis.rfg,
+    deter.analysis.criteria); everyone keeps a row, scored 0 when they have no offence."""
+    rfg = rfg_scores(extract, as_of, table, config.rfg).select(
+        "person_id", "rfgv_score", "rfg_recency", "rfg_frequency", "rfg_gravity",
+        "rfg_victims", "rfgv_explanation",
+    )
+    people = people.join(rfg, on="person_id", how="left", maintain_order="left").with_columns(
+        pl.col("rfgv_score", "rfg_recency", "rfg_frequency", "rfg_gravity", "rfg_victims")
+        .fill_null(0.0),
+        pl.col("rfgv_explanation").fill_null("no offence in the RFGV window"),
+        victim_offender().alias("victim_offender"),
+    )
+    violent = violent_offences(extract, as_of, table, config.criteria.violent_within_days)
+    selected = apply_criteria(people, violent, config.criteria, table.unit)
+    return people.join(selected, on="person_id", how="left", maintain_order="left")
 
 
 def _rank_people(
@@ -190,7 +250,7 @@ def _rank_people(
             descending=[True, True, True, False],
         )
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
-        .select(PEOPLE_COLUMNS)
+        .select(PEOPLE_COLUMNS[: PEOPLE_COLUMNS.index("rank") + 1])
     )
 
 

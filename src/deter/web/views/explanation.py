@@ -17,7 +17,7 @@ class ExplanationRow:
     offence_code: str
     offence_category: str
     role: str
-    cchi_days: float
+    harm_weight: float
     decay: float
     contribution: float
 
@@ -50,7 +50,8 @@ def rows(explanation: object, side: str, top: int | None = None) -> list[Explana
             offence_code=str(i.get("offence_code") or ""),
             offence_category=str(i.get("offence_category") or ""),
             role=str(i.get("role") or ""),
-            cchi_days=_number(i.get("cchi_days")),
+            # runs stored before the rename call the weight "cchi_days"
+            harm_weight=_number(i.get("harm_weight", i.get("cchi_days"))),
             decay=_number(i.get("decay")),
             contribution=_number(i.get("contribution")),
         )
