@@ -165,3 +165,44 @@ def test_matches_a_brute_force_count_on_a_random_extract():
         {pair: float(n) for pair, n in expected.items()}
     )
     assert len(got) == len(expected) > 1000
+
+
+# Victim-suspect links (kept out of the network, used for rivalries and exposure)
+
+
+def test_victim_suspect_links_pair_every_victim_with_every_suspect_of_the_event():
+    from deter.analysis.network import victim_suspect_links
+
+    ex = make(
+        [
+            ("e1", "s1", "suspect"), ("e1", "s2", "offender"), ("e1", "v1", "victim"),
+            ("e1", "v2", "victim"), ("e1", "w", "witness"),
+            ("e2", "x", "victim"), ("e2", "x", "suspect"),  # one person in both roles
+            ("e3", "s1", "offender"), ("e3", "s1", "suspect"), ("e3", "v1", "victim"),
+            ("old", "s1", "suspect"), ("old", "v9", "victim"),
+        ],
+        old_events={"old"},
+    )
+    config = AnalysisConfig(as_of=AS_OF)
+    links = victim_suspect_links(ex, config)
+    assert links.columns == [
+        "victim", "suspect", "event_id", "occurred_at", "offence_code", "offence_category"
+    ]
+    assert sorted(links.select("event_id", "victim", "suspect").iter_rows()) == [
+        ("e1", "v1", "s1"), ("e1", "v1", "s2"), ("e1", "v2", "s1"), ("e1", "v2", "s2"),
+        ("e3", "v1", "s1"),  # offender and suspect roles of one person: one link
+    ]
+    # the links never become edges of the people network
+    graph = build_network(ex, config)
+    assert set(edges(graph)) == {("s1", "s2")}
+    # a wider window takes the old event in too
+    wide = victim_suspect_links(ex, AnalysisConfig(as_of=AS_OF, window_days=20 * 365))
+    assert ("old", "v9", "s1") in set(wide.select("event_id", "victim", "suspect").iter_rows())
+
+
+def test_victim_suspect_links_of_an_extract_without_involvements_is_empty():
+    from deter.analysis.network import victim_suspect_links
+
+    ex = make()
+    assert victim_suspect_links(ex, AnalysisConfig(as_of=AS_OF)).height == 0
+    assert victim_suspect_links(Extract.from_frames()).height == 0

@@ -9,7 +9,14 @@ import pytest
 from deter.analysis.criteria import SelectionCriteria
 from deter.analysis.extract import Extract, ExtractError
 from deter.analysis.harm_tables import load_harm_table
-from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse, write_outputs
+from deter.analysis.pipeline import (
+    GROUP_COLUMNS,
+    OUTPUT_FILES,
+    AnalysisConfig,
+    AnalysisResult,
+    analyse,
+    write_outputs,
+)
 from deter.analysis.rfg import RFGConfig
 
 AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
@@ -105,10 +112,7 @@ def test_people_table(result):
 
 def test_groups_table(result):
     groups = result.groups
-    assert groups.columns == [
-        "group_id", "size", "harm_score", "victim_harm_score", "members_recorded_groups",
-        "recorded_group_share", "rank",
-    ]
+    assert groups.columns == list(GROUP_COLUMNS)
     rows = {r["group_id"]: r for r in groups.to_dicts()}
     assert set(rows) == {"N001", "N002"}
     assert rows["N001"]["size"] == 4 and rows["N001"]["harm_score"] == 4 * 730.0
@@ -298,9 +302,7 @@ def test_empty_extract():
 def test_write_outputs(result, tmp_path):
     out = tmp_path / "run"
     write_outputs(result, out)
-    assert sorted(p.name for p in out.iterdir()) == [
-        "groups.csv", "harm_events.csv", "people.csv", "summary.json",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
     people = pl.read_csv(out / "people.csv")
     assert people["person_id"].to_list() == result.people["person_id"].to_list()
     assert people["harm_score"].to_list() == result.people["harm_score"].to_list()

@@ -139,10 +139,13 @@ class PersonHarm:
     (only people with at least one scored involvement in the window).
     ``harm_events``: one row per person, side and event, the terms of those sums, in no
     particular order (sorting two million rows by person costs a second; sort when showing).
+    ``events``: the events in the window with their ``harm_weight``, ``decay`` and
+    ``weighted_by`` (for places and time).
     """
 
     scores: pl.DataFrame
     harm_events: pl.DataFrame
+    events: pl.DataFrame
     table: HarmTable
     as_of: datetime | None
     events_in_window: int
@@ -205,6 +208,7 @@ def person_harm(
     return PersonHarm(
         scores=scores,
         harm_events=scored,
+        events=events,
         table=table,
         as_of=as_of,
         events_in_window=events.height,

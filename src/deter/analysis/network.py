@@ -11,6 +11,12 @@ co-offending first, then association kinds sorted: ``"co-offending,sibling"``).
 Vertices are every person the extract names (people table, involvements, associations,
 memberships), sorted by ``person_id``; vertex attribute ``name`` is the ``person_id``.
 Everything is vectorised in Polars: the co-offending pairs come from one self-join on event id.
+
+Victim-suspect links (``victim_suspect_links``: a victim and a suspect or offender of the same
+event) are deliberately *not* edges of this network.  Violence between rival groups would join
+them into one community, so they are kept apart and used only where they mean what they say:
+rivalries between groups (``deter.analysis.relations``) and exposure to violence
+(``deter.analysis.exposure``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 
 CO_OFFENDING = "co-offending"
 EDGE_COLUMNS = ("a", "b", "weight", "shared_events", "kinds")
+LINK_COLUMNS = ("victim", "suspect", "event_id", "occurred_at", "offence_code", "offence_category")
 
 
 def person_ids(extract: Extract) -> pl.Series:
@@ -137,3 +144,39 @@ def build_network(extract: Extract, config: AnalysisConfig | None = None) -> ig.
     graph.es["shared_events"] = edges["shared_events"].to_list()
     graph.es["kinds"] = edges["kinds"].to_list()
     return graph
+
+
+def victim_suspect_links(extract: Extract, config: AnalysisConfig | None = None) -> pl.DataFrame:
+    """One row per event in the window and (victim, suspect) pair on it: ``LINK_COLUMNS``.
+
+    ``suspect`` is a person in the suspect or offender role; a person recorded as both victim
+    and suspect of one event is never linked to themselves.  Sorted by event, victim, suspect.
+    These links are not part of ``build_network`` (see the module text).
+    """
+    if config is None:
+        from deter.analysis.pipeline import AnalysisConfig
+
+        config = AnalysisConfig()
+    as_of = resolve_as_of(extract, config)
+    events = window_events(extract.events, as_of, config).select(
+        "event_id", "occurred_at", "offence_code", "offence_category"
+    )
+    involved = extract.involvements.lazy().join(events.lazy(), on="event_id", how="semi")
+    victims = (
+        involved.filter(pl.col("role") == "victim")
+        .select("event_id", pl.col("person_id").alias("victim"))
+        .unique()
+    )
+    suspects = (
+        involved.filter(pl.col("role").is_in(OFFENDING_ROLES))
+        .select("event_id", pl.col("person_id").alias("suspect"))
+        .unique()
+    )
+    return (
+        victims.join(suspects, on="event_id", how="inner")
+        .filter(pl.col("victim") != pl.col("suspect"))
+        .join(events.lazy(), on="event_id", how="left")
+        .select(LINK_COLUMNS)
+        .sort("event_id", "victim", "suspect")
+        .collect()
+    )

@@ -30,12 +30,26 @@ from deter.analysis.criteria import (
     victim_offender_summary,
     violent_offences,
 )
+from deter.analysis.disproportionality import breakdown
+from deter.analysis.exposure import exposure_summary, network_exposure
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
 from deter.analysis.harm import person_harm, to_utc
 from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, load_harm_table
-from deter.analysis.network import build_network
+from deter.analysis.keyplayers import key_players, reach_sets
+from deter.analysis.network import build_network, victim_suspect_links
+from deter.analysis.places import concentration_table, places_summary, places_table
+from deter.analysis.relations import RELATION_COLUMNS, group_relations
 from deter.analysis.rfg import RFGConfig, rfg_scores
+from deter.analysis.stability import compare_recorded, leiden_stability
+from deter.analysis.timing import (
+    DEFAULT_TIMEZONE,
+    HOUR_WEEKDAY_COLUMNS,
+    TREND_METHODS,
+    hour_by_weekday,
+    monthly_trend,
+    times_known,
+)
 
 # The method's version: the harm table's name and version are recorded separately.
 SCORING_VERSION = "harm-decay-v1+rfgv-v1+criteria-v1"
@@ -44,10 +58,13 @@ PEOPLE_COLUMNS = (
     "victimisation_count", "degree", "rank",
     "rfgv_score", "rfg_recency", "rfg_frequency", "rfg_gravity", "rfg_victims",
     "rfgv_explanation", "violent_offences", "victim_offender", "criteria_met", "proposed",
+    "strength", "betweenness", "broker_groups", "participation", "exposure_score",
+    "steps_to_victim", "at_risk",
 )
 GROUP_COLUMNS = (
     "group_id", "size", "harm_score", "victim_harm_score", "members_recorded_groups",
-    "recorded_group_share", "rank",
+    "recorded_group_share", "rank", "stability", "reach_set", "reach_set_size",
+    "merges_recorded",
 )
 
 
@@ -73,6 +90,17 @@ class AnalysisConfig:
     harm_table: str = DEFAULT_TABLE
     rfg: RFGConfig = field(default_factory=RFGConfig)  # the RFGV score's window and bands
     criteria: SelectionCriteria = field(default_factory=SelectionCriteria)  # who is proposed
+    cell_metres: float = 250.0  # hotspot grid cell side (British National Grid squares in GB)
+    timezone: str = DEFAULT_TIMEZONE  # local time for hour-of-week patterns and months
+    # groups are found again with this many seeds in all (the configured one first) to report
+    # their stability; each extra seed costs one more Leiden run
+    stability_seeds: int = 3
+    # betweenness is exact up to this many people in linked components, else estimated from
+    # betweenness_samples random sources (deter.analysis.keyplayers)
+    betweenness_exact_max: int = 5_000
+    betweenness_samples: int = 256
+    exposure_days: int = 365  # violence this recent counts towards network exposure
+    at_risk_min_exposure: float = 3.0  # exposure score from which a person is flagged at risk
 
     def __post_init__(self) -> None:
         if self.window_days <= 0:
@@ -96,6 +124,14 @@ class AnalysisConfig:
             raise ValueError("rfg must be an RFGConfig")
         if not isinstance(self.criteria, SelectionCriteria):
             raise ValueError("criteria must be a SelectionCriteria")
+        if not self.cell_metres > 0:
+            raise ValueError("cell_metres must be positive")
+        if self.stability_seeds < 1:
+            raise ValueError("stability_seeds must be at least 1 (1 = do not measure stability)")
+        if self.betweenness_samples < 1 or self.betweenness_exact_max < 0:
+            raise ValueError("betweenness_samples must be positive, betweenness_exact_max >= 0")
+        if self.exposure_days <= 0 or not self.at_risk_min_exposure > 0:
+            raise ValueError("exposure_days and at_risk_min_exposure must be positive")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable; ``AnalysisConfig.from_dict`` reads it back."""
@@ -113,6 +149,13 @@ class AnalysisConfig:
             "harm_table": self.harm_table,
             "rfg": self.rfg.as_dict(),
             "criteria": self.criteria.as_dict(),
+            "cell_metres": self.cell_metres,
+            "timezone": self.timezone,
+            "stability_seeds": self.stability_seeds,
+            "betweenness_exact_max": self.betweenness_exact_max,
+            "betweenness_samples": self.betweenness_samples,
+            "exposure_days": self.exposure_days,
+            "at_risk_min_exposure": self.at_risk_min_exposure,
         }
 
     @classmethod
@@ -138,6 +181,13 @@ class AnalysisResult:
     harm_events: pl.DataFrame  # the terms of every harm score (see deter.analysis.harm)
     graph: ig.Graph  # vertex "name" = person_id; edge "weight", "shared_events", "kinds"
     summary: dict[str, Any]
+    places: pl.DataFrame  # grid cells, LSOAs and unlocated events (deter.analysis.places)
+    concentration: pl.DataFrame  # share of harm in the top 1/5/10% of people and places
+    hour_weekday: pl.DataFrame  # 7 x 24 events and harm, local time; empty for date-only data
+    trend: pl.DataFrame  # events and harm a month, with trend and seasonality
+    disproportionality: pl.DataFrame  # proposed vs offenders by sex, age band, ethnicity
+    relations: pl.DataFrame  # rivalries and alliances between found groups, with evidence
+    recorded_comparison: pl.DataFrame  # recorded groups: kept together, split, not found
 
 
 def analyse(
@@ -178,6 +228,45 @@ def analyse(
     say("scoring RFGV and applying the selection criteria")
     people = _select_people(people, extract, harm.as_of, table, config)
     step("selection")
+    say("finding key players, relations between groups and network exposure")
+    links = victim_suspect_links(extract, config)
+    players = key_players(
+        graph, found.membership, exact_max_vertices=config.betweenness_exact_max,
+        samples=config.betweenness_samples, seed=config.seed,
+    )
+    exposure = network_exposure(
+        graph, extract, config, within_days=config.exposure_days,
+        at_risk_min_score=config.at_risk_min_exposure, links=links,
+    )
+    people = people.join(
+        players.people.select("person_id", "strength", "betweenness", "broker_groups",
+                              "participation"),
+        on="person_id", how="left", maintain_order="left",
+    ).join(
+        exposure.select("person_id", "exposure_score", "steps_to_victim", "at_risk"),
+        on="person_id", how="left", maintain_order="left",
+    ).select(PEOPLE_COLUMNS)
+    relations = group_relations(extract, found.membership, config, links=links).select(
+        RELATION_COLUMNS
+    )
+    step("network analysis")
+    if config.stability_seeds > 1:
+        say(f"finding groups again with {config.stability_seeds - 1} more seeds for stability")
+        stability = leiden_stability(graph, found.membership, config,
+                                     seeds=config.stability_seeds)
+    else:
+        stability = None
+    recorded = compare_recorded(found.membership, extract, config)
+    groups = _describe_groups(groups, reach_sets(graph, found.membership), stability, recorded)
+    step("stability")
+    say("mapping places and times")
+    places, timing = _places_and_time(harm.events, table, config)
+    concentration = concentration_table(
+        person_scores=harm.scores, people_named=people.height, places=places
+    )
+    hour_weekday, trend = timing
+    step("places")
+    disproportionality = breakdown(people, extract.people, harm.as_of)
     seconds["total"] = round(sum(seconds.values()), 4)
     summary = {
         "scoring_version": SCORING_VERSION,
@@ -198,15 +287,76 @@ def analyse(
         "communities": found.communities,
         "people_in_loose_networks": found.loose_network_people,
         "modularity": _finite(found.modularity),
+        "stability": stability.summary() if stability else {"seeds": 1, "mean_ari": None},
+        "betweenness": {
+            "exact": players.betweenness_exact,
+            "sources": players.betweenness_sources,
+            "people": players.betweenness_vertices,
+        },
+        "exposure": exposure_summary(graph, exposure),
+        "relations": {
+            "rivalries": int((relations["relation"] == "rivalry").sum()),
+            "alliances": int((relations["relation"] == "alliance").sum()),
+        },
+        "recorded_groups": {
+            outcome: int(count)
+            for outcome, count in recorded.recorded.group_by("outcome").len().iter_rows()
+        },
         "criteria": criteria_summary(people, config.criteria, table.unit),
         "victim_offender": victim_offender_summary(people),
+        "places": {"cell_metres": config.cell_metres, **places_summary(places)},
+        "timing": {
+            "timezone": config.timezone,
+            "times_known": hour_weekday.height > 0,
+            "trend_method": TREND_METHODS[trend["method"][0] if trend.height else "none"],
+        },
         "seconds": seconds,
     }
     say("done")
     return AnalysisResult(
         config=config, people=people, groups=groups, harm_events=harm.harm_events,
-        graph=graph, summary=summary,
+        graph=graph, summary=summary, places=places, concentration=concentration,
+        hour_weekday=hour_weekday, trend=trend, disproportionality=disproportionality,
+        relations=relations, recorded_comparison=recorded.recorded,
     )
+
+
+def _describe_groups(
+    groups: pl.DataFrame, reach: pl.DataFrame, stability, recorded
+) -> pl.DataFrame:
+    """Ranked groups plus their stability across seeds, call-in reach set and the recorded
+    groups each one merges."""
+    if stability is not None:
+        groups = groups.join(stability.groups.select("group_id", "stability"), on="group_id",
+                             how="left", maintain_order="left")
+    else:
+        groups = groups.with_columns(pl.lit(None, dtype=pl.Float64).alias("stability"))
+    return (
+        groups.join(reach.select("group_id", "reach_set", "reach_set_size"), on="group_id",
+                    how="left", maintain_order="left")
+        .join(
+            recorded.found.select(
+                "group_id",
+                pl.when(pl.col("merges")).then(pl.col("recorded_groups")).alias("merges_recorded"),
+            ),
+            on="group_id", how="left", maintain_order="left",
+        )
+        .select(GROUP_COLUMNS)
+    )
+
+
+def _places_and_time(
+    events: pl.DataFrame, table: HarmTable, config: AnalysisConfig
+) -> tuple[pl.DataFrame, tuple[pl.DataFrame, pl.DataFrame]]:
+    """Hotspots (decayed harm, like people's scores) and time patterns (undecayed: a decay
+    would invent a rising trend); the hour of the week only when the events carry times."""
+    places = places_table(events, cell_metres=config.cell_metres, decay="decay", table=table)
+    if events.height and times_known(events):
+        hour_weekday = hour_by_weekday(events, timezone=config.timezone)
+    else:
+        hour_weekday = pl.DataFrame(schema=dict.fromkeys(HOUR_WEEKDAY_COLUMNS, pl.Int64))
+    trend = monthly_trend(events, timezone=config.timezone)
+    return places, (hour_weekday, trend)
 
 
 def _finite(value: float) -> float | None:
@@ -275,7 +425,7 @@ def _rank_groups(
         )
         .sort(["harm_score", "size", "group_id"], descending=[True, True, False])
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
-        .select(GROUP_COLUMNS)
+        .select(GROUP_COLUMNS[: GROUP_COLUMNS.index("rank") + 1])
     )
 
 
@@ -312,17 +462,35 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
-def write_outputs(result: AnalysisResult, out: Path) -> None:
-    """people.csv, groups.csv, harm_events.csv and summary.json in ``out``.
+OUTPUT_FILES = (
+    "people.csv", "groups.csv", "group_relations.csv", "places.csv", "concentration.csv",
+    "hour_weekday.csv", "monthly_trend.csv", "recorded_groups.csv", "disproportionality.csv",
+    "harm_events.csv", "network.graphml", "report.html", "summary.json",
+)
+
+
+def write_outputs(result: AnalysisResult, out: Path, *, report: bool = True) -> None:
+    """The run's tables as CSV, the network as GraphML, the problem profile ``report.html``
+    and ``summary.json`` in ``out`` (``OUTPUT_FILES``).
 
     Each file is written under a temporary name and renamed into place; summary.json comes
     last, so its presence means the run's files are complete.
     """
+    from deter.analysis.graphml import write_graphml
+    from deter.analysis.report import write_report
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tables = {
         "people.csv": result.people,
         "groups.csv": result.groups,
+        "group_relations.csv": result.relations,
+        "places.csv": result.places,
+        "concentration.csv": result.concentration,
+        "hour_weekday.csv": result.hour_weekday,
+        "monthly_trend.csv": result.trend,
+        "recorded_groups.csv": result.recorded_comparison,
+        "disproportionality.csv": result.disproportionality,
         "harm_events.csv": result.harm_events.sort(
             "person_id", "side", "occurred_at", "event_id", descending=[False, False, True, False]
         ).with_columns(pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")),
@@ -332,6 +500,9 @@ def write_outputs(result: AnalysisResult, out: Path) -> None:
         partial = out / f".{name}.partial"
         frame.write_csv(partial)
         os.replace(partial, out / name)
+    write_graphml(result.graph, result.people, out / "network.graphml")
+    if report:
+        write_report(result, out / "report.html")
     partial = out / ".summary.json.partial"
     partial.write_text(
         json.dumps(result.summary, indent=2, default=_json_default) + "\n", encoding="utf-8"

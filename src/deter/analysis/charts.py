@@ -1,0 +1,222 @@
+"""The problem profile's charts, drawn with matplotlib as inline SVG strings.
+
+SVG keeps ``report.html`` one self-contained, offline file that prints and zooms cleanly; text
+stays text (``svg.fonttype = none``) so a screen reader or a search finds it, and the output is
+reproducible byte for byte (fixed hash salt, no date in the metadata).  Every chart is drawn on
+its own ``Figure`` (not pyplot's global state), so charts can be drawn from any thread.
+Colours come from the Okabe-Ito palette, which stays distinct for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Sequence
+
+import igraph as ig
+import numpy as np
+import polars as pl
+from matplotlib import rcParams
+from matplotlib.figure import Figure
+
+BLUE, ORANGE, GREEN, RED, GREY, PURPLE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#6F777B", "#CC79A7",
+)
+NODE = "#DDE3E8"  # pale, so the red and blue relation lines stand out
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+RELATION_COLOURS = {"rivalry": RED, "alliance": BLUE}
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _svg(figure: Figure, title: str) -> str:
+    """The figure as an ``<svg>`` element with a ``<title>`` and ``role="img"``."""
+    buffer = io.StringIO()
+    with rcParams_context():
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<svg ", '<svg role="img" aria-label="' + _attr(title) + '" ', text, count=1)
+    return text
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+class rcParams_context:  # noqa: N801 (reads as the context it is)
+    """matplotlib settings for reproducible, text-preserving SVG, restored afterwards."""
+
+    SETTINGS = {"svg.fonttype": "none", "svg.hashsalt": "deter", "font.size": 9.0}
+
+    def __enter__(self) -> None:
+        self.saved = {key: rcParams[key] for key in self.SETTINGS}
+        rcParams.update(self.SETTINGS)
+
+    def __exit__(self, *_exc: object) -> None:
+        rcParams.update(self.saved)
+
+
+def _tidy(axes) -> None:
+    axes.spines[["top", "right"]].set_visible(False)
+
+
+def concentration_chart(curves: dict[str, np.ndarray]) -> str:
+    """Concentration curves: for each population (label -> values), the share of harm held by
+    the top x% of its units, most harmful first; the dotted diagonal is equal shares."""
+    figure = _figure(6.0, 3.4)
+    axes = figure.add_subplot()
+    for (label, values), colour in zip(curves.items(), (BLUE, ORANGE, GREEN, PURPLE), strict=False):
+        values = np.sort(np.asarray(values, dtype=float))[::-1]
+        total = values.sum()
+        if values.size == 0 or total <= 0:
+            continue
+        x = np.concatenate([[0.0], np.arange(1, values.size + 1) / values.size * 100])
+        y = np.concatenate([[0.0], np.cumsum(values) / total * 100])
+        axes.plot(x, y, color=colour, label=label, linewidth=1.8)
+    axes.plot([0, 100], [0, 100], color=GREY, linestyle=":", linewidth=1, label="equal shares")
+    axes.set_xlim(0, 100)
+    axes.set_ylim(0, 100)
+    axes.set_xlabel("top share of people or places, most harm first (%)")
+    axes.set_ylabel("share of harm (%)")
+    axes.legend(frameon=False, loc="lower right")
+    axes.grid(alpha=0.3)
+    _tidy(axes)
+    return _svg(figure, "Concentration of harm among people and places")
+
+
+def hour_weekday_chart(frame: pl.DataFrame, value: str = "harm") -> str:
+    """Heat map of ``value`` by weekday (rows, Monday first) and hour (columns)."""
+    grid = np.zeros((7, 24))
+    for weekday, hour, amount in frame.select("weekday", "hour", value).iter_rows():
+        grid[int(weekday), int(hour)] = amount
+    figure = _figure(7.0, 2.6)
+    axes = figure.add_subplot()
+    image = axes.imshow(grid, aspect="auto", cmap="Blues", interpolation="nearest")
+    axes.set_yticks(range(7), WEEKDAYS)
+    axes.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
+    axes.set_xlabel("hour of the day (local time)")
+    figure.colorbar(image, ax=axes, label=value.replace("_", " "), shrink=0.9)
+    return _svg(figure, f"{value.capitalize()} by weekday and hour")
+
+
+def trend_chart(frame: pl.DataFrame) -> str:
+    """Monthly events (bars) with the trend line when one was estimated."""
+    months = frame["month"].to_list()
+    figure = _figure(7.0, 2.8)
+    axes = figure.add_subplot()
+    x = np.arange(len(months))
+    axes.bar(x, frame["events"].to_numpy(), color=BLUE, alpha=0.55, label="events a month")
+    if "trend" in frame.columns and frame["trend"].is_not_null().any():
+        axes.plot(x, frame["trend"].to_numpy(), color=RED, linewidth=2, label="trend")
+    step = max(1, len(months) // 12)
+    axes.set_xticks(x[::step], [_month_label(m) for m in months[::step]], rotation=45,
+                    ha="right")
+    axes.set_ylabel("events")
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+    _tidy(axes)
+    return _svg(figure, "Events a month with the trend")
+
+
+def _month_label(month: object) -> str:
+    text = str(month)
+    return text[:7]
+
+
+def hotspot_map(places: pl.DataFrame, top: int = 20) -> str:
+    """Grid cells as squares coloured by harm (no base map: Deter works offline); the ``top``
+    cells are outlined and numbered by rank."""
+    cells = places.filter(pl.col("place_kind") == "grid").sort("rank")
+    figure = _figure(6.0, 5.0)
+    axes = figure.add_subplot()
+    if cells.height:
+        lon, lat = cells["longitude"].to_numpy(), cells["latitude"].to_numpy()
+        harm = cells["harm"].to_numpy()
+        order = np.argsort(harm)
+        scatter = axes.scatter(
+            lon[order], lat[order], c=np.log10(harm[order] + 1), s=6, marker="s",
+            cmap="YlOrRd", linewidths=0,
+        )
+        figure.colorbar(scatter, ax=axes, label="harm (log10 of 1 + days)", shrink=0.8)
+        head = cells.head(top)
+        axes.scatter(head["longitude"], head["latitude"], s=60, facecolors="none",
+                     edgecolors="black", linewidths=0.8)
+        for rank, x, y in head.select("rank", "longitude", "latitude").iter_rows():
+            axes.annotate(str(rank), (x, y), xytext=(4, 3), textcoords="offset points",
+                          fontsize=7)
+        axes.set_aspect(1 / math.cos(math.radians(float(np.nanmean(lat)))))
+    axes.set_xlabel("longitude")
+    axes.set_ylabel("latitude")
+    _tidy(axes)
+    return _svg(figure, "Hotspot map of harm by grid cell")
+
+
+def conflict_map(
+    groups: pl.DataFrame, relations: pl.DataFrame, seed: int = 1, limit: int = 60,
+    max_lines: int = 120,
+) -> str:
+    """Groups as circles (area ~ harm), rivalries as red lines, alliances as blue dashes.
+
+    Shows the ``limit`` most harmful groups plus any group in a relation with them, and at
+    most ``max_lines`` relations, rivalries first, then the best-evidenced (``weight``).
+    """
+    ranked = groups.sort("rank")
+    keep = set(ranked.head(limit)["group_id"].to_list())
+    shown = relations.filter(pl.col("group_a").is_in(keep) | pl.col("group_b").is_in(keep))
+    if "weight" in shown.columns:
+        shown = shown.sort(
+            pl.col("relation") == "rivalry", "weight", descending=True
+        ).head(max_lines)
+    keep |= set(shown["group_a"].to_list()) | set(shown["group_b"].to_list())
+    nodes = ranked.filter(pl.col("group_id").is_in(keep))
+    ids = nodes["group_id"].to_list()
+    index = {group: i for i, group in enumerate(ids)}
+    figure = _figure(7.0, 6.0)
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    if not ids:
+        axes.text(0.5, 0.5, "no groups found", ha="center", va="center")
+        return _svg(figure, "Conflict map of groups")
+    pairs = [(index[a], index[b]) for a, b in shown.select("group_a", "group_b").iter_rows()]
+    graph = ig.Graph(n=len(ids), edges=pairs)
+    layout = np.asarray(
+        graph.layout_fruchterman_reingold(seed=_circle(len(ids)), niter=500).coords
+    )
+    for (a, b), kind in zip(pairs, shown["relation"].to_list(), strict=True):
+        axes.plot(
+            layout[[a, b], 0], layout[[a, b], 1], color=RELATION_COLOURS.get(kind, GREY),
+            linestyle="-" if kind == "rivalry" else "--", linewidth=1.4, zorder=1, alpha=0.8,
+        )
+    harm = nodes["harm_score"].to_numpy()
+    sizes = 40 + 900 * harm / harm.max() if harm.max() > 0 else np.full(len(ids), 80.0)
+    axes.scatter(layout[:, 0], layout[:, 1], s=sizes, color=NODE, edgecolors="black",
+                 linewidths=0.6, zorder=2)
+    for group, (x, y) in zip(ids, layout, strict=True):
+        axes.annotate(group, (x, y), ha="center", va="center", fontsize=7, zorder=3)
+    axes.plot([], [], color=RED, label="rivalry (violence between members)")
+    axes.plot([], [], color=BLUE, linestyle="--", label="alliance (co-offending)")
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, -0.08))
+    return _svg(figure, "Conflict map of groups: rivalries and alliances")
+
+
+def _circle(n: int) -> list[list[float]]:
+    """A deterministic starting layout, so the picture is the same on every run."""
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.column_stack([np.cos(angles), np.sin(angles)]).tolist()
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], xlabel: str, title: str) -> str:
+    """Horizontal bars, largest first (top of the chart)."""
+    figure = _figure(6.0, 0.3 * max(len(labels), 3) + 0.8)
+    axes = figure.add_subplot()
+    y = np.arange(len(labels))[::-1]
+    axes.barh(y, values, color=BLUE)
+    axes.set_yticks(y, labels)
+    axes.set_xlabel(xlabel)
+    _tidy(axes)
+    return _svg(figure, title)

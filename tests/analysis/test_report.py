@@ -1,0 +1,105 @@
+"""The problem profile (report.html) and the GraphML export, on the small synthetic county."""
+
+import re
+from html import escape
+from html.parser import HTMLParser
+
+import igraph as ig
+import polars as pl
+import pytest
+
+from deter.analysis.pipeline import analyse, write_outputs
+from deter.analysis.report import render_report
+from deter.analysis.synth import synthesise
+
+
+@pytest.fixture(scope="module")
+def county():
+    return synthesise(seed=2, scale="small")
+
+
+@pytest.fixture(scope="module")
+def result(county):
+    return analyse(county.extract)
+
+
+@pytest.fixture(scope="module")
+def html(result):
+    return render_report(result)
+
+
+class Resources(HTMLParser):
+    """Every URL the page would fetch (src, href of link, url() in styles) and its scripts."""
+
+    def __init__(self):
+        super().__init__()
+        self.fetched: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        if tag in ("img", "iframe", "source", "embed") and values.get("src"):
+            self.fetched.append(values["src"])
+        if tag == "link" and values.get("href"):
+            self.fetched.append(values["href"])
+
+
+def test_the_report_is_self_contained_and_offline(html):
+    page = Resources()
+    page.feed(html)
+    assert page.fetched == [] and page.scripts == 0
+    # url() only ever points inside the page (SVG clip paths: url(#id))
+    assert set(re.findall(r"url\(([^)]*)\)", html)) <= {
+        ref for ref in re.findall(r"url\(([^)]*)\)", html) if ref.startswith("#")
+    }
+    assert "@import" not in html and "@font-face" not in html
+    # links go to sections of the page itself; charts are inline SVG with a text alternative
+    assert all(href.startswith("#") for href in re.findall(r'<a href="([^"]+)"', html))
+    assert html.count('<svg role="img" aria-label=') >= 4
+
+
+def test_the_report_lists_the_proposed_people_with_the_criteria_they_met(result, html):
+    proposed = result.people.filter(pl.col("proposed")).sort("rank")
+    assert proposed.height > 0
+    first = proposed.row(0, named=True)
+    assert f"<td>{first['person_id']}</td>" in html
+    assert escape(first["criteria_met"].replace(",", "; ")) in html
+    never = result.people.filter(~pl.col("proposed") & (pl.col("harm_score") > 0))
+    rows = re.findall(r'<td class="num">\d+</td>\s*<td>(P\d+)</td>', html)
+    assert rows and not set(rows) & set(never["person_id"].to_list())
+
+
+def test_the_report_shows_rivalries_with_their_evidence(result, html):
+    rivalry = result.relations.filter(pl.col("relation") == "rivalry").sort(
+        "weight", descending=True).row(0, named=True)
+    assert f"{rivalry['group_a']} – {rivalry['group_b']}" in html
+    assert rivalry["evidence_event_ids"].replace(",", ", ") in html
+
+
+def test_the_report_escapes_what_comes_from_the_extract(county):
+    extract = county.extract
+    hostile = '<script>alert("x")</script>'
+    events = extract.events.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(hostile)).otherwise("offence_code")
+        .alias("offence_code")
+    )
+    html = render_report(analyse(type(extract).from_frames(
+        people=extract.people, events=events, involvements=extract.involvements,
+        associations=extract.associations, groups=extract.groups,
+        memberships=extract.memberships,
+    )))
+    assert "<script>" not in html
+
+
+def test_graphml_holds_the_linked_network_with_scores(result, tmp_path):
+    write_outputs(result, tmp_path, report=False)
+    graph = ig.Graph.Read_GraphML(str(tmp_path / "network.graphml"))
+    linked = sum(1 for degree in result.graph.degree() if degree > 0)
+    assert graph.vcount() == linked and graph.ecount() == result.graph.ecount()
+    top = result.people.row(0, named=True)
+    vertex = graph.vs.find(label=top["person_id"])
+    assert vertex["harm_score"] == pytest.approx(top["harm_score"])
+    assert vertex["group_id"] == (top["group_id"] or "")
+    assert not (tmp_path / "report.html").exists()
