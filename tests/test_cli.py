@@ -1,5 +1,7 @@
 """The deter command: --help everywhere, clear errors and exit code 2, nothing loaded."""
 
+import json
+
 import pytest
 
 from deter.cli import build_parser, main
@@ -67,3 +69,25 @@ def test_importing_a_police_uk_month_twice_names_the_file_and_loads_nothing(tmp_
     err = capsys.readouterr().err
     assert "2024-05-x-street.csv, row 2, column event_id: 'abc' is already in the database" in err
     assert not Event.objects.filter(event_id="def").exists()
+
+
+def test_analyse_an_extract_folder_without_the_database(tmp_path, capsys):
+    from deter.analysis.pipeline import OUTPUT_FILES
+    from deter.analysis.synth import synthesise, write_county
+
+    write_county(synthesise(seed=4, scale="small"), tmp_path / "extract")
+    out = tmp_path / "out"
+    assert main(["analyse", "--extract", str(tmp_path / "extract"), "--out", str(out),
+                 "--min-harm", "100"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["criteria"]["min_harm_score"] == 100
+    assert "meet the selection criteria" in capsys.readouterr().out
+
+
+def test_bad_criteria_and_a_missing_out_are_refused_without_a_traceback(tmp_path, capsys):
+    assert main(["analyse", "--extract", str(tmp_path)]) == 2
+    assert "--extract needs --out" in capsys.readouterr().err
+    assert main(["analyse", "--extract", str(tmp_path), "--out", str(tmp_path / "o"),
+                 "--violent-within-days", "0", "--min-harm", "0"]) == 2
+    assert "at least one selection criterion" in capsys.readouterr().err

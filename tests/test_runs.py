@@ -51,3 +51,22 @@ def test_a_run_that_fails_part_way_stores_nothing_and_is_marked_failed(imported,
     run = AnalysisRun.objects.get()
     assert run.status == AnalysisRun.Status.FAILED
     assert not PersonScore.objects.exists()
+
+
+def test_a_run_stores_the_problem_profile_the_web_app_shows(imported):
+    from deter.web.models import PlaceScore, RelationScore
+
+    run, result = run_analysis()
+    assert RelationScore.objects.filter(run=run).count() == result.relations.height > 0
+    mapped = result.places.filter(result.places["place_kind"].is_in(["grid", "lsoa"]))
+    assert PlaceScore.objects.filter(run=run).count() == mapped.height > 0
+    proposed = set(result.people.filter(result.people["proposed"])["person_id"])
+    stored = set(PersonScore.objects.filter(run=run, proposed=True)
+                 .values_list("person__person_id", flat=True))
+    assert stored == proposed and proposed
+    every = PersonScore.objects.filter(run=run, proposed=True)
+    assert all(score.criteria_met for score in every)  # nobody proposed on no criterion
+    rivalry = RelationScore.objects.filter(run=run, relation="rivalry").order_by("-weight")[0]
+    assert len(rivalry.evidence) == rivalry.events
+    assert set(run.profile) >= {"concentration", "hour_weekday", "trend", "disproportionality"}
+    assert len(run.profile["hour_weekday"]) == 7 * 24

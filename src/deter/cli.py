@@ -75,9 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyse = commands.add_parser(
         "analyse", help="score harm, build the network, find groups, rank; store the run",
-        description="Analyse the imported data and store the result as an analysis run.",
+        description="Analyse the imported data and store the result as an analysis run; or, "
+        "with --extract, analyse an extract folder directly without touching the database. "
+        "--out writes people.csv, groups.csv, group_relations.csv, places.csv and the other "
+        "tables, network.graphml (for Gephi or i2) and report.html, the problem profile.",
     )
-    analyse.add_argument("--out", type=Path, help="also write people.csv, groups.csv and more")
+    analyse.add_argument("--out", type=Path,
+                         help="write the tables, network.graphml and report.html here")
+    analyse.add_argument("--extract", type=Path, metavar="FOLDER",
+                         help="analyse this extract folder instead of the database "
+                         "(requires --out)")
     _add_analysis_options(analyse)
     analyse.set_defaults(handler=cmd_analyse)
 
@@ -112,6 +119,20 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resolution", type=float, default=1.0,
                         help="Leiden resolution (default 1.0)")
     parser.add_argument("--seed", type=int, default=1, help="Leiden seed (default 1)")
+    parser.add_argument("--harm-table", default="cchi-2026",
+                        help="harm weights: cchi-2026 (default), ons-css:FILE.csv, or a CSV "
+                        "file of offence_code/offence_category and weight")
+    criteria = parser.add_argument_group(
+        "selection criteria", "who is proposed for the panel to consider"
+    )
+    criteria.add_argument("--violent-within-days", type=int, default=730,
+                          help="a violent offence within this many days (default 730; 0 = off)")
+    criteria.add_argument("--min-harm", type=float, default=365.0,
+                          help="offender harm at least this (default 365; 0 = off)")
+    criteria.add_argument("--min-rfgv", type=float, default=None,
+                          help="RFGV score at least this (default: not used)")
+    criteria.add_argument("--combine", choices=("all", "any"), default="all",
+                          help="propose people who meet all criteria (default) or any")
 
 
 def _date_arg(text: str) -> datetime:
@@ -122,11 +143,21 @@ def _date_arg(text: str) -> datetime:
 
 
 def _config(args: argparse.Namespace):
+    from deter.analysis.criteria import SelectionCriteria
     from deter.analysis.pipeline import AnalysisConfig
 
-    return AnalysisConfig(as_of=args.as_of, window_days=args.window_days,
-                          half_life_days=args.half_life_days, resolution=args.resolution,
-                          seed=args.seed)
+    try:
+        criteria = SelectionCriteria(
+            violent_within_days=args.violent_within_days or None,
+            min_harm_score=args.min_harm or None,
+            min_rfgv_score=args.min_rfgv,
+            combine=args.combine,
+        )
+        return AnalysisConfig(as_of=args.as_of, window_days=args.window_days,
+                              half_life_days=args.half_life_days, resolution=args.resolution,
+                              seed=args.seed, harm_table=args.harm_table, criteria=criteria)
+    except ValueError as error:
+        raise UserError(str(error)) from error
 
 
 @contextmanager
@@ -204,23 +235,40 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    setup_django()
-    from deter.web.runs import run_analysis
+    config = _config(args)
+    if args.extract:
+        if not args.out:
+            raise UserError("--extract needs --out: without the database the results go to files")
+        from deter.analysis.extract import read_extract
+        from deter.analysis.pipeline import analyse
 
-    with step("analysing"):
-        run, result = run_analysis(_config(args), progress=progress_printer())
-    _print_result(run, result)
+        with step(f"reading {args.extract}"):
+            extract = read_extract(args.extract)
+        with step("analysing"):
+            result = analyse(extract, config, progress=progress_printer())
+        label = f"extract {args.extract}"
+    else:
+        setup_django()
+        from deter.web.runs import run_analysis
+
+        with step("analysing"):
+            run, result = run_analysis(config, progress=progress_printer())
+        label = f"analysis run {run.pk}"
+    _print_result(label, result)
     if args.out:
         from deter.analysis.pipeline import write_outputs
 
-        write_outputs(result, args.out)
-        print(f"wrote {args.out}/people.csv, groups.csv and the explanations")
+        with step(f"writing {args.out}"):
+            write_outputs(result, args.out)
+        print(f"wrote the tables, network.graphml and report.html to {args.out}")
     return 0
 
 
-def _print_result(run, result) -> None:
-    print(f"analysis run {run.pk}: {result.people.height:,} people scored, "
-          f"{result.groups.height} groups found")
+def _print_result(label: str, result) -> None:
+    summary = result.summary
+    print(f"{label}: {result.people.height:,} people scored, "
+          f"{summary['criteria']['proposed']:,} meet the selection criteria, "
+          f"{result.groups.height} groups found, {summary['relations']['rivalries']} rivalries")
     top = result.people.head(5)
     for row in top.iter_rows(named=True):
         print(f"  #{row['rank']:<3} {row['person_id']:<12} group {row['group_id'] or '-':<6} "
@@ -257,7 +305,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  imported {summary}")
     with step("analysing", timings):
         run, result = run_analysis(progress=progress_printer())
-    _print_result(run, result)
+    _print_result(f"analysis run {run.pk}", result)
     with step("creating the demo programme and users", timings):
         logins = create_demo_world(run)
         call_command("collectstatic", interactive=False, verbosity=0)

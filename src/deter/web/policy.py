@@ -16,6 +16,10 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - Police-held case detail (events, recorded group memberships, harm scores and their
   explanation) is shown to analysts, coordinators and caseworkers; partner-agency users see the
   person's summary, cohort status and interventions until a data-sharing agreement says more.
+- The problem profile (found groups, their rivalries and alliances with the evidence events,
+  hotspots, time patterns, disproportionality) is police-held analysis too: analysts,
+  coordinators and caseworkers of a programme see it; it names people only through the rules
+  above.
 
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
@@ -178,6 +182,11 @@ def interventions_for_person(user: User, person: Person) -> QuerySet[Interventio
         .select_related("agency", "programme", "created_by")
         .order_by("-created_at", "-pk")
     )
+
+
+def can_see_problem_profile(user: User) -> bool:
+    """The latest run's aggregate analysis: groups, relations, places, time, disproportionality."""
+    return _programmes_where(user, SEE_CASE_DETAIL).exists()
 
 
 def latest_complete_run() -> AnalysisRun | None:

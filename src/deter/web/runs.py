@@ -17,7 +17,7 @@ from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
 
 from . import audit
 from .dataset import extract_from_database
-from .models import AnalysisRun, GroupScore, Person, PersonScore
+from .models import AnalysisRun, GroupScore, Person, PersonScore, PlaceScore, RelationScore
 
 BATCH = 5000
 
@@ -39,6 +39,7 @@ def run_analysis(
             run.status = AnalysisRun.Status.COMPLETE
             run.finished_at = timezone.now()
             run.summary = _jsonable(result.summary)
+            run.profile = _jsonable(_profile(result))
             run.save()
             audit.record(actor, "run_analysis", "analysis_run", str(run.pk),
                          people=result.people.height, groups=result.groups.height)
@@ -59,7 +60,11 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
                 run=run, person_id=ids[r["person_id"]], group_label=r["group_id"] or "",
                 harm_score=r["harm_score"], victim_harm_score=r["victim_harm_score"],
                 offence_count=r["offence_count"], victimisation_count=r["victimisation_count"],
-                degree=r["degree"], rank=r["rank"],
+                degree=r["degree"], rank=r["rank"], rfgv_score=r["rfgv_score"],
+                betweenness=r["betweenness"], broker_groups=r["broker_groups"],
+                exposure_score=r["exposure_score"], at_risk=r["at_risk"],
+                victim_offender=r["victim_offender"], proposed=r["proposed"],
+                criteria_met=_criteria(r["criteria_met"]),
                 explanation=explanations.get(r["person_id"], []),
             )
             for r in result.people.iter_rows(named=True)
@@ -70,9 +75,52 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
     GroupScore.objects.bulk_create(
         GroupScore(run=run, group_label=r["group_id"], size=r["size"],
                    harm_score=r["harm_score"], victim_harm_score=r["victim_harm_score"],
-                   rank=r["rank"])
+                   recorded_group=r["members_recorded_groups"] or "",
+                   recorded_share=r["recorded_group_share"], stability=r["stability"],
+                   reach_set=_criteria(r["reach_set"]), rank=r["rank"])
         for r in result.groups.iter_rows(named=True)
     )
+    RelationScore.objects.bulk_create(
+        RelationScore(run=run, group_a=r["group_a"], group_b=r["group_b"],
+                      relation=r["relation"], events=r["events"],
+                      first_event=_day(r["first_event"]), last_event=_day(r["last_event"]),
+                      weight=r["weight"], evidence=_criteria(r["evidence_event_ids"]))
+        for r in result.relations.iter_rows(named=True)
+    )
+    PlaceScore.objects.bulk_create(
+        (
+            PlaceScore(run=run, kind=r["place_kind"], place_id=r["place_id"],
+                       latitude=r["latitude"], longitude=r["longitude"], events=r["events"],
+                       harm=r["harm"], harm_share=r["harm_share"], rank=r["rank"])
+            for r in result.places.filter(
+                pl.col("place_kind").is_in([PlaceScore.Kind.GRID, PlaceScore.Kind.LSOA])
+            ).iter_rows(named=True)
+        ),
+        batch_size=BATCH,
+    )
+
+
+def _criteria(joined: str | None) -> list[str]:
+    """A comma-joined list from the analysis as a JSON list."""
+    return [item for item in (joined or "").split(",") if item]
+
+
+def _day(moment):
+    return moment.date() if hasattr(moment, "date") and callable(moment.date) else moment
+
+
+def _profile(result: AnalysisResult) -> dict:
+    """The run's aggregate tables, small enough to keep as JSON with the run."""
+    return {
+        "concentration": result.concentration.to_dicts(),
+        "hour_weekday": result.hour_weekday.select("weekday", "hour", "events", "harm")
+        .to_dicts(),
+        "trend": result.trend.select(
+            pl.col("month").cast(pl.String), "events", "harm", "trend", "seasonal"
+        ).to_dicts(),
+        "disproportionality": result.disproportionality.to_dicts(),
+        "recorded_comparison": result.recorded_comparison.to_dicts(),
+    }
 
 
 def _explanations(harm_events: pl.DataFrame) -> dict[str, list[dict]]:

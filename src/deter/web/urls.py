@@ -1,12 +1,15 @@
 from django.urls import path
 
-from .views import auth, cohort, person
+from .views import auth, cohort, person, profile
 
 urlpatterns = [
     path("", cohort.home, name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="login"),
     path("sign-out/", auth.SignOutView.as_view(), name="logout"),
     path("cohort/", cohort.cohort, name="cohort"),
+    path("profile/", profile.problem_profile, name="profile"),
+    path("profile/charts/<slug:name>.svg", profile.chart, name="chart"),
+    path("groups/<str:label>/", profile.group_detail, name="group"),
     path("people/<int:pk>/", person.person_detail, name="person"),
     path("people/<int:pk>/interventions/", person.add_intervention, name="add_intervention"),
 ]

@@ -1,5 +1,5 @@
 from .agency import Agency, StaffRole
-from .analysis import AnalysisRun, GroupScore, PersonScore
+from .analysis import AnalysisRun, GroupScore, PersonScore, PlaceScore, RelationScore
 from .audit import AuditEvent
 from .pole import (
     Association,
@@ -16,5 +16,5 @@ from .programme import CohortEntry, Intervention, Programme
 __all__ = [
     "Agency", "AnalysisRun", "Association", "AuditEvent", "CohortEntry", "Event", "Group",
     "GroupRelation", "GroupScore", "Intervention", "Involvement", "Location", "Membership",
-    "Person", "PersonScore", "Programme", "StaffRole",
+    "Person", "PersonScore", "PlaceScore", "Programme", "RelationScore", "StaffRole",
 ]

@@ -19,6 +19,11 @@ class AnalysisRun(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default="running")
     config = models.JSONField(default=dict)
     summary = models.JSONField(default=dict)
+    profile = models.JSONField(
+        default=dict,
+        help_text="Aggregate results: concentration, time patterns, trend, disproportionality, "
+        "recorded-group comparison",
+    )
     code_version = models.CharField(max_length=32)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -41,6 +46,14 @@ class PersonScore(models.Model):
     offence_count = models.IntegerField(default=0)
     victimisation_count = models.IntegerField(default=0)
     degree = models.IntegerField(default=0)
+    rfgv_score = models.FloatField(default=0.0)
+    betweenness = models.FloatField(default=0.0)
+    broker_groups = models.IntegerField(default=0)
+    exposure_score = models.FloatField(default=0.0)
+    at_risk = models.BooleanField(default=False)
+    victim_offender = models.BooleanField(default=False)
+    proposed = models.BooleanField(default=False)
+    criteria_met = models.JSONField(default=list, help_text="The selection criteria met")
     rank = models.IntegerField()
     explanation = models.JSONField(
         default=list, help_text="The events and weights behind the score"
@@ -63,6 +76,14 @@ class GroupScore(models.Model):
     size = models.IntegerField()
     harm_score = models.FloatField()
     victim_harm_score = models.FloatField()
+    recorded_group = models.CharField(
+        max_length=64, blank=True, help_text="The recorded group most members belong to"
+    )
+    recorded_share = models.FloatField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True, help_text="0-1 across Leiden seeds")
+    reach_set = models.JSONField(
+        default=list, help_text="Fewest members linked to every member (call-in attendees)"
+    )
     rank = models.IntegerField()
 
     class Meta:
@@ -73,3 +94,53 @@ class GroupScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_label} rank {self.rank} in run {self.run_id}"
+
+
+class RelationScore(models.Model):
+    """A rivalry or alliance between two found groups in a run, with the events behind it."""
+
+    class Kind(models.TextChoices):
+        RIVALRY = "rivalry", "Rivalry"
+        ALLIANCE = "alliance", "Alliance"
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="relations")
+    group_a = models.CharField(max_length=32)
+    group_b = models.CharField(max_length=32)
+    relation = models.CharField(max_length=16, choices=Kind.choices)
+    events = models.IntegerField()
+    first_event = models.DateField(null=True, blank=True)
+    last_event = models.DateField(null=True, blank=True)
+    weight = models.FloatField(default=0.0)
+    evidence = models.JSONField(default=list, help_text="Event ids, most recent first")
+
+    class Meta:
+        ordering = ["relation", "-weight"]
+        indexes = [models.Index(fields=["run", "group_a"]), models.Index(fields=["run", "group_b"])]
+
+    def __str__(self) -> str:
+        return f"{self.group_a} {self.relation} {self.group_b} in run {self.run_id}"
+
+
+class PlaceScore(models.Model):
+    """A hotspot: a grid cell or an LSOA, ranked by harm within its kind."""
+
+    class Kind(models.TextChoices):
+        GRID = "grid", "Grid cell"
+        LSOA = "lsoa", "LSOA"
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="places")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    place_id = models.CharField(max_length=64)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    events = models.IntegerField()
+    harm = models.FloatField()
+    harm_share = models.FloatField()
+    rank = models.IntegerField()
+
+    class Meta:
+        ordering = ["kind", "rank"]
+        indexes = [models.Index(fields=["run", "kind", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.place_id} rank {self.rank} in run {self.run_id}"

@@ -1,0 +1,162 @@
+"""The problem profile of the latest complete run: groups and their conflicts, places, time,
+disproportionality; a group's page; and the profile's charts as SVG.
+
+Everything here is police-held analysis, shown to the roles ``policy.can_see_problem_profile``
+allows; anyone else gets the same 404 as for a page that does not exist.  People are named only
+through ``policy.person_scores_visible_to``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import polars as pl
+from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from deter.analysis import charts
+from deter.analysis.report import STABLE
+
+from .. import audit, policy
+from ..models import AnalysisRun, GroupScore, PlaceScore, RelationScore
+from . import AuthenticatedHttpRequest
+
+TOP_GROUPS = 40
+TOP_PLACES = 20
+CHARTS = ("conflict", "hotspots", "hour_weekday", "trend", "concentration")
+
+
+def _run_or_404(request: AuthenticatedHttpRequest, action: str) -> AnalysisRun:
+    run = policy.latest_complete_run()
+    if run is None or not policy.can_see_problem_profile(request.user):
+        audit.record(request.user, action, "analysis_run", run.pk if run else None,
+                     outcome=audit.DENIED, path=request.path)
+        raise Http404("No problem profile")
+    return run
+
+
+@login_required
+@require_safe
+def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    run = _run_or_404(request, "view_profile")
+    relations = list(run.relations.all())
+    places = run.places.all()
+    context = {
+        "run": run,
+        "summary": run.summary,
+        "profile": run.profile,
+        "groups": list(run.groups.all()[:TOP_GROUPS]),
+        "groups_total": run.groups.count(),
+        "relations": relations,
+        "rivalries": sum(r.relation == RelationScore.Kind.RIVALRY for r in relations),
+        "alliances": sum(r.relation == RelationScore.Kind.ALLIANCE for r in relations),
+        "grid": list(places.filter(kind=PlaceScore.Kind.GRID)[:TOP_PLACES]),
+        "lsoa": list(places.filter(kind=PlaceScore.Kind.LSOA)[:TOP_PLACES]),
+        "proposed": run.people.filter(proposed=True).count(),
+        "at_risk": run.people.filter(at_risk=True).count(),
+    }
+    audit.record(request.user, "view_profile", "analysis_run", run.pk)
+    return render(request, "deter/profile.html", context)
+
+
+@login_required
+@require_safe
+def group_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
+    run = _run_or_404(request, "view_group")
+    group = GroupScore.objects.filter(run=run, group_label=label).first()
+    if group is None:
+        audit.record(request.user, "view_group", "group", label, outcome=audit.DENIED)
+        raise Http404("No such group")
+    members = list(
+        policy.person_scores_visible_to(request.user, run)
+        .filter(group_label=label, case_detail=True)
+        .select_related("person")
+    )
+    visible = {score.person.person_id: score for score in members}
+    relations = run.relations.filter(Q(group_a=label) | Q(group_b=label))
+    context = {
+        "run": run,
+        "group": group,
+        "members": members,
+        "hidden_members": group.size - len(members),
+        "reach_visible": [visible[p] for p in group.reach_set if p in visible],
+        "reach_hidden": sum(p not in visible for p in group.reach_set),
+        "relations": [
+            {"other": r.group_b if r.group_a == label else r.group_a, "relation": r}
+            for r in relations
+        ],
+    }
+    audit.record(request.user, "view_group", "group", label, run=run.pk,
+                 people=[score.person_id for score in members])
+    return render(request, "deter/group.html", context)
+
+
+@login_required
+@require_safe
+@csp_update({"style-src": "'unsafe-inline'"})  # matplotlib's SVG styles its own elements inline
+def chart(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
+    run = _run_or_404(request, "view_chart")
+    if name not in CHARTS:
+        raise Http404("No such chart")
+    response = HttpResponse(_chart_svg(run.pk, name), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@functools.lru_cache(maxsize=32)
+def _chart_svg(run_pk: int, name: str) -> str:
+    """A run's results never change once complete, so each chart is drawn once per process."""
+    run = AnalysisRun.objects.get(pk=run_pk)
+    profile = run.profile
+    if name == "conflict":
+        groups = pl.DataFrame(
+            [
+                {"group_id": label, "rank": rank, "harm_score": harm}
+                for label, rank, harm in run.groups.filter(
+                    Q(stability__isnull=True) | Q(stability__gte=STABLE)
+                ).values_list("group_label", "rank", "harm_score")
+            ],
+            schema={"group_id": pl.String, "rank": pl.Int64, "harm_score": pl.Float64},
+        )
+        mapped = groups["group_id"].implode()
+        relations = pl.DataFrame(
+            list(run.relations.values("group_a", "group_b", "relation", "weight")),
+            schema={"group_a": pl.String, "group_b": pl.String, "relation": pl.String,
+                    "weight": pl.Float64},
+        ).filter(pl.col("group_a").is_in(mapped) & pl.col("group_b").is_in(mapped))
+        return charts.conflict_map(groups, relations, seed=run.config.get("seed", 1))
+    if name == "hotspots":
+        places = pl.DataFrame(
+            list(run.places.filter(kind=PlaceScore.Kind.GRID).values(
+                "place_id", "latitude", "longitude", "harm", "rank"
+            )),
+            schema={"place_id": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
+                    "harm": pl.Float64, "rank": pl.Int64},
+        ).with_columns(pl.lit("grid").alias("place_kind"))
+        return charts.hotspot_map(places)
+    if name == "hour_weekday":
+        return charts.hour_weekday_chart(pl.DataFrame(profile.get("hour_weekday", []),
+                                                      schema=HOUR_WEEKDAY_SCHEMA), "harm")
+    if name == "trend":
+        return charts.trend_chart(pl.DataFrame(profile.get("trend", []), schema=TREND_SCHEMA))
+    curves = {
+        "people (offender harm)": np.asarray(
+            run.people.filter(harm_score__gt=0).values_list("harm_score", flat=True)
+        ),
+    }
+    for kind, label in ((PlaceScore.Kind.GRID, "grid cells"), (PlaceScore.Kind.LSOA, "LSOAs")):
+        harm = np.asarray(run.places.filter(kind=kind).values_list("harm", flat=True))
+        if harm.size:
+            curves[label] = harm
+    return charts.concentration_chart(curves)
+
+
+HOUR_WEEKDAY_SCHEMA = {"weekday": pl.Int64, "hour": pl.Int64, "events": pl.Int64,
+                       "harm": pl.Float64}
+TREND_SCHEMA = {"month": pl.String, "events": pl.Int64, "harm": pl.Float64,
+                "trend": pl.Float64, "seasonal": pl.Float64}
