@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from deter.analysis.extract import Extract
-from deter.analysis.network import build_network, person_ids
+from deter.analysis.network import build_network, person_ids, victim_suspect_links
 from deter.analysis.pipeline import AnalysisConfig
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
@@ -171,8 +171,6 @@ def test_matches_a_brute_force_count_on_a_random_extract():
 
 
 def test_victim_suspect_links_pair_every_victim_with_every_suspect_of_the_event():
-    from deter.analysis.network import victim_suspect_links
-
     ex = make(
         [
             ("e1", "s1", "suspect"), ("e1", "s2", "offender"), ("e1", "v1", "victim"),
@@ -201,8 +199,6 @@ def test_victim_suspect_links_pair_every_victim_with_every_suspect_of_the_event(
 
 
 def test_victim_suspect_links_of_an_extract_without_involvements_is_empty():
-    from deter.analysis.network import victim_suspect_links
-
     ex = make()
     assert victim_suspect_links(ex, AnalysisConfig(as_of=AS_OF)).height == 0
     assert victim_suspect_links(Extract.from_frames()).height == 0

@@ -7,13 +7,13 @@ homicides fell in a network component holding under 4% of the neighbourhood's pe
 measures the same kind of exposure from the extract.
 
 *Violence people*: everyone who was a victim, suspect or offender of a violent event in the
-``within_days`` (default 365) before the analysis date; *violent* is the harm table's definition
-unless ``violent`` says otherwise.  The exposure network is the people network
-(``build_network``: co-offending and associations in the window).  By default the
-victim-suspect links of the window's events count too, for the first step only: whoever
-attacked someone, or was attacked by them, is one step from them (that is where retaliation
-runs), but exposure does not travel on through such a link, so the many victims of one prolific
-offender are not made each other's exposure.
+``within_days`` (default 365) before the analysis date (any date when the extract has none);
+*violent* is the harm table's definition unless ``violent`` says otherwise.  The exposure
+network is the people network (``build_network``: co-offending and associations in the
+window).  By default the victim-suspect links of the window's events count too, for the first
+step only: whoever attacked someone, or was attacked by them, is one step from them (that is
+where retaliation runs), but exposure does not travel on through such a link, so the many
+victims of one prolific offender are not made each other's exposure.
 
 For each person *i*::
 
@@ -55,6 +55,7 @@ import scipy.sparse as sp
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import resolve_as_of
 from deter.analysis.harm_tables import load_harm_table
+from deter.analysis.keyplayers import vertex_names
 from deter.analysis.network import victim_suspect_links
 
 if TYPE_CHECKING:
@@ -81,9 +82,9 @@ def network_exposure(
     """``EXPOSURE_COLUMNS``, one row per vertex of ``graph`` in vertex order.
 
     ``graph``: the people network (vertex ``name`` = person_id); ``victim_suspect``: add the
-    window's victim-suspect links to it; ``links``: those links when already computed
-    (``victim_suspect_links``); ``violent``: a boolean expression over the events' offence code
-    and category (default: the configured harm table's violent offences).
+    window's victim-suspect links to it, for the first step only; ``links``: those links when
+    already computed (``victim_suspect_links``); ``violent``: a boolean expression over the
+    events' offence code and category (default: the configured harm table's violent offences).
     """
     if config is None:
         from deter.analysis.pipeline import AnalysisConfig
@@ -97,20 +98,16 @@ def network_exposure(
         raise ValueError("at_risk_min_score must be positive")
     if violent is None:
         violent = load_harm_table(config.harm_table).is_violent()
-    names = pl.Series("person_id", graph.vs["name"] if graph.vcount() else [], dtype=pl.String)
+    names = pl.Series("person_id", vertex_names(graph), dtype=pl.String)
     index = pl.DataFrame({"person_id": names}).with_row_index("v")
     n = graph.vcount()
     victim, suspect = _violence_people(extract, config, index, n, within_days, violent)
-    network = _adjacency(np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2), n)
-    first = network
+    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    network = first = _adjacency(edges, n)
     if victim_suspect:
         if links is None:
             links = victim_suspect_links(extract, config)
-        first = _adjacency(
-            np.concatenate([np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2),
-                            _vertex_pairs(links, index)]),
-            n,
-        )
+        first = _adjacency(np.concatenate([edges, _vertex_pairs(links, index)]), n)
     either = victim | suspect
     victims_1 = first @ victim.astype(np.int64)
     suspects_1 = first @ suspect.astype(np.int64)

@@ -43,6 +43,7 @@ from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import age_days, resolve_as_of, window_associations, window_events
 from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.network import victim_suspect_links
+from deter.analysis.stability import recorded_memberships
 
 if TYPE_CHECKING:
     from deter.analysis.pipeline import AnalysisConfig
@@ -100,7 +101,7 @@ def group_relations(
         violent = load_harm_table(config.harm_table).is_violent()
     if links is None:
         links = victim_suspect_links(extract, config)
-    attacks = _attacks(links.filter(violent), members, as_of, config)
+    attacks = _attacks(links.filter(violent), members, as_of, config).collect().lazy()
     rivalries = _rivalries(attacks)
     alliances = _alliances(
         extract, members, as_of, config, frozenset(alliance_association_kinds), attacks
@@ -124,8 +125,6 @@ def recorded_group_relations(
 ) -> pl.DataFrame:
     """``group_relations`` over the recorded memberships that overlap the window (recorded
     group ids), as a check of recorded intelligence against the events."""
-    from deter.analysis.stability import recorded_memberships
-
     if config is None:
         from deter.analysis.pipeline import AnalysisConfig
 
