@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -28,6 +28,7 @@ from . import AuthenticatedHttpRequest
 
 TOP_GROUPS = 40
 TOP_PLACES = 20
+TOP_RELATIONS = 100
 CHARTS = ("conflict", "hotspots", "hour_weekday", "trend", "concentration")
 
 
@@ -44,7 +45,8 @@ def _run_or_404(request: AuthenticatedHttpRequest, action: str) -> AnalysisRun:
 @require_safe
 def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = _run_or_404(request, "view_profile")
-    relations = list(run.relations.all())
+    relations = run.relations.order_by("-relation", "-weight", "group_a", "group_b")  # rivalries first
+    kinds = dict(relations.order_by().values_list("relation").annotate(n=Count("pk")))
     places = run.places.all()
     context = {
         "run": run,
@@ -52,9 +54,10 @@ def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         "profile": run.profile,
         "groups": list(run.groups.all()[:TOP_GROUPS]),
         "groups_total": run.groups.count(),
-        "relations": relations,
-        "rivalries": sum(r.relation == RelationScore.Kind.RIVALRY for r in relations),
-        "alliances": sum(r.relation == RelationScore.Kind.ALLIANCE for r in relations),
+        "relations": list(relations[:TOP_RELATIONS]),
+        "rivalries": kinds.get(RelationScore.Kind.RIVALRY, 0),
+        "alliances": kinds.get(RelationScore.Kind.ALLIANCE, 0),
+        "stable_threshold": STABLE,
         "grid": list(places.filter(kind=PlaceScore.Kind.GRID)[:TOP_PLACES]),
         "lsoa": list(places.filter(kind=PlaceScore.Kind.LSOA)[:TOP_PLACES]),
         "proposed": run.people.filter(proposed=True).count(),
@@ -78,7 +81,9 @@ def group_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
         .select_related("person")
     )
     visible = {score.person.person_id: score for score in members}
-    relations = run.relations.filter(Q(group_a=label) | Q(group_b=label))
+    relations = run.relations.filter(Q(group_a=label) | Q(group_b=label)).order_by(
+        "-relation", "-weight"
+    )
     context = {
         "run": run,
         "group": group,
