@@ -30,6 +30,16 @@ What is planted, and how:
   is identified and whether a victim is recorded depends on the offence.  Most people appear
   once, victims of ordinary crime are rarely offenders, and many events have no suspect (or no
   person at all).
+* Recording depth: "small" and "county" name few people beyond suspects and victims (about
+  0.8 people an event; most people appear once).  "force" and "national" record as a records
+  management system does, about 2.5 people an event (DESIGN's force-year: 1M incidents, about
+  2.5M person-incident links; the St. Louis police records of Rosenfeld and White have 2.7):
+  every recordable person victim, a second victim now and then, witnesses by offence (staff at
+  shoplifting, bystanders at night-time violence), and a reporting person (role "other"),
+  nearly always when the victim is a business or the state.  Witnesses and callers recur
+  (store staff, door staff) and some are already known as offenders or victims, so fewer than
+  half of the people there appear only once.  Suspects and the co-offending network are
+  planted the same way at every scale.
 * Time: three years ending 2026-09-30, with a summer peak for violence, Friday and Saturday night
   peaks for violence and public order, daytime shoplifting, and a winter peak for burglary; the
   cycles are in UK local time and ``occurred_at`` is UTC.
@@ -76,12 +86,43 @@ class Scale:
     towns: int
     box: tuple[float, float, float, float]  # south, north, west, east (degrees)
     grid: tuple[int, int]  # LSOA grid: rows (latitude), columns (longitude)
+    # How fully a record names the people around an event.  The defaults are the sparse
+    # recording "small" and "county" were built with (their output is pinned by tests and must
+    # not change); "force" and "national" record as a records management system does.
+    victim_scale: float = VICTIM_SCALE  # times P_VICTIM: chance a person victim is recorded
+    witnesses: float = 0.0  # times WITNESSES_PER_EVENT: further witnesses named (Poisson)
+    reporters: float = 0.0  # times P_REPORTER: a reporting person (role "other")
+    more_victims: float = 0.0  # times P_MORE_VICTIMS: a second person victim on the event
+    known_witnesses: float = 0.0  # share of witness/other slots filled by offenders or victims
+    victim_repeat: float = 1.6  # at least this many recorded victimisations per victim
+    witness_repeat: float = 1.15  # witness and "other" appearances per person in that pool
+    witness_sigma: float = 0.8  # spread (lognormal sigma) of appearances in that pool
 
 
+# About 2.5 people an event, as in DESIGN ("a force-year: 1M incidents, about 2.5M
+# person-incident links") and in the one real person x event extract we hold (St. Louis police
+# records, Rosenfeld and White: 1,487 appearances on 557 events, 2.7 an event).
+DEEP_RECORDING = {
+    "victim_scale": 1.0,
+    "witnesses": 1.4,
+    "reporters": 1.0,
+    "more_victims": 1.0,
+    "known_witnesses": 0.15,
+    "victim_repeat": 1.8,
+    "witness_repeat": 2.4,
+    "witness_sigma": 1.3,
+}
 SCALES: dict[str, Scale] = {
     "small": Scale(6_000, 2_000, 6, 3, (53.3, 53.9, -2.0, -1.2), (20, 25)),
     "county": Scale(60_000, 20_000, 40, 7, (53.3, 53.9, -2.0, -1.2), (40, 50)),
-    "force": Scale(1_000_000, 300_000, 600, 20, (53.0, 54.0, -2.6, -1.0), (70, 90)),
+    "force": Scale(
+        1_000_000, 900_000, 600, 20, (53.0, 54.0, -2.6, -1.0), (70, 90), **DEEP_RECORDING
+    ),
+    # ten forces' worth over England's box, for memory tests (about a minute and 7 GB to build)
+    "national": Scale(
+        10_000_000, 9_000_000, 2_500, 150, (50.2, 55.6, -5.5, 1.6), (180, 190),
+        **DEEP_RECORDING,
+    ),
 }
 
 
@@ -128,6 +169,36 @@ P_VICTIM = {
     "other crime": 0.08,
 }
 P_VICTIM_CODE = {"30C": 0.15, "30D": 0.15, "31A": 0.2, "34A": 0.5, "8R": 0.6}
+# Deep recording only (see Scale), by category.  Witnesses named on a record, on average:
+# staff and security at shoplifting, door staff and bystanders at night-time violence.
+WITNESSES_PER_EVENT = {
+    "violence and sexual offences": 0.9,
+    "public order": 1.0,
+    "robbery": 0.8,
+    "shoplifting": 0.9,
+    "theft from the person": 0.5,
+    "possession of weapons": 0.6,
+    "criminal damage and arson": 0.5,
+    "burglary": 0.35,
+    "vehicle crime": 0.3,
+    "other theft": 0.4,
+    "bicycle theft": 0.3,
+    "drugs": 0.2,
+    "other crime": 0.4,
+}
+# A reporting person (the caller, a business's member of staff, a parent): nearly always when
+# there is no person victim to name (businesses and the state are not people), sometimes too.
+P_REPORTER = (0.25, 0.85)  # (with a person victim, without)
+# A second person victim (two people assaulted, a household burgled), given a first one.
+P_MORE_VICTIMS = {
+    "violence and sexual offences": 0.15,
+    "robbery": 0.2,
+    "public order": 0.15,
+    "burglary": 0.25,
+    "criminal damage and arson": 0.1,
+    "vehicle crime": 0.05,
+    "other theft": 0.05,
+}
 # Chance that an event happens in a town centre (retail, night-time economy), by category.
 P_CENTRE = {
     "shoplifting": 0.85,
@@ -300,6 +371,8 @@ class _Builder:
             [P_VICTIM_CODE.get(k, P_VICTIM[c]) for k, c in zip(code, category, strict=True)]
         )
         self.p_centre = np.array([P_CENTRE.get(c, 0.1) for c in category])
+        self.witness_mean = np.array([WITNESSES_PER_EVENT[c] for c in category])
+        self.p_more_victims = np.array([P_MORE_VICTIMS.get(c, 0.0) for c in category])
         self.violent_night = np.array(
             [FAMILY_OF_SUBGROUP.get(g) == "night" for g in self.codes["offence_subgroup"]]
         )
@@ -618,7 +691,12 @@ class _Builder:
 
         # Victims of general crime (E1 robberies and assaults, E3, E4).
         gen_ev = np.concatenate([np.arange(off[0], off[1]), np.arange(off[2], off[4])])
-        gen_victim_ev = gen_ev[self.bernoulli(VICTIM_SCALE * self.p_victim[code[gen_ev]])]
+        p_gen_victim = np.minimum(s.victim_scale * self.p_victim[code[gen_ev]], 1.0)
+        gen_victim_ev = gen_ev[self.bernoulli(p_gen_victim)]
+        if s.more_victims > 0:
+            p_more = np.minimum(s.more_victims * self.p_more_victims[code[gen_victim_ev]], 1.0)
+            more = gen_victim_ev[self.bernoulli(p_more)]
+            gen_victim_ev = np.concatenate([gen_victim_ev, more])
         n_gv = len(gen_victim_ev)
         source = rng.choice(3, size=n_gv, p=[0.95, 0.04, 0.01])  # victims pool, offender, member
         e2_bystander_ev = off[1] + np.flatnonzero(bystander)
@@ -627,19 +705,45 @@ class _Builder:
         violent = self.violent_night[code] | is_rival
         witness_ev = np.flatnonzero(violent & self.bernoulli(np.where(is_rival, 0.3, 0.08)))
         other_ev = np.flatnonzero(self.bernoulli(0.01, n_events))
+        if s.witnesses > 0:
+            n_more = rng.poisson(s.witnesses * self.witness_mean[code])
+            witness_ev = np.concatenate([witness_ev, np.repeat(np.arange(n_events), n_more)])
+        if s.reporters > 0:
+            person_victim = np.zeros(n_events, dtype=bool)
+            person_victim[gen_victim_ev] = True
+            person_victim[off[1] : off[2]] = True  # rival violence: a member or a bystander
+            p_reporter = np.where(person_victim, P_REPORTER[0], P_REPORTER[1])
+            reported = self.bernoulli(np.minimum(s.reporters * p_reporter, 1.0))
+            other_ev = np.concatenate([other_ev, np.flatnonzero(reported)])
 
         n_w_slots = len(witness_ev) + len(other_ev)
-        n_witness = max(1, int(round(n_w_slots / 1.15)))
+        # witnesses and callers are often known to the police already: an offender (the
+        # victim's or suspect's associate) or someone recorded as a victim elsewhere
+        known = np.zeros(n_w_slots, dtype=bool)
+        if s.known_witnesses > 0:
+            known = self.bernoulli(s.known_witnesses, n_w_slots)
+        n_new_slots = n_w_slots - int(known.sum())
+        n_witness = max(1, int(round(n_new_slots / s.witness_repeat)))
         n_v_slots = int((source == 0).sum()) + len(e2_bystander_ev)
-        n_victims = int(np.clip(s.people - m - n_off - n_witness, n_v_slots / 1.6, n_v_slots))
+        n_victims = int(
+            np.clip(s.people - m - n_off - n_witness, n_v_slots / s.victim_repeat, n_v_slots)
+        )
         n_people = m + n_off + n_victims + n_witness
         v0, w0 = m + n_off, m + n_off + n_victims
         victim_ids = v0 + self.spread(
             n_v_slots - n_victims, n_victims, rng.lognormal(0, 1.3, n_victims)
         )
-        witness_ids = w0 + self.spread(
-            n_w_slots - n_witness, n_witness, rng.lognormal(0, 0.8, n_witness)
+        witness_ids = np.empty(n_w_slots, dtype=np.int64)
+        witness_ids[~known] = w0 + self.spread(
+            n_new_slots - n_witness, n_witness, rng.lognormal(0, s.witness_sigma, n_witness)
         )
+        if known.any():
+            n_known = int(known.sum())
+            witness_ids[known] = np.where(
+                rng.random(n_known) < 0.5,
+                rng.integers(0, v0, n_known),
+                v0 + rng.integers(0, n_victims, n_known),
+            )
 
         gv_person = np.empty(n_gv, dtype=np.int64)
         from_pool = np.flatnonzero(source == 0)
@@ -745,7 +849,7 @@ class _Builder:
 
         # Person ids are a random permutation, so ids say nothing about who is who.
         pid_num = rng.permutation(n_people) + 1
-        pid = _ids("P", pid_num, 7)
+        pid = _ids("P", pid_num, max(7, len(str(n_people))))
 
         # --- associations, memberships, groups ---
         assoc = self.associations(n_off, n_people, periphery, periphery_group)
@@ -755,7 +859,7 @@ class _Builder:
         order = np.lexsort((np.arange(n_events), seconds))
         rank = np.empty(n_events, dtype=np.int64)
         rank[order] = np.arange(n_events)
-        event_id = _ids("E", rank + 1, 7)
+        event_id = _ids("E", rank + 1, max(7, len(str(n_events))))
         codes = self.codes
         events = pl.DataFrame(
             {
@@ -1112,7 +1216,7 @@ class _Builder:
 
 
 def synthesise(seed: int = 1, scale: str = "county") -> SyntheticCounty:
-    """Build the synthetic county (``scale``: "small", "county" or "force") for ``seed``."""
+    """Build the synthetic county (``scale``: "small", "county", "force" or "national")."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
     return _Builder(seed, SCALES[scale]).build()

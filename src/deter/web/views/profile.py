@@ -45,7 +45,8 @@ def _run_or_404(request: AuthenticatedHttpRequest, action: str) -> AnalysisRun:
 @require_safe
 def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = _run_or_404(request, "view_profile")
-    relations = run.relations.order_by("-relation", "-weight", "group_a", "group_b")  # rivalries first
+    # rivalries first ("-relation": "rivalry" sorts after "alliance")
+    relations = run.relations.order_by("-relation", "-weight", "group_a", "group_b")
     kinds = dict(relations.order_by().values_list("relation").annotate(n=Count("pk")))
     places = run.places.all()
     context = {
