@@ -3,6 +3,7 @@
 import re
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import igraph as ig
 import polars as pl
@@ -103,3 +104,24 @@ def test_graphml_holds_the_linked_network_with_scores(result, tmp_path):
     assert vertex["harm_score"] == pytest.approx(top["harm_score"])
     assert vertex["group_id"] == (top["group_id"] or "")
     assert not (tmp_path / "report.html").exists()
+
+
+WEST_YORKSHIRE = (Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+                  / "police_uk_west_yorkshire_street")
+
+
+@pytest.mark.skipif(not WEST_YORKSHIRE.is_dir(), reason="West Yorkshire data not present")
+def test_a_real_events_only_extract_gives_an_honest_profile():
+    """Three police.uk months a year apart (SOURCE.md: 87,348 rows): no people, no invented
+    trend across the empty months between them, hotspots in Leeds city centre."""
+    from deter.analysis.police_uk import read_police_uk
+
+    result = analyse(read_police_uk(sorted(WEST_YORKSHIRE.glob("*.csv"))))
+    assert result.summary["events"] == 87_348 and result.people.height == 0
+    assert result.trend["trend"].is_null().all()
+    assert result.trend["method"][0] == "gaps"
+    assert result.hour_weekday.height == 0  # police.uk gives months, not times
+    top = result.places.filter(pl.col("place_kind") == "lsoa").sort("rank").row(0, named=True)
+    assert top["place_id"] == "E01033010"  # Leeds 111B, the city centre (test_real_places)
+    html = render_report(result)
+    assert "names no people" in html and "not a continuous monthly series" in html

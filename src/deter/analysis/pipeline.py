@@ -250,7 +250,7 @@ def analyse(
         RELATION_COLUMNS
     )
     step("network analysis")
-    if config.stability_seeds > 1:
+    if config.stability_seeds > 1 and groups.height:
         say(f"finding groups again with {config.stability_seeds - 1} more seeds for stability")
         stability = leiden_stability(graph, found.membership, config,
                                      seeds=config.stability_seeds)
@@ -308,7 +308,9 @@ def analyse(
         "timing": {
             "timezone": config.timezone,
             "times_known": hour_weekday.height > 0,
-            "trend_method": TREND_METHODS[trend["method"][0] if trend.height else "none"],
+            "trend_method": {**TREND_METHODS, GAPPY: GAPPY_METHOD}[
+                trend["method"][0] if trend.height else "none"
+            ],
         },
         "seconds": seconds,
     }
@@ -356,7 +358,25 @@ def _places_and_time(
     else:
         hour_weekday = pl.DataFrame(schema=dict.fromkeys(HOUR_WEEKDAY_COLUMNS, pl.Int64))
     trend = monthly_trend(events, timezone=config.timezone)
-    return places, (hour_weekday, trend)
+    return places, (hour_weekday, _unless_gappy(trend))
+
+
+# A trend needs a continuous series: police.uk samples such as one month a year would
+# otherwise be read as a year of empty months between two busy ones.
+MAX_EMPTY_MONTHS = 0.25
+GAPPY = "gaps"
+GAPPY_METHOD = (
+    "The extract is not a continuous monthly series (more than a quarter of the months in its "
+    "span have no events), so no trend or seasonality is estimated."
+)
+
+
+def _unless_gappy(trend: pl.DataFrame) -> pl.DataFrame:
+    if trend.height == 0 or (trend["events"] == 0).mean() <= MAX_EMPTY_MONTHS:
+        return trend
+    return trend.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(name) for name in ("trend", "seasonal", "residual")
+    ).with_columns(pl.lit(GAPPY).alias("method"))
 
 
 def _finite(value: float) -> float | None:
