@@ -82,10 +82,11 @@ class AnalysisConfig:
     # a larger community is split again by Leiden on its own; one that cannot be split below
     # this is a loose network of co-offenders, not a group, and is reported as such
     max_group_size: int = 100
-    # Leiden iterations: -1 runs until an iteration no longer improves the partition; on a
-    # 430k-person giant component each iteration costs about a second and -1 can take ~100 for
-    # gains in the fourth decimal of modularity, so a cap (e.g. 10) bounds the time
-    leiden_iterations: int = -1
+    # Leiden iterations (igraph's default, 2): on the synthetic force, 2 finds groups as well as
+    # running until no iteration improves (-1): modularity 0.787 against 0.785, planted groups
+    # recovered with ARI 0.81 against 0.80, in a fifth of the time (1 s against 5 s); -1 stays
+    # available for a small network
+    leiden_iterations: int = 2
     # the harm table: "cchi-2026", "ons-css:<file.csv>" or a CSV file (deter.analysis.harm_tables)
     harm_table: str = DEFAULT_TABLE
     rfg: RFGConfig = field(default_factory=RFGConfig)  # the RFGV score's window and bands
