@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from deter.web import actions
+from deter.web import actions, audit
 from deter.web.models import AuditEvent, Intervention
 
 
@@ -58,7 +58,7 @@ def test_it_rolls_back_the_intervention_if_the_audit_row_cannot_be_written(world
     def broken(*args, **kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(actions.audit, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         add(world, world.coordinator)
     assert not Intervention.objects.exists()

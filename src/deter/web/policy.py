@@ -16,6 +16,16 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - Police-held case detail (events, recorded group memberships, harm scores and their
   explanation) is shown to analysts, coordinators and caseworkers; partner-agency users see the
   person's summary, cohort status and interventions until a data-sharing agreement says more.
+- Panel decisions (accept, reject, defer, step down, exit), proposals from an analysis run,
+  programme settings, meetings and letter templates are the coordinator's: a coordinator of a
+  partner agency decides for that programme.
+- Plans: the coordinator and the person's lead professional edit a person's plan (support
+  offer, consequence, safeguarding); a group's plan, its coordinator and lead professional.
+- Cohort groups are police-held analysis: analysts, coordinators and caseworkers see them
+  (caseworkers only active and stepped-down groups); partner-agency users do not.
+- Meetings and their actions are seen by analysts, coordinators and caseworkers of the
+  programme, and by anyone invited to attend; an action is always visible to its owner, who
+  (with the coordinator) may mark it done.
 - The problem profile (found groups, their rivalries and alliances with the evidence events,
   hotspots, time patterns, disproportionality) is police-held analysis too: analysts,
   coordinators and caseworkers of a programme see it; it names people only through the rules
@@ -29,10 +39,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from .models import (
+    Action,
     Agency,
     AnalysisRun,
     CohortEntry,
+    CohortGroup,
     Intervention,
+    Meeting,
     Person,
     PersonScore,
     Programme,
@@ -48,6 +61,7 @@ ENGAGED_STATUSES = (Status.ACTIVE, Status.STEPPED_DOWN)
 RECORD_FOR_ANY_AGENCY = (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER)
 RECORD_FOR_OWN_AGENCY = (Role.PARTNER,)
 SEE_CASE_DETAIL = (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER)
+DECIDE = (Role.COORDINATOR,)
 
 User = AbstractBaseUser | AnonymousUser
 MAX_PK = 2**63  # beyond a 64-bit key the database would fail rather than find nothing
@@ -234,3 +248,109 @@ def entries_outside_run(user: User, run: AnalysisRun | None) -> QuerySet[CohortE
     if run is not None:
         entries = entries.exclude(person__in=run.people.values("person_id"))
     return entries.select_related("person", "programme").order_by("programme__name", "person")
+
+
+# --- the programme: decisions, plans, groups, meetings and actions ----------------------------
+
+
+def programmes_decided_by(user: User) -> QuerySet[Programme]:
+    """Programmes in which the user records panel decisions and runs meetings."""
+    return Programme.objects.filter(
+        pk__in=_programmes_where(user, DECIDE).values("pk")
+    ).order_by("name")
+
+
+def can_decide(user: User, programme: Programme) -> bool:
+    return programmes_decided_by(user).filter(pk=programme.pk).exists()
+
+
+def programmes_with_case_detail(user: User) -> QuerySet[Programme]:
+    return Programme.objects.filter(
+        pk__in=_programmes_where(user, SEE_CASE_DETAIL).values("pk")
+    ).order_by("name")
+
+
+def can_edit_plan(user: User, entry: CohortEntry) -> bool:
+    """The coordinator, or the person's lead professional while they can see the person."""
+    if not cohort_entries_visible_to(user).filter(pk=entry.pk).exists():
+        return False
+    return entry.lead_professional_id == user.pk or can_decide(user, entry.programme)
+
+
+def cohort_groups_visible_to(user: User) -> QuerySet[CohortGroup]:
+    return CohortGroup.objects.filter(
+        Q(programme__in=_programmes_where(user, SEE_EVERY_STATUS).values("pk"))
+        | Q(
+            programme__in=_programmes_where(user, (Role.CASEWORKER,)).values("pk"),
+            status__in=ENGAGED_STATUSES,
+        )
+    )
+
+
+def get_cohort_group_for_user(user: User, group_pk: int) -> CohortGroup:
+    in_range = isinstance(group_pk, int) and 0 < group_pk < MAX_PK
+    group = (
+        cohort_groups_visible_to(user).select_related("programme").filter(pk=group_pk).first()
+        if in_range else None
+    )
+    if group is None:
+        raise Http404("No group found")
+    return group
+
+
+def can_edit_group_plan(user: User, group: CohortGroup) -> bool:
+    if not cohort_groups_visible_to(user).filter(pk=group.pk).exists():
+        return False
+    return group.lead_professional_id == user.pk or can_decide(user, group.programme)
+
+
+def meetings_visible_to(user: User) -> QuerySet[Meeting]:
+    if not user.is_authenticated or not user.is_active:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(
+        Q(programme__in=_programmes_where(user, SEE_CASE_DETAIL).values("pk"))
+        | Q(pk__in=Meeting.attendees.through.objects.filter(user_id=user.pk)
+            .values("meeting_id"))
+        | Q(chair_id=user.pk)
+    )
+
+
+def get_meeting_for_user(user: User, meeting_pk: int) -> Meeting:
+    in_range = isinstance(meeting_pk, int) and 0 < meeting_pk < MAX_PK
+    meeting = (
+        meetings_visible_to(user).select_related("programme", "chair")
+        .filter(pk=meeting_pk).first() if in_range else None
+    )
+    if meeting is None:
+        raise Http404("No meeting found")
+    return meeting
+
+
+def can_manage_meeting(user: User, meeting: Meeting) -> bool:
+    """Record attendance, decisions, actions and notes: the programme's coordinator or chair."""
+    return meeting.chair_id == user.pk or can_decide(user, meeting.programme)
+
+
+def actions_visible_to(user: User) -> QuerySet[Action]:
+    if not user.is_authenticated or not user.is_active:
+        return Action.objects.none()
+    return Action.objects.filter(
+        Q(programme__in=_programmes_where(user, SEE_CASE_DETAIL).values("pk"))
+        | Q(owner_id=user.pk)
+    )
+
+
+def can_update_action(user: User, action: Action) -> bool:
+    return action.owner_id == user.pk or can_decide(user, action.programme)
+
+
+def assignable_users(programme: Programme) -> QuerySet:
+    """Staff of the programme's partner agencies: lead professionals, action owners,
+    attendees."""
+    from django.contrib.auth import get_user_model
+
+    agencies = programme.agencies.values("pk")
+    return (
+        get_user_model().objects.filter(is_active=True, staff_roles__agency__in=agencies)
+        .distinct().order_by("username")
+    )

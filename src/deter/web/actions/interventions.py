@@ -1,10 +1,4 @@
-"""Action functions: the one road for writes.
-
-Each action takes the acting user first, asks the policy, validates, writes in one transaction
-together with its audit row, and returns what it wrote. A refused action writes a "denied" audit
-row and raises ``PermissionDenied``; invalid input raises ``ValidationError`` and writes nothing.
-Views, the API and scripts call these and never save protected models themselves.
-"""
+"""Interventions: support, community, enforcement and communication, with their life-cycle."""
 
 from datetime import date
 
@@ -12,8 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import audit, policy
-from .models import Agency, Intervention, Person, Programme
+from .. import audit, policy
+from ..models import Agency, Intervention, Person, Programme
 
 
 def add_intervention(

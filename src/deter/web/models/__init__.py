@@ -1,6 +1,15 @@
 from .agency import Agency, StaffRole
 from .analysis import AnalysisRun, GroupScore, PersonScore, PlaceScore, RelationScore
 from .audit import AuditEvent
+from .casework import (
+    GroupViolenceFlag,
+    Intervention,
+    InterventionUpdate,
+    Letter,
+    LetterTemplate,
+    OrderBreach,
+)
+from .meetings import Action, CallInInvitation, Meeting
 from .pole import (
     Association,
     Event,
@@ -11,10 +20,13 @@ from .pole import (
     Membership,
     Person,
 )
-from .programme import CohortEntry, Intervention, Programme
+from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
 
 __all__ = [
-    "Agency", "AnalysisRun", "Association", "AuditEvent", "CohortEntry", "Event", "Group",
-    "GroupRelation", "GroupScore", "Intervention", "Involvement", "Location", "Membership",
-    "Person", "PersonScore", "PlaceScore", "Programme", "RelationScore", "StaffRole",
+    "Action", "Agency", "AnalysisRun", "Association", "AuditEvent", "CallInInvitation",
+    "CohortDecision", "CohortEntry", "CohortGroup", "CohortStatus", "Event", "Group",
+    "GroupRelation", "GroupScore", "GroupViolenceFlag", "Intervention", "InterventionUpdate",
+    "Involvement", "Letter", "LetterTemplate", "Location", "Meeting", "Membership",
+    "OrderBreach", "Person", "PersonScore", "PlaceScore", "Programme", "RelationScore",
+    "StaffRole",
 ]

@@ -1,9 +1,16 @@
-"""The programme: who is in the cohort, why, until when, and what is done with them."""
+"""The programme and its cohort: who is in it, why, until when, decided by whom.
+
+A ``CohortEntry`` is a person's place in one programme and also their plan there (the lead
+professional, the support offer and the consequence of further violence); a ``CohortGroup`` is
+the same for a group, with the agreed group-wide response.  Every status change is a
+``CohortDecision`` row: who decided, when, why, at which meeting.
+"""
 
 from django.conf import settings
 from django.db import models
 
 from .agency import Agency
+from .analysis import AnalysisRun
 from .pole import Person
 
 
@@ -26,20 +33,88 @@ class Programme(models.Model):
         return self.name
 
 
+class CohortStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    DEFERRED = "deferred", "Deferred"
+    REJECTED = "rejected", "Rejected"
+    ACTIVE = "active", "Active"
+    STEPPED_DOWN = "stepped_down", "Stepped down"
+    EXITED = "exited", "Exited"
+
+
+class CohortGroup(models.Model):
+    """A group the panel considers or works with in a programme, and the group's plan."""
+
+    Status = CohortStatus
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="groups")
+    label = models.CharField(
+        max_length=64, help_text="The analysis's found-group label or a recorded group id"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default="proposed")
+    rationale = models.TextField(blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    lead_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    group_response = models.TextField(
+        blank=True,
+        help_text="The agreed group-wide response when violence involves a member",
+    )
+    proposed_by_run = models.ForeignKey(
+        AnalysisRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["programme", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "label"], name="unique_cohort_group")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.label
+
+
 class CohortEntry(models.Model):
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACTIVE = "active", "Active"
-        STEPPED_DOWN = "stepped_down", "Stepped down"
-        EXITED = "exited", "Exited"
+    Status = CohortStatus
+
+    class Safeguarding(models.TextChoices):
+        NONE_KNOWN = "", "None recorded"
+        EARLY_HELP = "early_help", "Early help"
+        CHILD_IN_NEED = "child_in_need", "Child in need"
+        CHILD_PROTECTION = "child_protection", "Child protection plan"
+        LOOKED_AFTER = "looked_after", "Looked-after child"
+        CONTEXTUAL = "contextual", "Contextual safeguarding plan"
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="cohort")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cohort_entries")
+    group = models.ForeignKey(
+        CohortGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default="proposed")
     rationale = models.TextField()
     review_date = models.DateField()
     lead_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    support_offer = models.TextField(blank=True, help_text="The help on offer")
+    enforcement_consequence = models.TextField(
+        blank=True, help_text="What happens after further violence"
+    )
+    safeguarding = models.CharField(
+        max_length=32, choices=Safeguarding.choices, blank=True, default="",
+        help_text="For a child: the safeguarding status children's social care has recorded",
+    )
+    safeguarding_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by_run = models.ForeignKey(
+        AnalysisRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -51,41 +126,45 @@ class CohortEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["programme", "person"], name="unique_cohort_entry")
         ]
+        indexes = [models.Index(fields=["programme", "status", "review_date"])]
 
     def __str__(self) -> str:
         return f"{self.person} in {self.programme}: {self.status}"
 
 
-class Intervention(models.Model):
-    class Kind(models.TextChoices):
-        SUPPORT = "support", "Support"
-        COMMUNITY = "community", "Community"
-        ENFORCEMENT = "enforcement", "Enforcement"
-        COMMUNICATION = "communication", "Communication"
+class CohortDecision(models.Model):
+    """One decision about a person's or a group's place in a programme; append-only."""
 
-    class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        REFERRED = "referred", "Referred"
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        DECLINED = "declined", "Declined"
-        CLOSED = "closed", "Closed"
-
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="interventions")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    title = models.CharField(max_length=200, help_text="What is offered or done")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=Status.choices, default="planned")
-    start = models.DateField(null=True, blank=True)
-    end = models.DateField(null=True, blank=True)
-    outcome = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    entry = models.ForeignKey(
+        CohortEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions"
+    )
+    group = models.ForeignKey(
+        CohortGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions"
+    )
+    from_status = models.CharField(max_length=16, choices=CohortStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=CohortStatus.choices)
+    reason = models.TextField()
+    review_date = models.DateField(null=True, blank=True)
+    lead_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        "deter.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entry__isnull=False, group__isnull=True)
+                | models.Q(entry__isnull=True, group__isnull=False),
+                name="decision_about_entry_or_group",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.kind}) for {self.person}"
+        return f"{self.entry or self.group}: {self.from_status} -> {self.to_status}"

@@ -1,0 +1,15 @@
+"""Action functions: the one road for writes.
+
+Each action takes the acting user first, asks the policy, validates, writes in one transaction
+together with its audit row, and returns what it wrote. A refused action writes a "denied" audit
+row and raises ``PermissionDenied``; invalid input raises ``ValidationError`` and writes nothing.
+Views, the API and scripts call these and never save protected models themselves.
+
+One module per area: ``cohort`` (panel decisions, plans, groups), ``interventions`` (support,
+community, enforcement and communication, with their life-cycle), ``meetings`` (meetings,
+call-ins, actions), ``letters``.
+"""
+
+from .interventions import add_intervention
+
+__all__ = ["add_intervention"]
