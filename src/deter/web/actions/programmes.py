@@ -1,0 +1,101 @@
+"""Programmes: the problem, the area, the dates, the partner agencies and the model's emphasis."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from .. import audit, policy
+from ..models import Agency, Programme, StaffRole
+
+FIELDS = ("name", "problem", "area", "start", "end", "emphasis", "uses_call_ins")
+
+
+def _validate(programme: Programme, agencies: list[Agency]) -> None:
+    programme.full_clean(exclude=["agencies"], validate_unique=True)
+    if programme.end and programme.end < programme.start:
+        raise ValidationError({"end": "The end date must be the same as or after the start date"})
+    if not agencies:
+        raise ValidationError({"agencies": "Select at least one partner agency"})
+
+
+def create_programme(
+    actor: AbstractBaseUser,
+    *,
+    name: str,
+    problem: str,
+    area: str,
+    start: date,
+    agencies: Iterable[Agency],
+    end: date | None = None,
+    emphasis: str = Programme.Emphasis.BALANCED,
+    uses_call_ins: bool = True,
+) -> Programme:
+    """A coordinator starts a programme; their own agency must be among the partners, so
+    they can run it."""
+    agencies = list(agencies)
+    coordinating = set(
+        policy.roles_of(actor).filter(role=StaffRole.Role.COORDINATOR)
+        .values_list("agency_id", flat=True)
+    )
+    if not coordinating:
+        audit.record(actor, "create_programme", "programme", None, outcome=audit.DENIED)
+        raise PermissionDenied("Only a programme coordinator may start a programme")
+    if agencies and not coordinating & {agency.pk for agency in agencies}:
+        raise ValidationError(
+            {"agencies": "Include your own agency as a partner, so that you can run the programme"}
+        )
+    programme = Programme(name=name.strip(), problem=problem.strip(), area=area.strip(),
+                          start=start, end=end, emphasis=emphasis, uses_call_ins=uses_call_ins)
+    _validate(programme, agencies)
+    with transaction.atomic():
+        programme.save()
+        programme.agencies.set(agencies)
+        audit.record(actor, "create_programme", "programme", programme.pk,
+                     **{f: getattr(programme, f) for f in FIELDS},
+                     agencies=sorted(a.pk for a in agencies))
+    return programme
+
+
+def update_programme(
+    actor: AbstractBaseUser, programme: Programme, *, agencies: Iterable[Agency], **values: object
+) -> Programme:
+    """Change a programme's settings; the audit row records what changed, from and to."""
+    if not policy.can_decide(actor, programme):
+        audit.record(actor, "update_programme", "programme", programme.pk, outcome=audit.DENIED)
+        raise PermissionDenied("You may not change this programme")
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown programme field(s): {', '.join(sorted(unknown))}")
+    agencies = list(agencies)
+    before = {f: getattr(programme, f) for f in FIELDS}
+    before_agencies = sorted(programme.agencies.values_list("pk", flat=True))
+    for field, value in values.items():
+        setattr(programme, field, value.strip() if isinstance(value, str) else value)
+    coordinating = set(
+        policy.roles_of(actor).filter(role=StaffRole.Role.COORDINATOR)
+        .values_list("agency_id", flat=True)
+    )
+    if agencies and not coordinating & {agency.pk for agency in agencies}:
+        programme.refresh_from_db()
+        raise ValidationError(
+            {"agencies": "Keep your own agency as a partner, or you could no longer run it"}
+        )
+    try:
+        _validate(programme, agencies)
+    except ValidationError:
+        programme.refresh_from_db()
+        raise
+    after_agencies = sorted(a.pk for a in agencies)
+    changes = {
+        f: [before[f], getattr(programme, f)] for f in FIELDS if before[f] != getattr(programme, f)
+    }
+    if before_agencies != after_agencies:
+        changes["agencies"] = [before_agencies, after_agencies]
+    with transaction.atomic():
+        programme.save()
+        programme.agencies.set(agencies)
+        audit.record(actor, "update_programme", "programme", programme.pk, changes=changes)
+    return programme
