@@ -15,12 +15,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
+from . import audit, demo_casework, demo_cohort, demo_meetings
 from .models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, StaffRole
+from .offences import VIOLENT_CATEGORIES
 
 AREA = "Demoshire"
 PROGRAMME_NAME = "Knife crime between groups"
-VIOLENT_CATEGORIES = frozenset({"violence and sexual offences", "robbery", "possession of weapons"})
 ACTIVE_COUNT = 15
 ACTIVE_REVIEW_MONTHS = 3
 PROPOSED_REVIEW_MONTHS = 1
@@ -112,6 +112,8 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         )
         programme.agencies.add(*(agencies[name] for name, _, partner in AGENCIES if partner))
         created = _cohort_from_run(run, programme, users, cohort_size) if run else 0
+        demo_meetings.add_demo_meetings(programme, users)
+        demo_casework.add_demo_casework(programme, users)
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,
@@ -139,7 +141,7 @@ def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: 
     for position, (score, violent) in enumerate(chosen, start=1):
         active = position <= ACTIVE_COUNT
         review = add_months(today, ACTIVE_REVIEW_MONTHS if active else PROPOSED_REVIEW_MONTHS)
-        _, was_created = CohortEntry.objects.get_or_create(
+        entry, was_created = CohortEntry.objects.get_or_create(
             programme=programme,
             person_id=score.person_id,
             defaults={
@@ -149,9 +151,13 @@ def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: 
                 "lead_professional": users["caseworker"] if active else None,
                 "decided_by": users["coordinator"] if active else None,
                 "decided_at": now if active else None,
+                **demo_cohort.plan_defaults(active),
             },
         )
+        if was_created:
+            demo_cohort.add_decision_history(entry, run, users["coordinator"])
         created += was_created
+    demo_cohort.add_demo_group(run, programme, users, add_months(today, ACTIVE_REVIEW_MONTHS))
     return created
 
 

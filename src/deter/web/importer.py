@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from deter.analysis.extract import Extract, ExtractError
 
-from . import audit
+from . import audit, group_response
 from .models import (
     Association,
     Event,
@@ -56,6 +56,8 @@ def load_extract(extract: Extract, source: str, actor=None) -> ImportSummary:
         }
         summary = ImportSummary(source, counts)
         audit.record(actor, "import_extract", "extract", source[:80], **counts)
+        # New events may be violence by members of active cohort groups.
+        group_response.raise_flags()
     return summary
 
 

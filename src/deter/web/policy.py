@@ -26,6 +26,12 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - Meetings and their actions are seen by analysts, coordinators and caseworkers of the
   programme, and by anyone invited to attend; an action is always visible to its owner, who
   (with the coordinator) may mark it done.
+- Interventions are seen with the person (or group) they are for; they are moved along their
+  life-cycle (and an order's breaches recorded) by whoever may record interventions by the
+  provider agency, so a partner only its own agency's; a group's, by its coordinator and lead
+  professional. Letters name and address a person: the coordinator, the programme's
+  caseworkers and the person's lead professional write and read them. The delivery page is for
+  analysts, coordinators and caseworkers.
 - The problem profile (found groups, their rivalries and alliances with the evidence events,
   hotspots, time patterns, disproportionality) is police-held analysis too: analysts,
   coordinators and caseworkers of a programme see it; it names people only through the rules
@@ -246,7 +252,10 @@ def entries_outside_run(user: User, run: AnalysisRun | None) -> QuerySet[CohortE
     """Visible cohort entries whose person has no score in the run (so is not ranked)."""
     entries = cohort_entries_visible_to(user)
     if run is not None:
-        entries = entries.exclude(person__in=run.people.values("person_id"))
+        # a correlated NOT EXISTS uses the (run, person) index; NOT IN read every score of the
+        # run (50,000 at a force's size) on every view of the cohort
+        scored = PersonScore.objects.filter(run=run, person_id=OuterRef("person_id"))
+        entries = entries.exclude(Exists(scored))
     return entries.select_related("person", "programme").order_by("programme__name", "person")
 
 
@@ -354,3 +363,73 @@ def assignable_users(programme: Programme) -> QuerySet:
         get_user_model().objects.filter(is_active=True, staff_roles__agency__in=agencies)
         .distinct().order_by("username")
     )
+
+
+def programmes_with_panel(user: User) -> QuerySet[Programme]:
+    """Programmes whose panel (proposed and deferred people, with their explanation) the user
+    sees: analysts and coordinators, who see every status and the case detail."""
+    roles = tuple(set(SEE_EVERY_STATUS) & set(SEE_CASE_DETAIL))
+    return Programme.objects.filter(pk__in=_programmes_where(user, roles).values("pk"))
+
+
+# --- casework: interventions, orders, letters and the group response --------------------------
+
+
+def interventions_visible_to(user: User) -> QuerySet[Intervention]:
+    """A person's interventions where the user sees the person in that programme; a group's
+    where the user sees the group."""
+    seen_entry = cohort_entries_visible_to(user).filter(
+        person_id=OuterRef("person_id"), programme_id=OuterRef("programme_id")
+    )
+    return Intervention.objects.filter(
+        Exists(seen_entry)
+        | Q(person__isnull=True, group__in=cohort_groups_visible_to(user).values("pk"))
+    )
+
+
+def get_intervention_for_user(user: User, intervention_pk: int) -> Intervention:
+    in_range = isinstance(intervention_pk, int) and 0 < intervention_pk < MAX_PK
+    intervention = (
+        interventions_visible_to(user)
+        .select_related("programme", "person", "group", "agency", "created_by")
+        .filter(pk=intervention_pk).first() if in_range else None
+    )
+    if intervention is None:
+        raise Http404("No intervention found")
+    return intervention
+
+
+def can_add_group_intervention(user: User, group: CohortGroup) -> bool:
+    """A group's interventions are part of its plan: the coordinator and the lead professional."""
+    return can_edit_group_plan(user, group)
+
+
+def can_update_intervention(user: User, intervention: Intervention) -> bool:
+    """Move an intervention along its life-cycle or record a breach: for a person, anyone who
+    may record interventions by its provider agency (so a partner only its own agency's); for a
+    group, the group's coordinator and lead professional."""
+    if not interventions_visible_to(user).filter(pk=intervention.pk).exists():
+        return False
+    if intervention.person_id is None:
+        return can_edit_group_plan(user, intervention.group)
+    return intervention_agencies(user, intervention.programme).filter(
+        pk=intervention.agency_id
+    ).exists()
+
+
+def can_write_letter(user: User, entry: CohortEntry) -> bool:
+    """Letters name and address a person: the coordinator, the programme's caseworkers and the
+    person's lead professional write them, and only they read them back."""
+    if not cohort_entries_visible_to(user).filter(pk=entry.pk).exists():
+        return False
+    if entry.lead_professional_id == user.pk:
+        return True
+    return roles_of(user).filter(
+        role__in=(Role.COORDINATOR, Role.CASEWORKER), agency__programmes=entry.programme_id
+    ).exists()
+
+
+def can_see_delivery(user: User, programme: Programme) -> bool:
+    """The programme's delivery page (counts, gaps, orders, flags): analysts, coordinators and
+    caseworkers of the programme."""
+    return programmes_with_case_detail(user).filter(pk=programme.pk).exists()

@@ -15,7 +15,7 @@ from django.utils import timezone
 import deter
 from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
 
-from . import audit
+from . import audit, group_response
 from .dataset import extract_from_database
 from .models import AnalysisRun, GroupScore, Person, PersonScore, PlaceScore, RelationScore
 
@@ -48,6 +48,7 @@ def run_analysis(
             status=AnalysisRun.Status.FAILED, finished_at=timezone.now()
         )
         raise
+    group_response.raise_flags()
     return run, result
 
 

@@ -10,6 +10,20 @@ community, enforcement and communication, with their life-cycle), ``meetings`` (
 call-ins, actions), ``letters``.
 """
 
+from .cohort import (
+    decide,
+    decide_group,
+    propose_from_run,
+    update_group_plan,
+    update_plan,
+)
 from .interventions import add_intervention
 
-__all__ = ["add_intervention"]
+__all__ = [
+    "add_intervention",
+    "decide",
+    "decide_group",
+    "propose_from_run",
+    "update_group_plan",
+    "update_plan",
+]

@@ -1,5 +1,6 @@
-"""A person's page: details, events, groups, scores with their explanation, cohort status and
-interventions, with the form to record an intervention."""
+"""A person's page: details, the safeguarding summary for a child, cohort status, scores with
+their explanation and harm over time, recorded groups, a timeline of everything the viewer may
+see about them (see ``deter.web.timeline``), and interventions, with the form to record one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,12 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import actions, audit, policy
-from ..forms import InterventionForm
+from .. import actions, audit, harm_history, policy, safeguarding, timeline
+from ..forms_casework import PersonInterventionForm as InterventionForm
 from ..models import Person
 from . import AuthenticatedHttpRequest, explanation
-
-RECENT_EVENTS = 20
 
 
 def _person_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Person:
@@ -61,24 +60,33 @@ def _render_person(
     case_detail = policy.can_see_case_detail(user, person)
     run = policy.latest_complete_run() if case_detail else None
     score = run.people.filter(person=person).first() if run else None
-    involvements = list(
-        person.involvements.select_related("event", "event__location").order_by(
-            "-event__occurred_at", "event__event_id"
-        )
-    ) if case_detail else []
+    show, page, show_error = timeline.SHOW_ALL, 1, ""
+    try:
+        show = timeline.parse_show(request.GET.get("show"))
+        page = timeline.parse_page(request.GET.get("page"))
+    except timeline.UnknownFilter:
+        show_error, status = timeline.UNKNOWN_FILTER_MESSAGE, 400
+    except timeline.BadPage:
+        show_error, status = timeline.BAD_PAGE_MESSAGE, 400
+    harm_points = harm_history.history(person) if case_detail else []
+    entries = list(policy.entries_for_person(user, person))
+    interventions = list(policy.interventions_for_person(user, person))
     context = {
         "person": person,
         "age": person.age_on(timezone.localdate()),
-        "entries": list(policy.entries_for_person(user, person)),
-        "interventions": list(policy.interventions_for_person(user, person)),
+        "entries": entries,
+        "interventions": interventions,
         "case_detail": case_detail,
         "run": run,
         "score": score,
         "harm_rows": explanation.rows(score.explanation, explanation.OFFENDER) if score else [],
         "victim_rows": explanation.rows(score.explanation, explanation.VICTIM) if score else [],
-        "involvements": involvements,
-        "recent_involvements": involvements[:RECENT_EVENTS],
-        "older_involvements": involvements[RECENT_EVENTS:],
+        "timeline": timeline.build(user, person, show, case_detail=case_detail, page=page,
+                                   entries=entries, interventions=interventions),
+        "show_error": show_error,
+        "harm_points": harm_points,
+        "harm_chart": harm_history.chart(harm_points),
+        "safeguarding": safeguarding.summary(user, person, timezone.localdate()),
         "memberships": list(
             person.memberships.select_related("group").order_by("group__group_id", "start")
         ) if case_detail else [],

@@ -1,0 +1,395 @@
+"""The cohort: proposals from an analysis run, panel decisions, and person and group plans.
+
+A panel decision moves a cohort entry (or group) from one status to another along the allowed
+transitions below and appends a ``CohortDecision``: who decided, when, why, at which meeting.
+Only the programme's coordinator decides; the coordinator and the lead professional edit a
+plan. Nothing here changes a group's members when the group's status changes.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import audit, policy
+from ..models import (
+    AnalysisRun,
+    CohortDecision,
+    CohortEntry,
+    CohortGroup,
+    CohortStatus,
+    Meeting,
+    PersonScore,
+    Programme,
+)
+
+Status = CohortStatus
+PROPOSAL_REVIEW_DAYS = 28  # the panel should decide within a month
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PROPOSED: frozenset({Status.ACTIVE, Status.REJECTED, Status.DEFERRED}),
+    Status.DEFERRED: frozenset({Status.ACTIVE, Status.REJECTED, Status.PROPOSED}),
+    Status.ACTIVE: frozenset({Status.STEPPED_DOWN, Status.EXITED}),
+    Status.STEPPED_DOWN: frozenset({Status.ACTIVE, Status.EXITED}),
+    Status.REJECTED: frozenset({Status.PROPOSED}),
+    Status.EXITED: frozenset(),
+}
+# Statuses whose decision sets a new review date, which must be in the future.
+NEEDS_REVIEW_DATE = frozenset({Status.ACTIVE, Status.STEPPED_DOWN, Status.DEFERRED})
+# Statuses still under review: an entry in one of these with a past review date is overdue.
+UNDER_REVIEW = (Status.PROPOSED, Status.DEFERRED, Status.ACTIVE, Status.STEPPED_DOWN)
+
+User = AbstractBaseUser
+
+
+DISPLAY_ORDER = (Status.ACTIVE, Status.REJECTED, Status.DEFERRED, Status.PROPOSED,
+                 Status.STEPPED_DOWN, Status.EXITED)
+
+
+def allowed_transitions(status: str) -> list[str]:
+    """The statuses a decision may move an entry or group in ``status`` to, in display order."""
+    allowed = TRANSITIONS.get(status, frozenset())
+    return [value.value for value in DISPLAY_ORDER if value in allowed]
+
+
+def _label(status: str) -> str:
+    return Status(status).label.lower() if status in Status.values else status
+
+
+# --- proposals from an analysis run -----------------------------------------------------------
+
+
+def proposal_rationale(run: AnalysisRun, score: PersonScore) -> str:
+    """Why the analysis proposes this person, in the words of its selection criteria."""
+    criteria = [str(item) for item in score.criteria_met or [] if str(item).strip()]
+    met = "; ".join(criteria) if criteria else "meets the selection criteria"
+    return (
+        f"Proposed by analysis run {run.pk}: {met}. Harm score {score.harm_score:,.1f} "
+        f"(rank {score.rank}); RFGV {score.rfgv_score:,.0f}."
+    )
+
+
+def propose_from_run(actor: User, programme: Programme, run: AnalysisRun | None) -> int:
+    """Bring the run's proposed people (and their found groups) to the programme's panel.
+
+    Only people the run marks ``proposed`` and who have no entry in the programme yet are
+    added, as ``proposed`` with a review date four weeks ahead; calling it again adds nothing.
+    A found group is added when at least one of its members is proposed, and new entries are
+    put in the group this run proposed. Returns how many people were added.
+    """
+    if not policy.can_decide(actor, programme):
+        audit.record(actor, "propose_from_run", "programme", programme.pk, outcome=audit.DENIED,
+                     run=run.pk if run else None)
+        raise PermissionDenied("Only the programme's coordinator may bring proposals to the panel")
+    if run is None or run.status != AnalysisRun.Status.COMPLETE:
+        raise ValidationError({"run": "There is no complete analysis run to bring proposals from"})
+    with transaction.atomic():
+        # Lock the programme row so that two coordinators pressing the button at once cannot
+        # both add the same people (the second waits, then finds them already there).
+        Programme.objects.select_for_update().filter(pk=programme.pk).first()
+        already = CohortEntry.objects.filter(programme=programme).values("person_id")
+        scores = list(
+            run.people.filter(proposed=True).exclude(person_id__in=already).order_by("rank", "pk")
+        )
+        proposed_labels = set(
+            run.people.filter(proposed=True).exclude(group_label="")
+            .values_list("group_label", flat=True)
+        )
+        groups, new_groups = _propose_groups(programme, run, proposed_labels)
+        today = timezone.localdate()
+        entries = CohortEntry.objects.bulk_create(
+            CohortEntry(
+                programme=programme, person_id=score.person_id, status=Status.PROPOSED,
+                group=groups.get(score.group_label), proposed_by_run=run,
+                rationale=proposal_rationale(run, score),
+                review_date=today + timedelta(days=PROPOSAL_REVIEW_DAYS),
+            )
+            for score in scores
+        )
+        reason = f"Proposed by analysis run {run.pk}"
+        CohortDecision.objects.bulk_create(
+            [CohortDecision(entry=entry, from_status="", to_status=Status.PROPOSED,
+                            reason=reason, review_date=entry.review_date, decided_by=actor)
+             for entry in entries]
+            + [CohortDecision(group=group, from_status="", to_status=Status.PROPOSED,
+                              reason=reason, review_date=group.review_date, decided_by=actor)
+               for group in new_groups]
+        )
+        audit.record(
+            actor, "propose_from_run", "programme", programme.pk, run=run.pk,
+            people=[entry.person_id for entry in entries],
+            groups=[group.label for group in new_groups],
+        )
+    return len(entries)
+
+
+def _propose_groups(
+    programme: Programme, run: AnalysisRun, labels: Iterable[str]
+) -> tuple[dict[str, CohortGroup], list[CohortGroup]]:
+    """The run's proposed groups by label (new ones and those this run proposed before), and
+    the new ones.
+
+    Found-group labels are not stable between runs, so a group an earlier run proposed under
+    the same label is left alone and new entries are not put in it.
+    """
+    labels = set(labels)
+    existing = {
+        group.label: group for group in CohortGroup.objects.filter(programme=programme,
+                                                                  label__in=labels)
+    }
+    today = timezone.localdate()
+    new = [
+        CohortGroup(programme=programme, label=score.group_label, status=Status.PROPOSED,
+                    proposed_by_run=run,
+                    rationale=f"Found by analysis run {run.pk}: {score.size} members, harm score "
+                    f"{score.harm_score:,.1f} (rank {score.rank}), with at least one member "
+                    "meeting the selection criteria.",
+                    review_date=today + timedelta(days=PROPOSAL_REVIEW_DAYS))
+        for score in run.groups.filter(group_label__in=labels - set(existing)).order_by("rank")
+    ]
+    created = CohortGroup.objects.bulk_create(new)
+    ours = {label: group for label, group in existing.items() if group.proposed_by_run_id == run.pk}
+    return ours | {group.label: group for group in created}, created
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+def _check_decision(
+    programme: Programme, from_status: str, to_status: str, *, reason: str,
+    review_date: date | None, lead_professional: AbstractBaseUser | None,
+    meeting: Meeting | None, actor: User,
+) -> None:
+    errors: dict[str, str] = {}
+    if to_status not in TRANSITIONS.get(from_status, frozenset()):
+        raise ValidationError({"to_status": (
+            f"A decision cannot move from {_label(from_status)} to {_label(to_status)}"
+        )})
+    if not reason:
+        errors["reason"] = (
+            "Enter the rationale for accepting" if to_status == Status.ACTIVE
+            else "Enter the reason for the decision"
+        )
+    if to_status == Status.ACTIVE and lead_professional is None:
+        errors["lead_professional"] = "Select the lead professional"
+    if lead_professional is not None and not policy.assignable_users(programme).filter(
+        pk=lead_professional.pk
+    ).exists():
+        errors["lead_professional"] = "Select a lead professional from the programme's agencies"
+    if to_status in NEEDS_REVIEW_DATE:
+        if review_date is None:
+            errors["review_date"] = "Enter the review date"
+        elif review_date <= timezone.localdate():
+            errors["review_date"] = "The review date must be in the future"
+    elif review_date is not None and review_date <= timezone.localdate():
+        errors["review_date"] = "The review date must be in the future"
+    if meeting is not None and (
+        meeting.programme_id != programme.pk
+        or not policy.meetings_visible_to(actor).filter(pk=meeting.pk).exists()
+    ):
+        errors["meeting"] = "Select a meeting of this programme"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _decide(
+    actor: User, subject: CohortEntry | CohortGroup, to_status: str, *, reason: str,
+    review_date: date | None, lead_professional: AbstractBaseUser | None,
+    meeting: Meeting | None,
+) -> CohortDecision:
+    is_entry = isinstance(subject, CohortEntry)
+    kind = "cohort_entry" if is_entry else "cohort_group"
+    action = "decide" if is_entry else "decide_group"
+    programme = subject.programme
+    if not policy.can_decide(actor, programme):
+        audit.record(actor, action, kind, subject.pk, outcome=audit.DENIED, to_status=to_status)
+        raise PermissionDenied("Only the programme's coordinator may record panel decisions")
+    reason = (reason or "").strip()
+    from_status = subject.status
+    if to_status in (Status.REJECTED, Status.EXITED):
+        review_date, lead_professional = None, None  # nothing left to review or lead
+    elif to_status == Status.ACTIVE and from_status == Status.STEPPED_DOWN:
+        lead_professional = lead_professional or subject.lead_professional
+    elif to_status == Status.PROPOSED and review_date is None:
+        review_date = timezone.localdate() + timedelta(days=PROPOSAL_REVIEW_DAYS)
+    _check_decision(programme, from_status, to_status, reason=reason, review_date=review_date,
+                    lead_professional=lead_professional, meeting=meeting, actor=actor)
+    model = CohortEntry if is_entry else CohortGroup
+    with transaction.atomic():
+        current = model.objects.select_for_update().get(pk=subject.pk)
+        if current.status != from_status:
+            raise ValidationError({"to_status": (
+                f"Someone else has just recorded a decision: the status is now "
+                f"{_label(current.status)}. Check the page again before deciding"
+            )})
+        subject.status = to_status
+        if to_status == Status.ACTIVE:
+            subject.rationale = reason
+        if review_date is not None:
+            subject.review_date = review_date
+        if lead_professional is not None:
+            subject.lead_professional = lead_professional
+        subject.decided_by = actor
+        subject.decided_at = timezone.now()
+        subject.save(update_fields=["status", "rationale", "review_date", "lead_professional",
+                                    "decided_by", "decided_at"])
+        decision = CohortDecision.objects.create(
+            entry=subject if is_entry else None, group=None if is_entry else subject,
+            from_status=from_status, to_status=to_status, reason=reason,
+            review_date=review_date, lead_professional=lead_professional, meeting=meeting,
+            decided_by=actor,
+        )
+        audit.record(
+            actor, action, kind, subject.pk, programme=programme.pk,
+            person=subject.person_id if is_entry else None,
+            from_status=from_status, to_status=to_status, reason=reason,
+            review_date=review_date,
+            lead_professional=lead_professional.pk if lead_professional else None,
+            meeting=meeting.pk if meeting else None, decision=decision.pk,
+        )
+    return decision
+
+
+def decide(
+    actor: User, entry: CohortEntry, to_status: str, *, reason: str,
+    review_date: date | None = None, lead_professional: AbstractBaseUser | None = None,
+    meeting: Meeting | None = None,
+) -> CohortDecision:
+    """Record a panel decision about a person: accept, reject, defer, step down, exit...
+
+    Accepting needs a rationale, a lead professional from the programme's agencies and a
+    review date in the future; every other decision needs a reason, and deferring, stepping
+    down and re-activating a future review date. A refused transition names both statuses.
+    """
+    return _decide(actor, entry, to_status, reason=reason, review_date=review_date,
+                   lead_professional=lead_professional, meeting=meeting)
+
+
+def decide_group(
+    actor: User, group: CohortGroup, to_status: str, *, reason: str,
+    review_date: date | None = None, lead_professional: AbstractBaseUser | None = None,
+    meeting: Meeting | None = None,
+) -> CohortDecision:
+    """The same decision about a group; the group's members keep their own statuses."""
+    return _decide(actor, group, to_status, reason=reason, review_date=review_date,
+                   lead_professional=lead_professional, meeting=meeting)
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+def _check_person_user(programme: Programme, user: AbstractBaseUser | None, field: str,
+                       errors: dict[str, str], message: str) -> None:
+    if user is not None and not policy.assignable_users(programme).filter(pk=user.pk).exists():
+        errors[field] = message
+
+
+def _check_review_date(before: date | None, after: date | None, errors: dict[str, str],
+                       required: bool) -> None:
+    if after is None:
+        if required:
+            errors["review_date"] = "Enter the review date"
+    elif after != before and after <= timezone.localdate():
+        errors["review_date"] = "The review date must be in the future"
+
+
+def update_plan(
+    actor: User, entry: CohortEntry, *, support_offer: str, enforcement_consequence: str,
+    lead_professional: AbstractBaseUser | None, review_date: date | None,
+    safeguarding: str = "", safeguarding_lead: AbstractBaseUser | None = None,
+) -> CohortEntry:
+    """Change a person's plan: the help on offer, the consequence, the lead, safeguarding.
+
+    A changed review date must be in the future; an unchanged one may already be overdue, so
+    that a plan can still be corrected. Safeguarding is for children and needs a lead.
+    """
+    if not policy.can_edit_plan(actor, entry):
+        audit.record(actor, "update_plan", "cohort_entry", entry.pk, outcome=audit.DENIED)
+        raise PermissionDenied("You may not change this plan")
+    programme = entry.programme
+    values = {
+        "support_offer": (support_offer or "").strip(),
+        "enforcement_consequence": (enforcement_consequence or "").strip(),
+        "lead_professional": lead_professional,
+        "review_date": review_date,
+        "safeguarding": safeguarding or "",
+        "safeguarding_lead": safeguarding_lead,
+    }
+    errors: dict[str, str] = {}
+    if entry.status in (Status.ACTIVE, Status.STEPPED_DOWN) and lead_professional is None:
+        errors["lead_professional"] = "Select the lead professional"
+    _check_person_user(programme, lead_professional, "lead_professional", errors,
+                       "Select a lead professional from the programme's agencies")
+    _check_review_date(entry.review_date, review_date, errors, required=True)
+    if values["safeguarding"] not in CohortEntry.Safeguarding.values:
+        errors["safeguarding"] = "Select the safeguarding status from the list"
+    elif values["safeguarding"]:
+        age = entry.person.age_on(timezone.localdate())
+        if age is not None and age >= 18:
+            errors["safeguarding"] = "A safeguarding status is recorded only for children"
+        elif safeguarding_lead is None:
+            errors["safeguarding_lead"] = "Select the safeguarding lead"
+    _check_person_user(programme, safeguarding_lead, "safeguarding_lead", errors,
+                       "Select a safeguarding lead from the programme's agencies")
+    if errors:
+        raise ValidationError(errors)
+    changes = _changes(entry, values)
+    with transaction.atomic():
+        for field, value in values.items():
+            setattr(entry, field, value)
+        entry.save(update_fields=list(values))
+        audit.record(actor, "update_plan", "cohort_entry", entry.pk, programme=programme.pk,
+                     person=entry.person_id, changes=changes)
+    return entry
+
+
+def update_group_plan(
+    actor: User, group: CohortGroup, *, group_response: str,
+    lead_professional: AbstractBaseUser | None, review_date: date | None,
+) -> CohortGroup:
+    """Change a group's plan: the agreed group-wide response, its lead and review date."""
+    if not policy.can_edit_group_plan(actor, group):
+        audit.record(actor, "update_group_plan", "cohort_group", group.pk, outcome=audit.DENIED)
+        raise PermissionDenied("You may not change this group's plan")
+    values = {
+        "group_response": (group_response or "").strip(),
+        "lead_professional": lead_professional,
+        "review_date": review_date,
+    }
+    errors: dict[str, str] = {}
+    engaged = group.status in (Status.ACTIVE, Status.STEPPED_DOWN)
+    if engaged and lead_professional is None:
+        errors["lead_professional"] = "Select the lead professional"
+    _check_person_user(group.programme, lead_professional, "lead_professional", errors,
+                       "Select a lead professional from the programme's agencies")
+    _check_review_date(group.review_date, review_date, errors, required=engaged)
+    if errors:
+        raise ValidationError(errors)
+    changes = _changes(group, values)
+    with transaction.atomic():
+        for field, value in values.items():
+            setattr(group, field, value)
+        group.save(update_fields=list(values))
+        audit.record(actor, "update_group_plan", "cohort_group", group.pk,
+                     programme=group.programme_id, changes=changes)
+    return group
+
+
+PEOPLE_FIELDS = frozenset({"lead_professional", "safeguarding_lead"})
+
+
+def _changes(record: CohortEntry | CohortGroup, values: dict) -> dict[str, list]:
+    """{field: [before, after]} for the audit row; people by primary key."""
+    changes = {}
+    for field, after in values.items():
+        if field in PEOPLE_FIELDS:
+            before = getattr(record, f"{field}_id")
+            after = after.pk if after is not None else None
+        else:
+            before = getattr(record, field)
+        if before != after:
+            changes[field] = [before, after]
+    return changes

@@ -1,0 +1,341 @@
+"""Meetings, call-ins and actions: creating a meeting with its generated agenda, notes, the
+actions agreed (owner, due date, status), call-in invitations and attendance.
+
+A meeting is created by the programme's coordinator; once created, its coordinator and chair
+manage it. An action is updated by its owner or the coordinator. When a cohort member is
+invited to a call-in, a communication intervention (category call-in) is recorded for them, and
+their attendance completes or declines it, so the call-in shows in the person's record.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import agenda as agendas
+from .. import audit, policy
+from ..models import (
+    Action,
+    CallInInvitation,
+    CohortEntry,
+    CohortGroup,
+    Intervention,
+    InterventionUpdate,
+    Meeting,
+    Person,
+    Programme,
+)
+
+Kind = Meeting.Kind
+Role = CallInInvitation.Role
+DESCRIPTION_MAX = 2000
+NOTES_MAX = 20000
+
+
+def _refuse(actor: AbstractBaseUser, action: str, obj_type: str, obj_id: object,
+            message: str, **detail: object) -> None:
+    audit.record(actor, action, obj_type, obj_id, outcome=audit.DENIED, **detail)
+    raise PermissionDenied(message)
+
+
+def _meeting_day(meeting: Meeting) -> date:
+    return timezone.localdate(meeting.held_at)
+
+
+def _generate(meeting: Meeting, today: date) -> dict:
+    """The agenda for a governance meeting; a call-in has invitations instead."""
+    if meeting.kind == Kind.CALL_IN:
+        return {}
+    day = _meeting_day(meeting)
+    since = agendas.default_since(meeting.programme, day, today, exclude=meeting)
+    return agendas.build_agenda(meeting.programme, since=since, today=today, meeting_day=day)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def create_meeting(
+    actor: AbstractBaseUser,
+    programme: Programme,
+    kind: str,
+    title: str,
+    held_at: datetime,
+    place: str = "",
+    chair: AbstractBaseUser | None = None,
+    attendees: Iterable[AbstractBaseUser] = (),
+    other_attendees: str = "",
+    *,
+    today: date | None = None,
+) -> Meeting:
+    """A coordinator arranges (or records) a meeting; its agenda is generated from the data."""
+    if not policy.can_decide(actor, programme):
+        _refuse(actor, "create_meeting", "programme", programme.pk,
+                "Only the programme's coordinator may arrange its meetings", kind=kind)
+    attendees = list(attendees)
+    errors: dict[str, str] = {}
+    if kind not in Kind.values:
+        errors["kind"] = "Select the type of meeting"
+    elif kind == Kind.CALL_IN and not programme.uses_call_ins:
+        errors["kind"] = f"{programme} does not hold call-ins (see its settings)"
+    if not title.strip():
+        errors["title"] = "Enter the meeting's title"
+    if held_at is None or timezone.is_naive(held_at):
+        errors["held_at"] = "Enter the date and time of the meeting"
+    staff = policy.assignable_users(programme)
+    if chair is not None and not staff.filter(pk=chair.pk).exists():
+        errors["chair"] = f"{chair.get_username()} is not staff of a partner agency in {programme}"
+    outsiders = {u.pk for u in attendees} - set(
+        staff.filter(pk__in=[u.pk for u in attendees]).values_list("pk", flat=True))
+    if outsiders:
+        names = ", ".join(sorted(u.get_username() for u in attendees if u.pk in outsiders))
+        errors["attendees"] = f"Not staff of a partner agency in {programme}: {names}"
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting(programme=programme, kind=kind, title=title.strip(), held_at=held_at,
+                      place=place.strip(), chair=chair, other_attendees=other_attendees.strip(),
+                      created_by=actor)
+    meeting.full_clean(exclude=["attendees", "agenda"])
+    with transaction.atomic():
+        meeting.agenda = _generate(meeting, today or timezone.localdate())
+        meeting.save()
+        meeting.attendees.set(attendees)
+        audit.record(actor, "create_meeting", "meeting", meeting.pk, programme=programme.pk,
+                     kind=kind, held_at=held_at, chair=chair.pk if chair else None,
+                     attendees=sorted(u.pk for u in attendees))
+    return meeting
+
+
+def regenerate_agenda(actor: AbstractBaseUser, meeting: Meeting, *,
+                      today: date | None = None) -> Meeting:
+    """Bring the agenda up to date; refused once the meeting day has passed, so the record
+    keeps what the meeting considered."""
+    if not policy.can_manage_meeting(actor, meeting):
+        _refuse(actor, "regenerate_agenda", "meeting", meeting.pk,
+                "You may not change this meeting")
+    today = today or timezone.localdate()
+    if meeting.kind == Kind.CALL_IN:
+        raise ValidationError("A call-in has invitations rather than a generated agenda")
+    if _meeting_day(meeting) < today:
+        raise ValidationError("The meeting has been held: its agenda is kept as it was")
+    with transaction.atomic():
+        meeting.agenda = _generate(meeting, today)
+        meeting.save(update_fields=["agenda"])
+        audit.record(actor, "regenerate_agenda", "meeting", meeting.pk,
+                     items={s: len(meeting.agenda.get(s, [])) for s in agendas.SECTIONS})
+    return meeting
+
+
+def update_meeting_notes(actor: AbstractBaseUser, meeting: Meeting, notes: str) -> Meeting:
+    if not policy.can_manage_meeting(actor, meeting):
+        _refuse(actor, "update_meeting_notes", "meeting", meeting.pk,
+                "You may not change this meeting")
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise ValidationError({"notes": f"Notes must be {NOTES_MAX:,} characters or fewer"})
+    with transaction.atomic():
+        before = len(meeting.notes)
+        meeting.notes = notes
+        meeting.save(update_fields=["notes"])
+        audit.record(actor, "update_meeting_notes", "meeting", meeting.pk,
+                     characters=[before, len(notes)])
+    return meeting
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def add_action(
+    actor: AbstractBaseUser,
+    programme: Programme,
+    description: str,
+    owner: AbstractBaseUser,
+    due: date,
+    meeting: Meeting | None = None,
+    entry: CohortEntry | None = None,
+    group: CohortGroup | None = None,
+    *,
+    today: date | None = None,
+) -> Action:
+    """An action agreed for the programme (at a meeting, about a person or group, or neither).
+
+    The coordinator adds actions to any of the programme; a meeting's chair to that meeting.
+    """
+    allowed = policy.can_decide(actor, programme) or (
+        meeting is not None and meeting.programme_id == programme.pk
+        and policy.can_manage_meeting(actor, meeting))
+    if not allowed:
+        _refuse(actor, "add_action", "programme", programme.pk,
+                "You may not add actions to this programme",
+                meeting=meeting.pk if meeting else None)
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if not description.strip():
+        errors["description"] = "Enter what is to be done"
+    elif len(description.strip()) > DESCRIPTION_MAX:
+        errors["description"] = f"The action must be {DESCRIPTION_MAX:,} characters or fewer"
+    if owner is None:
+        errors["owner"] = "Select who owns the action"
+    elif not policy.assignable_users(programme).filter(pk=owner.pk).exists():
+        errors["owner"] = (f"{owner.get_username()} is not staff of a partner agency in "
+                           f"{programme}, so cannot own its actions")
+    if due is None:
+        errors["due"] = "Enter the due date"
+    elif due < today:
+        errors["due"] = "The due date must be today or in the future"
+    if meeting is not None and meeting.programme_id != programme.pk:
+        errors["meeting"] = "The meeting belongs to another programme"
+    if entry is not None and entry.programme_id != programme.pk:
+        errors["entry"] = "The person is not in this programme's cohort"
+    if group is not None and group.programme_id != programme.pk:
+        errors["group"] = "The group is not in this programme"
+    if errors:
+        raise ValidationError(errors)
+    action = Action(programme=programme, meeting=meeting, entry=entry, group=group,
+                    description=description.strip(), owner=owner, due=due, created_by=actor)
+    action.full_clean()
+    with transaction.atomic():
+        action.save()
+        audit.record(actor, "add_action", "action", action.pk, programme=programme.pk,
+                     meeting=meeting.pk if meeting else None, entry=entry.pk if entry else None,
+                     group=group.pk if group else None, owner=owner.pk, due=due)
+    return action
+
+
+def set_action_status(actor: AbstractBaseUser, action: Action, status: str) -> Action:
+    """Done, cancelled or reopened, by the owner or the coordinator; done is time-stamped."""
+    if not policy.can_update_action(actor, action):
+        _refuse(actor, "set_action_status", "action", action.pk,
+                "Only the action's owner or the coordinator may change it", status=status)
+    if status not in Action.Status.values:
+        raise ValidationError({"status": "Select done, cancelled or open"})
+    before = action.status
+    if status == before:
+        return action
+    with transaction.atomic():
+        action.status = status
+        action.completed_at = timezone.now() if status == Action.Status.DONE else None
+        action.save(update_fields=["status", "completed_at"])
+        audit.record(actor, "set_action_status", "action", action.pk,
+                     programme=action.programme_id, status=[before, status])
+    return action
+
+
+# --- call-ins ---------------------------------------------------------------------------------
+
+
+def _recording_agency_id(actor: AbstractBaseUser, programme: Programme) -> int:
+    """The actor's own agency in the programme, which records the call-in for the person."""
+    own = (policy.roles_of(actor).filter(agency__programmes=programme)
+           .order_by("agency__name").values_list("agency_id", flat=True).first())
+    if own is not None:
+        return own
+    return programme.agencies.order_by("name").values_list("pk", flat=True).first()
+
+
+def invite(actor: AbstractBaseUser, meeting: Meeting, role: str, person: Person | None = None,
+           name: str = "") -> CallInInvitation:
+    """Invite a cohort member, a speaker or a family to a call-in.
+
+    A cohort member must be active in the programme; everyone else is named (Deter holds no
+    names of cohort members, and speakers need no account).
+    """
+    if not policy.can_manage_meeting(actor, meeting):
+        _refuse(actor, "invite_to_call_in", "meeting", meeting.pk,
+                "You may not change this meeting", role=role)
+    name = name.strip()
+    if meeting.kind != Kind.CALL_IN:
+        raise ValidationError("Invitations are for call-ins; this is a "
+                              f"{meeting.get_kind_display().lower()}")
+    if role not in Role.values:
+        raise ValidationError({"role": "Select who is being invited"})
+    if role == Role.SUBJECT:
+        if person is None:
+            raise ValidationError({"person": "Select the cohort member to invite"})
+        active = CohortEntry.objects.filter(programme=meeting.programme_id, person=person,
+                                            status=CohortEntry.Status.ACTIVE).exists()
+        if not active:
+            raise ValidationError(
+                {"person": f"{person} is not active in {meeting.programme}'s cohort"})
+        if meeting.invitations.filter(person=person).exists():
+            raise ValidationError({"person": f"{person} is already invited"})
+        name = ""
+    else:
+        if person is not None:
+            raise ValidationError({"person": "Only a cohort member is chosen from the cohort"})
+        if not name:
+            raise ValidationError({"name": "Enter the name of the person invited"})
+        if len(name) > 200:
+            raise ValidationError({"name": "The name must be 200 characters or fewer"})
+    invitation = CallInInvitation(meeting=meeting, role=role, person=person, name=name)
+    with transaction.atomic():
+        invitation.save()
+        if person is not None:
+            Intervention.objects.create(
+                programme=meeting.programme, person=person,
+                kind=Intervention.Kind.COMMUNICATION, category=Intervention.Category.CALL_IN,
+                title=f"Call-in: {meeting.title}"[:200], meeting=meeting,
+                agency_id=_recording_agency_id(actor, meeting.programme),
+                status=Intervention.Status.PLANNED, start=_meeting_day(meeting),
+                created_by=actor,
+            )
+        audit.record(actor, "invite_to_call_in", "call_in_invitation", invitation.pk,
+                     meeting=meeting.pk, role=role, person=person.pk if person else None)
+    return invitation
+
+
+def record_attendance(actor: AbstractBaseUser, invitation: CallInInvitation, attended: bool,
+                      *, today: date | None = None) -> CallInInvitation:
+    """Who came. For a cohort member the call-in intervention becomes completed (attended)
+    or declined (did not attend), with an update on the day of the call-in."""
+    meeting = invitation.meeting
+    if not policy.can_manage_meeting(actor, meeting):
+        _refuse(actor, "record_attendance", "call_in_invitation", invitation.pk,
+                "You may not change this meeting", attended=attended)
+    if not isinstance(attended, bool):
+        raise ValidationError({"attended": "Select attended or did not attend"})
+    day = _meeting_day(meeting)
+    if day > (today or timezone.localdate()):
+        raise ValidationError(
+            f"Attendance can be recorded from the day of the call-in ({day:%d %B %Y})")
+    status = Intervention.Status.COMPLETED if attended else Intervention.Status.DECLINED
+    with transaction.atomic():
+        before = invitation.attended
+        invitation.attended = attended
+        invitation.save(update_fields=["attended"])
+        intervention = None
+        if invitation.person_id is not None:
+            intervention = _call_in_intervention(actor, invitation)
+            if intervention.status != status:
+                intervention.status = status
+                intervention.start = intervention.start or day
+                intervention.end = day
+                intervention.outcome = ("Attended the call-in" if attended
+                                        else "Did not attend the call-in")
+                intervention.save(update_fields=["status", "start", "end", "outcome"])
+                InterventionUpdate.objects.create(
+                    intervention=intervention, status=status, on=day,
+                    note=intervention.outcome, recorded_by=actor)
+        audit.record(actor, "record_attendance", "call_in_invitation", invitation.pk,
+                     meeting=meeting.pk, person=invitation.person_id,
+                     attended=[before, attended],
+                     intervention=intervention.pk if intervention else None)
+    return invitation
+
+
+def _call_in_intervention(actor: AbstractBaseUser, invitation: CallInInvitation) -> Intervention:
+    meeting = invitation.meeting
+    found = (Intervention.objects.select_for_update()
+             .filter(meeting=meeting, person_id=invitation.person_id,
+                     category=Intervention.Category.CALL_IN).order_by("pk").first())
+    if found is not None:
+        return found
+    return Intervention.objects.create(
+        programme=meeting.programme, person_id=invitation.person_id,
+        kind=Intervention.Kind.COMMUNICATION, category=Intervention.Category.CALL_IN,
+        title=f"Call-in: {meeting.title}"[:200], meeting=meeting,
+        agency_id=_recording_agency_id(actor, meeting.programme),
+        status=Intervention.Status.PLANNED, start=_meeting_day(meeting), created_by=actor,
+    )

@@ -1,0 +1,42 @@
+"""The safeguarding summary at the top of a child's page.
+
+Children as young as 14 are in focused deterrence cohorts, so for anyone under 18 the page
+leads with their safeguarding status and lead in each programme the viewer sees them in, the
+lead professional, and a warning where an active plan has no safeguarding status recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import policy
+from .models import CohortEntry, Person
+from .policy import User
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Summary:
+    age: int | None
+    entries: list[CohortEntry]
+    unrecorded: list[CohortEntry]  # active entries with no safeguarding status
+
+    @property
+    def is_child(self) -> bool:
+        return self.age is not None and self.age < ADULT_AGE
+
+
+def summary(user: User, person: Person, today: date) -> Summary | None:
+    """For a child (or anyone with a safeguarding status recorded): the summary; else None."""
+    entries = list(policy.entries_for_person(user, person).select_related("safeguarding_lead"))
+    age = person.age_on(today)
+    is_child = age is not None and age < ADULT_AGE
+    if not is_child and not any(entry.safeguarding for entry in entries):
+        return None
+    unrecorded = [
+        entry for entry in entries
+        if is_child and entry.status == CohortEntry.Status.ACTIVE and not entry.safeguarding
+    ]
+    return Summary(age=age, entries=entries, unrecorded=unrecorded)

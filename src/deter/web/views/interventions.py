@@ -1,0 +1,348 @@
+"""Interventions and their life-cycle, orders and breaches, letters, the group response and the
+programme's delivery page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from .. import audit, delivery, group_response, letters, policy
+from .. import interventions_catalogue as catalogue
+from ..actions import interventions as intervention_actions
+from ..actions import letters as letter_actions
+from ..forms_casework import (
+    BreachForm,
+    FlagResponseForm,
+    GroupInterventionForm,
+    LetterForm,
+    LetterTemplateForm,
+    StatusUpdateForm,
+)
+from ..models import (
+    CohortEntry,
+    GroupViolenceFlag,
+    Intervention,
+    Letter,
+    LetterTemplate,
+    Programme,
+)
+from . import AuthenticatedHttpRequest
+
+# --- one intervention --------------------------------------------------------------------------
+
+
+def _intervention_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Intervention:
+    try:
+        return policy.get_intervention_for_user(request.user, pk)
+    except Http404:
+        audit.record(request.user, action, "intervention", pk, outcome=audit.DENIED,
+                     path=request.path)
+        raise
+
+
+def _letter_visible(user, intervention: Intervention) -> Letter | None:
+    letter = getattr(intervention, "letter", None)  # None when no letter was written
+    if letter is None or intervention.person_id is None:
+        return None
+    entry = CohortEntry.objects.filter(programme=intervention.programme_id,
+                                       person=intervention.person_id).first()
+    return letter if entry and policy.can_write_letter(user, entry) else None
+
+
+def _render_intervention(request: AuthenticatedHttpRequest, intervention: Intervention,
+                         update_form=None, breach_form=None, status: int = 200) -> HttpResponse:
+    user = request.user
+    can_update = policy.can_update_intervention(user, intervention)
+    is_order = catalogue.is_order(intervention)
+    if can_update and update_form is None and catalogue.next_statuses(intervention):
+        update_form = StatusUpdateForm(intervention=intervention)
+    if can_update and is_order and breach_form is None:
+        breach_form = BreachForm(intervention=intervention, user=user)
+    context = {
+        "intervention": intervention,
+        "updates": list(intervention.updates.select_related("recorded_by")),
+        "days_to_engagement": intervention_actions.time_to_engagement(intervention),
+        "is_order": is_order,
+        "is_referral": intervention.kind in catalogue.REFERRAL_KINDS,
+        "breaches": list(intervention.breaches.select_related("recorded_by", "event"))
+        if is_order else [],
+        "update_form": update_form if can_update and catalogue.next_statuses(intervention)
+        else None,
+        "breach_form": breach_form if can_update and is_order else None,
+        "letter": _letter_visible(user, intervention),
+        "category_label": catalogue.category_label(intervention.category),
+        "ended": not catalogue.next_statuses(intervention),
+        "can_see_delivery": policy.can_see_delivery(user, intervention.programme),
+        "form": update_form if update_form is not None and update_form.errors else breach_form,
+    }
+    audit.record(user, "view_intervention", "intervention", intervention.pk,
+                 person=intervention.person_id, group=intervention.group_id)
+    return render(request, "deter/interventions/detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def intervention_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    intervention = _intervention_or_404(request, pk, "view_intervention")
+    return _render_intervention(request, intervention)
+
+
+@login_required
+@require_POST
+def intervention_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    intervention = _intervention_or_404(request, pk, "update_intervention")
+    if not policy.can_update_intervention(request.user, intervention):
+        audit.record(request.user, "update_intervention", "intervention", pk,
+                     outcome=audit.DENIED)
+        raise PermissionDenied
+    form = StatusUpdateForm(request.POST, intervention=intervention)
+    if form.is_valid():
+        try:
+            intervention_actions.update_intervention(
+                request.user, intervention, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Status changed to {intervention.get_status_display()}")
+            return redirect("intervention", pk=intervention.pk)
+    return _render_intervention(request, intervention, update_form=form, status=400)
+
+
+@login_required
+@require_POST
+def intervention_breach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    intervention = _intervention_or_404(request, pk, "record_breach")
+    if not policy.can_update_intervention(request.user, intervention) \
+            or not catalogue.is_order(intervention):
+        audit.record(request.user, "record_breach", "intervention", pk, outcome=audit.DENIED)
+        raise PermissionDenied
+    form = BreachForm(request.POST, intervention=intervention, user=request.user)
+    if form.is_valid():
+        try:
+            intervention_actions.record_breach(request.user, intervention, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Breach recorded")
+            return redirect(reverse("intervention", args=[intervention.pk]) + "#breaches")
+    return _render_intervention(request, intervention, breach_form=form, status=400)
+
+
+# --- the programme's delivery page ------------------------------------------------------------
+
+
+def _programme_or_404(request, pk: int, programmes, action: str) -> Programme:
+    programme = programmes.filter(pk=pk).first() if 0 < pk < policy.MAX_PK else None
+    if programme is None:
+        audit.record(request.user, action, "programme", pk, outcome=audit.DENIED,
+                     path=request.path)
+        raise Http404("No programme found")
+    return programme
+
+
+@login_required
+@require_safe
+def programme_delivery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_or_404(request, pk, policy.programmes_with_case_detail(request.user),
+                                  "view_delivery")
+    summary = delivery.summarise(request.user, programme)
+    context = {
+        "programme": programme,
+        "summary": summary,
+        "flags": list(group_response.open_flags(request.user, programme)),
+        "can_manage_letters": policy.can_decide(request.user, programme),
+        "expiring_within": delivery.EXPIRING_WITHIN_DAYS,
+        "breach_days": delivery.RECENT_BREACH_DAYS,
+    }
+    audit.record(request.user, "view_delivery", "programme", programme.pk)
+    return render(request, "deter/interventions/delivery.html", context)
+
+
+# --- letter templates ------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def letter_templates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_or_404(request, pk, policy.programmes_decided_by(request.user),
+                                  "view_letter_templates")
+    return render(request, "deter/interventions/letter_templates.html", {
+        "programme": programme,
+        "templates": list(programme.letter_templates.select_related("updated_by")),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
+                         template_pk: int | None = None) -> HttpResponse:
+    programme = _programme_or_404(request, pk, policy.programmes_decided_by(request.user),
+                                  "save_letter_template")
+    template = None
+    if template_pk is not None:
+        template = programme.letter_templates.filter(pk=template_pk).first() \
+            if 0 < template_pk < policy.MAX_PK else None
+        if template is None:
+            raise Http404("No letter template found")
+    initial = ({"name": template.name, "kind": template.kind, "body": template.body}
+               if template else {"kind": LetterTemplate.Kind.LETTER})
+    form = LetterTemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = letter_actions.save_letter_template(request.user, programme,
+                                                        template=template, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Letter template saved: {saved.name}")
+            return redirect("letter_templates", pk=programme.pk)
+    return render(request, "deter/interventions/letter_template_form.html", {
+        "programme": programme, "template": template, "form": form,
+        "placeholders": letters.PLACEHOLDERS,
+    }, status=400 if form.is_bound else 200)
+
+
+# --- letters ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def letter_new(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    entry = policy.cohort_entries_visible_to(request.user).filter(
+        programme_id=pk, person_id=person_pk,
+    ).select_related("programme", "person", "lead_professional").first() \
+        if 0 < pk < policy.MAX_PK and 0 < person_pk < policy.MAX_PK else None
+    if entry is None or not policy.can_write_letter(request.user, entry):
+        audit.record(request.user, "generate_letter", "person", person_pk, outcome=audit.DENIED,
+                     programme=pk)
+        raise Http404("No person found")
+    templates = entry.programme.letter_templates.all()
+    form = LetterForm(request.POST or None, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letter = letter_actions.generate_letter(request.user, entry, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Letter written to {letter.recipient}")
+            return redirect("intervention", pk=letter.intervention_id)
+    return render(request, "deter/interventions/letter_form.html", {
+        "entry": entry, "person": entry.person, "programme": entry.programme, "form": form,
+        "has_templates": templates.exists(),
+        "can_manage_letters": policy.can_decide(request.user, entry.programme),
+    }, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_safe
+def letter_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    letter = (
+        Letter.objects.select_related("intervention", "intervention__programme").filter(pk=pk)
+        .first() if 0 < pk < policy.MAX_PK else None
+    )
+    intervention = letter.intervention if letter else None
+    visible = (
+        intervention is not None
+        and policy.interventions_visible_to(request.user).filter(pk=intervention.pk).exists()
+        and _letter_visible(request.user, intervention) is not None
+    )
+    if not visible:
+        audit.record(request.user, "download_letter", "letter", pk, outcome=audit.DENIED,
+                     format=fmt)
+        raise Http404("No letter found")
+    title = f"{intervention.title} – {letter.recipient}"
+    filename = f"letter-{letter.pk}-{slugify(intervention.title)[:40] or 'deter'}.{fmt}"
+    if fmt == "docx":
+        content = letters.to_docx(letter.recipient, letter.address, letter.body, title)
+        content_type = ("application/vnd.openxmlformats-officedocument."
+                        "wordprocessingml.document")
+    else:
+        content = letters.to_pdf(letter.recipient, letter.address, letter.body, title)
+        content_type = "application/pdf"
+    audit.record(request.user, "download_letter", "letter", letter.pk, format=fmt,
+                 person=intervention.person_id)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the group response ----------------------------------------------------------------------
+
+
+def group_page_url(group) -> str:
+    """The group's page where the group's casework is shown, or the delivery page."""
+    for name, args in (("group_plan", [group.programme_id, group.pk]),):
+        try:
+            return reverse(name, args=args) + "#group-response"
+        except NoReverseMatch:
+            continue
+    return reverse("programme_delivery", args=[group.programme_id]) + "#group-flags"
+
+
+@login_required
+@require_POST
+def flag_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    flag = (
+        GroupViolenceFlag.objects.select_related("group", "group__programme", "event", "person")
+        .filter(pk=pk, group__in=policy.cohort_groups_visible_to(request.user)).first()
+        if 0 < pk < policy.MAX_PK else None
+    )
+    if flag is None:
+        audit.record(request.user, "respond_to_flag", "group_flag", pk, outcome=audit.DENIED)
+        raise Http404("No flag found")
+    form = FlagResponseForm(request.POST, prefix=f"flag-{flag.pk}")
+    if form.is_valid():
+        try:
+            group_response.respond_to_flag(request.user, flag, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Response recorded")
+            return redirect(group_page_url(flag.group))
+    return _group_page_with_errors(
+        request, flag.group, "casework_flag_form", form,
+        "deter/interventions/flag_response.html", {"flag": flag})
+
+
+@login_required
+@require_POST
+def group_intervention_add(request: AuthenticatedHttpRequest, pk: int,
+                           group_pk: int) -> HttpResponse:
+    group = policy.get_cohort_group_for_user(request.user, group_pk)
+    if group.programme_id != pk or not policy.can_add_group_intervention(request.user, group):
+        audit.record(request.user, "add_intervention", "cohort_group", group_pk,
+                     outcome=audit.DENIED)
+        raise PermissionDenied
+    form = GroupInterventionForm(request.POST, group=group, prefix="group-intervention")
+    if form.is_valid():
+        try:
+            intervention = intervention_actions.add_intervention(
+                request.user, None, group.programme, group=group, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Group intervention added: {intervention.title}")
+            return redirect(group_page_url(group))
+    return _group_page_with_errors(
+        request, group, "casework_group_form", form,
+        "deter/interventions/group_intervention_form.html", {})
+
+
+def _group_page_with_errors(request, group, name: str, form, fallback: str,
+                            context: dict) -> HttpResponse:
+    """The group's page again with the form's errors in place (status 400), or a page of
+    its own where the group page cannot show them."""
+    try:
+        from .plan import render_group_plan
+    except ImportError:
+        render_group_plan = None
+    if render_group_plan is not None:
+        return render_group_plan(request, group, status=400,
+                                 extra={name: form, "error_forms": [form]})
+    return render(request, fallback, {**context, "group": group, "form": form,
+                                      "back": group_page_url(group)}, status=400)

@@ -1,0 +1,232 @@
+"""The panel: proposed and deferred people and groups with the explanation behind each, and
+the coordinator's decision forms. With ``?meeting=<pk>`` decisions are recorded against that
+panel meeting."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import actions, audit, policy
+from ..forms_cohort import DecisionForm, decision_label
+from ..models import (
+    CohortEntry,
+    CohortGroup,
+    CohortStatus,
+    GroupScore,
+    Meeting,
+    PersonScore,
+    Programme,
+)
+from . import AuthenticatedHttpRequest, explanation
+from .programme import programme_or_404
+
+BEFORE_PANEL = (CohortStatus.PROPOSED, CohortStatus.DEFERRED)
+TOP_EVENTS = 3
+
+
+@dataclass
+class PanelPerson:
+    entry: CohortEntry
+    age: int | None
+    score: PersonScore | None
+    top_events: list[explanation.ExplanationRow]
+    form: DecisionForm | None
+    overdue: bool
+
+
+@dataclass
+class PanelGroup:
+    group: CohortGroup
+    score: GroupScore | None
+    form: DecisionForm | None
+    overdue: bool
+
+
+def _panel_programme(request: AuthenticatedHttpRequest, pk: int, action: str) -> Programme:
+    return programme_or_404(request, pk, action, policy.programmes_with_panel(request.user))
+
+
+def _meeting(request: AuthenticatedHttpRequest, programme: Programme,
+             raw: str | None) -> Meeting | None:
+    """The panel meeting named in the request, if any; one the user may not see is a 404."""
+    if not raw:
+        return None
+    try:
+        pk = int(raw)
+    except ValueError:
+        raise Http404("No meeting found") from None
+    meeting = policy.get_meeting_for_user(request.user, pk)
+    if meeting.programme_id != programme.pk or meeting.kind != Meeting.Kind.PANEL:
+        raise Http404("No meeting found")
+    return meeting
+
+
+def _may_decide(request: AuthenticatedHttpRequest, programme: Programme, action: str,
+                kind: str, pk: int) -> None:
+    """Refuse before reading the form: an analyst sees the panel but does not decide."""
+    if not policy.can_decide(request.user, programme):
+        audit.record(request.user, action, kind, pk, outcome=audit.DENIED)
+        raise PermissionDenied("Only the programme's coordinator records panel decisions")
+
+
+def _panel_url(programme: Programme, meeting: Meeting | None, anchor: str = "") -> str:
+    url = reverse("panel", args=[programme.pk])
+    return f"{url}{f'?meeting={meeting.pk}' if meeting else ''}{anchor}"
+
+
+@login_required
+@require_safe
+def panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    programme = _panel_programme(request, pk, "view_panel")
+    meeting = _meeting(request, programme, request.GET.get("meeting"))
+    return _render_panel(request, programme, meeting)
+
+
+@login_required
+@require_POST
+def decide_person(request: AuthenticatedHttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    programme = _panel_programme(request, pk, "decide")
+    entry = (
+        policy.cohort_entries_visible_to(request.user)
+        .filter(programme=programme, pk=entry_pk).select_related("person", "programme").first()
+    )
+    if entry is None:
+        audit.record(request.user, "decide", "cohort_entry", entry_pk, outcome=audit.DENIED)
+        raise Http404("No cohort entry found")
+    _may_decide(request, programme, "decide", "cohort_entry", entry.pk)
+    prefix = f"person-{entry.pk}"
+    meeting = _meeting(request, programme, request.POST.get(f"{prefix}-meeting"))
+    users = list(policy.assignable_users(programme))
+    form = DecisionForm(request.POST, subject=entry, users=users, prefix=prefix)
+    from_status = entry.status
+    if _apply(form, lambda data: actions.decide(request.user, entry, meeting=meeting, **data)):
+        messages.success(request, f"{entry.person.person_id}: "
+                                  f"{decision_label(from_status, entry.status).lower()}")
+        return redirect(_panel_url(programme, meeting))
+    return _render_panel(request, programme, meeting, bound={("person", entry.pk): form},
+                         status=400)
+
+
+@login_required
+@require_POST
+def decide_group(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    programme = _panel_programme(request, pk, "decide_group")
+    group = (
+        policy.cohort_groups_visible_to(request.user)
+        .filter(programme=programme, pk=group_pk).select_related("programme").first()
+    )
+    if group is None:
+        audit.record(request.user, "decide_group", "cohort_group", group_pk,
+                     outcome=audit.DENIED)
+        raise Http404("No group found")
+    _may_decide(request, programme, "decide_group", "cohort_group", group.pk)
+    prefix = f"group-{group.pk}"
+    meeting = _meeting(request, programme, request.POST.get(f"{prefix}-meeting"))
+    users = list(policy.assignable_users(programme))
+    form = DecisionForm(request.POST, subject=group, users=users, prefix=prefix)
+    from_status = group.status
+    if _apply(form, lambda data: actions.decide_group(request.user, group, meeting=meeting,
+                                                      **data)):
+        messages.success(request, f"Group {group}: "
+                                  f"{decision_label(from_status, group.status).lower()}")
+        return redirect(_panel_url(programme, meeting))
+    return _render_panel(request, programme, meeting, bound={("group", group.pk): form},
+                         status=400)
+
+
+def proposing_scores(groups: list[CohortGroup]) -> list[GroupScore | None]:
+    """Each group's score in the run that proposed it (found-group labels belong to a run)."""
+    wanted = Q(pk__in=[])
+    for group in groups:
+        if group.proposed_by_run_id:
+            wanted |= Q(run_id=group.proposed_by_run_id, group_label=group.label)
+    found = {(s.run_id, s.group_label): s for s in GroupScore.objects.filter(wanted)}
+    return [found.get((group.proposed_by_run_id, group.label)) for group in groups]
+
+
+def _apply(form: DecisionForm, decide) -> bool:
+    """Validate the form and run the decision; the action's errors land on the form."""
+    if not form.is_valid():
+        return False
+    data = {key: form.cleaned_data[key]
+            for key in ("to_status", "reason", "review_date", "lead_professional")}
+    try:
+        decide(data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+def _render_panel(
+    request: AuthenticatedHttpRequest, programme: Programme, meeting: Meeting | None,
+    bound: dict | None = None, status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    bound = bound or {}
+    can_decide = policy.can_decide(user, programme)
+    users = list(policy.assignable_users(programme)) if can_decide else []
+    initial = {"meeting": meeting.pk if meeting else None}
+    run = policy.latest_complete_run()
+    entries = list(
+        policy.cohort_entries_visible_to(user)
+        .filter(programme=programme, status__in=BEFORE_PANEL)
+        .select_related("person", "group")
+        .order_by("status", "review_date", "person__person_id")
+    )
+    scores = {
+        score.person_id: score
+        for score in (run.people.filter(person_id__in=[e.person_id for e in entries])
+                      if run else [])
+    }
+    today = timezone.localdate()
+
+    def form_for(kind: str, subject) -> DecisionForm | None:
+        if not can_decide:
+            return None
+        return bound.get((kind, subject.pk)) or DecisionForm(
+            subject=subject, users=users, prefix=f"{kind}-{subject.pk}", initial=initial)
+
+    people = [
+        PanelPerson(
+            entry=entry, age=entry.person.age_on(today), score=scores.get(entry.person_id),
+            top_events=explanation.rows(scores[entry.person_id].explanation,
+                                        explanation.OFFENDER, TOP_EVENTS)
+            if entry.person_id in scores else [],
+            form=form_for("person", entry), overdue=entry.review_date < today,
+        )
+        for entry in entries
+    ]
+    groups = list(
+        policy.cohort_groups_visible_to(user)
+        .filter(programme=programme, status__in=BEFORE_PANEL)
+        .annotate(member_count=Count("members"))
+        .order_by("status", "label")
+    )
+    panel_groups = [
+        PanelGroup(group=group, score=score, form=form_for("group", group),
+                   overdue=group.review_date is not None and group.review_date < today)
+        for group, score in zip(groups, proposing_scores(groups), strict=True)
+    ]
+    audit.record(user, "view_panel", "programme", programme.pk,
+                 meeting=meeting.pk if meeting else None,
+                 people=[entry.person_id for entry in entries],
+                 groups=[group.pk for group in groups])
+    return render(request, "deter/programme/panel.html", {
+        "programme": programme,
+        "meeting": meeting,
+        "run": run,
+        "people": people,
+        "groups": panel_groups,
+        "can_decide": can_decide,
+        "error_forms": [form for form in bound.values() if form.errors],
+        "today": today,
+    }, status=status)

@@ -1,0 +1,258 @@
+"""A person's plan in one programme and a group's plan: status, decision history, the lead
+professional, the review date, the support offer and the consequence (or the group-wide
+response), with the forms to change the status and the plan for those allowed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import actions, audit, policy
+from ..actions.cohort import UNDER_REVIEW
+from ..forms_cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
+from ..models import CohortEntry, CohortGroup, CohortStatus
+from . import AuthenticatedHttpRequest
+from .panel import proposing_scores
+
+ENGAGED = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)
+GROUP_CASEWORK = "deter/programme/group_casework.html"
+
+
+# --- a person's plan --------------------------------------------------------------------------
+
+
+def _entry_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> CohortEntry:
+    entry = (
+        policy.cohort_entries_visible_to(request.user)
+        .select_related("programme", "person", "lead_professional", "safeguarding_lead",
+                        "decided_by", "group")
+        .filter(pk=pk).first() if 0 < pk < policy.MAX_PK else None
+    )
+    if entry is None:
+        audit.record(request.user, action, "cohort_entry", pk, outcome=audit.DENIED,
+                     path=request.path)
+        raise Http404("No cohort entry found")
+    return entry
+
+
+def _is_child(entry: CohortEntry) -> bool:
+    """Unknown age counts as a child here: safeguarding may then still be recorded."""
+    age = entry.person.age_on(timezone.localdate())
+    return age is None or age < 18
+
+
+@login_required
+@require_safe
+def entry_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_or_404(request, pk, "view_plan")
+    return _render_entry(request, entry)
+
+
+@login_required
+@require_POST
+def entry_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_or_404(request, pk, "decide")
+    if not policy.can_decide(request.user, entry.programme):
+        audit.record(request.user, "decide", "cohort_entry", entry.pk, outcome=audit.DENIED)
+        raise PermissionDenied
+    users = list(policy.assignable_users(entry.programme))
+    form = DecisionForm(request.POST, subject=entry, users=users, prefix="status")
+    from_status = entry.status
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.decide(request.user, entry, data["to_status"], reason=data["reason"],
+                           review_date=data["review_date"],
+                           lead_professional=data["lead_professional"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Decision recorded: "
+                                      f"{decision_label(from_status, entry.status).lower()}")
+            return redirect("entry_plan", pk=entry.pk)
+    return _render_entry(request, entry, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+def entry_plan_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    entry = _entry_or_404(request, pk, "update_plan")
+    if not policy.can_edit_plan(request.user, entry):
+        audit.record(request.user, "update_plan", "cohort_entry", entry.pk, outcome=audit.DENIED)
+        raise PermissionDenied
+    users = list(policy.assignable_users(entry.programme))
+    form = PlanForm(request.POST, entry=entry, users=users, is_child=_is_child(entry),
+                    prefix="plan")
+    if form.is_valid():
+        try:
+            actions.update_plan(request.user, entry, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Plan saved")
+            return redirect("entry_plan", pk=entry.pk)
+    return _render_entry(request, entry, plan_form=form, status=400)
+
+
+def _render_entry(
+    request: AuthenticatedHttpRequest, entry: CohortEntry, *,
+    decision_form: DecisionForm | None = None, plan_form: PlanForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    programme = entry.programme
+    can_decide = policy.can_decide(user, programme)
+    can_edit = policy.can_edit_plan(user, entry)
+    users = list(policy.assignable_users(programme)) if can_decide or can_edit else []
+    if can_decide and decision_form is None:
+        decision_form = DecisionForm(subject=entry, users=users, prefix="status")
+    if can_edit and plan_form is None:
+        plan_form = PlanForm(entry=entry, users=users, is_child=_is_child(entry), prefix="plan")
+    today = timezone.localdate()
+    group_visible = entry.group_id is not None and policy.cohort_groups_visible_to(user).filter(
+        pk=entry.group_id).exists()
+    audit.record(user, "view_plan", "cohort_entry", entry.pk, person=entry.person_id,
+                 programme=programme.pk)
+    return render(request, "deter/programme/entry.html", {
+        "entry": entry,
+        "programme": programme,
+        "age": entry.person.age_on(today),
+        "decisions": list(entry.decisions.select_related("decided_by", "lead_professional",
+                                                         "meeting")),
+        "overdue": entry.status in UNDER_REVIEW and entry.review_date < today,
+        "missing_plan": entry.status in ENGAGED and not (
+            entry.support_offer and entry.enforcement_consequence),
+        "group_visible": group_visible,
+        "decision_form": decision_form if decision_form and decision_form.has_decisions
+        else None,
+        "plan_form": plan_form,
+        "error_forms": [f for f in (decision_form, plan_form) if f is not None and f.errors],
+    }, status=status)
+
+
+# --- a group's plan ---------------------------------------------------------------------------
+
+
+def _group_or_404(request: AuthenticatedHttpRequest, pk: int, group_pk: int,
+                  action: str) -> CohortGroup:
+    try:
+        group = policy.get_cohort_group_for_user(request.user, group_pk)
+        if group.programme_id != pk:
+            raise Http404("No group found")
+    except Http404:
+        audit.record(request.user, action, "cohort_group", group_pk, outcome=audit.DENIED,
+                     path=request.path)
+        raise
+    return group
+
+
+@login_required
+@require_safe
+def group_plan(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    group = _group_or_404(request, pk, group_pk, "view_group_plan")
+    return render_group_plan(request, group)
+
+
+@login_required
+@require_POST
+def group_decision(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    group = _group_or_404(request, pk, group_pk, "decide_group")
+    if not policy.can_decide(request.user, group.programme):
+        audit.record(request.user, "decide_group", "cohort_group", group.pk,
+                     outcome=audit.DENIED)
+        raise PermissionDenied
+    users = list(policy.assignable_users(group.programme))
+    form = DecisionForm(request.POST, subject=group, users=users, prefix="status")
+    from_status = group.status
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.decide_group(request.user, group, data["to_status"], reason=data["reason"],
+                                 review_date=data["review_date"],
+                                 lead_professional=data["lead_professional"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Decision recorded: "
+                                      f"{decision_label(from_status, group.status).lower()}")
+            return redirect("group_plan", pk=group.programme_id, group_pk=group.pk)
+    return render_group_plan(request, group, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+def group_plan_update(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    group = _group_or_404(request, pk, group_pk, "update_group_plan")
+    if not policy.can_edit_group_plan(request.user, group):
+        audit.record(request.user, "update_group_plan", "cohort_group", group.pk,
+                     outcome=audit.DENIED)
+        raise PermissionDenied
+    users = list(policy.assignable_users(group.programme))
+    form = GroupPlanForm(request.POST, group=group, users=users, prefix="plan")
+    if form.is_valid():
+        try:
+            actions.update_group_plan(request.user, group, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Group plan saved")
+            return redirect("group_plan", pk=group.programme_id, group_pk=group.pk)
+    return render_group_plan(request, group, plan_form=form, status=400)
+
+
+def render_group_plan(
+    request: AuthenticatedHttpRequest, group: CohortGroup, *,
+    decision_form: DecisionForm | None = None, plan_form: GroupPlanForm | None = None,
+    status: int = 200, extra: dict | None = None,
+) -> HttpResponse:
+    """The group's page; ``extra`` is more context, e.g. a bound form of the casework include
+    with its errors."""
+    user = request.user
+    programme = group.programme
+    can_decide = policy.can_decide(user, programme)
+    can_edit = policy.can_edit_group_plan(user, group)
+    users = list(policy.assignable_users(programme)) if can_decide or can_edit else []
+    if can_decide and decision_form is None:
+        decision_form = DecisionForm(subject=group, users=users, prefix="status")
+    if can_edit and plan_form is None:
+        plan_form = GroupPlanForm(group=group, users=users, prefix="plan")
+    members = list(
+        policy.cohort_entries_visible_to(user).filter(group=group)
+        .select_related("person", "lead_professional").order_by("status", "person__person_id")
+    )
+    today = timezone.localdate()
+    for member in members:
+        member.age = member.person.age_on(today)
+        member.overdue = member.status in UNDER_REVIEW and member.review_date < today
+    audit.record(user, "view_group_plan", "cohort_group", group.pk, programme=programme.pk,
+                 people=[member.person_id for member in members])
+    return render(request, "deter/programme/group.html", {
+        "group": group,
+        "programme": programme,
+        "score": proposing_scores([group])[0],
+        "members": members,
+        "decisions": list(group.decisions.select_related("decided_by", "lead_professional",
+                                                         "meeting")),
+        "overdue": group.status in UNDER_REVIEW and group.review_date is not None
+        and group.review_date < today,
+        "decision_form": decision_form if decision_form and decision_form.has_decisions
+        else None,
+        "plan_form": plan_form,
+        "error_forms": [f for f in (decision_form, plan_form) if f is not None and f.errors],
+        # Violence flags and group interventions, from another part of issue 4, when present.
+        "group_casework": _template_exists(GROUP_CASEWORK),
+        **(extra or {}),
+    }, status=status)
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True

@@ -1,0 +1,137 @@
+"""The world the accessibility and person-page browser tests draw every page from: the web
+tests' factories world with one of everything a page can show, and signing in without the
+sign-in page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.test import Client
+from django.utils import timezone
+
+from deter.web.models import (
+    Action,
+    CallInInvitation,
+    CohortDecision,
+    CohortEntry,
+    CohortGroup,
+    GroupViolenceFlag,
+    Intervention,
+    InterventionUpdate,
+    Letter,
+    LetterTemplate,
+    Meeting,
+    OrderBreach,
+)
+from web.factories import World, make_event, make_world
+
+
+@dataclass
+class Records:
+    """The factories' world with one of everything a page can show."""
+
+    world: World
+    entry: CohortEntry
+    group: CohortGroup
+    panel: Meeting
+    call_in: Meeting
+    invitation: CallInInvitation
+    action: Action
+    support: Intervention
+    order: Intervention
+    template: LetterTemplate
+    letter: Letter
+    flag: GroupViolenceFlag
+
+
+def make_records() -> Records:
+    world = make_world()
+    programme, coordinator, caseworker = world.programme, world.coordinator, world.caseworker
+    now, today = timezone.now(), timezone.localdate()
+    entry = CohortEntry.objects.get(programme=programme, person=world.active)
+    entry.lead_professional = caseworker
+    entry.support_offer = "Mentoring and a college place"
+    entry.enforcement_consequence = "An ABA, then a CPN"
+    entry.save()
+    proposed = CohortEntry.objects.get(programme=programme, person=world.proposed)
+    group = CohortGroup.objects.create(
+        programme=programme, label="G1", name="Northside", status="active",
+        lead_professional=caseworker, group_response="Home visits to every member",
+        review_date=today + timedelta(days=30),
+    )
+    CohortGroup.objects.create(programme=programme, label="G2", status="proposed")
+    entry.group = group
+    entry.save(update_fields=["group"])
+    proposed.group = group
+    proposed.save(update_fields=["group"])
+    CohortDecision.objects.create(entry=entry, from_status="proposed", to_status="active",
+                                  reason="Agreed at the panel", decided_by=coordinator)
+    panel = Meeting.objects.create(
+        programme=programme, kind=Meeting.Kind.PANEL, title="March panel",
+        held_at=now + timedelta(days=7), chair=coordinator, created_by=coordinator,
+    )
+    panel.attendees.add(caseworker)
+    call_in = Meeting.objects.create(
+        programme=programme, kind=Meeting.Kind.CALL_IN, title="Northside call-in",
+        held_at=now - timedelta(days=3), chair=coordinator, created_by=coordinator,
+        place="Town hall",
+    )
+    invitation = CallInInvitation.objects.create(meeting=call_in, role="subject",
+                                                 person=world.active)
+    CallInInvitation.objects.create(meeting=call_in, role="community", name="Pastor Green")
+    action = Action.objects.create(
+        programme=programme, meeting=panel, entry=entry, description="Refer to mentoring",
+        owner=caseworker, due=today + timedelta(days=7), created_by=coordinator,
+    )
+    Action.objects.create(
+        programme=programme, meeting=panel, entry=entry, description="Visit the family",
+        owner=caseworker, due=today - timedelta(days=7), created_by=coordinator,
+    )
+    support = Intervention.objects.create(
+        programme=programme, person=world.active, kind="support", category="mentoring",
+        title="Boxing club mentoring", agency=world.school, status="referred",
+        start=today - timedelta(days=20), created_by=caseworker,
+    )
+    InterventionUpdate.objects.create(intervention=support, status="referred",
+                                      on=today - timedelta(days=20), recorded_by=caseworker)
+    order = Intervention.objects.create(
+        programme=programme, person=world.active, kind="enforcement", category="aba",
+        title="Acceptable Behaviour Agreement", agency=world.police, status="active",
+        conditions="Not to enter the town centre after 9pm", expires=today + timedelta(days=90),
+        start=today - timedelta(days=10), created_by=coordinator,
+    )
+    OrderBreach.objects.create(intervention=order, occurred_on=today - timedelta(days=2),
+                               description="Seen in the town centre at 11pm",
+                               recorded_by=coordinator)
+    template = LetterTemplate.objects.create(
+        programme=programme, name="Call-in invitation", body="Dear $name, you are invited.",
+        updated_by=coordinator,
+    )
+    notice = Intervention.objects.create(
+        programme=programme, person=world.active, kind="communication", category="letter",
+        title="Focused deterrence letter", agency=world.vru, status="completed",
+        created_by=coordinator,
+    )
+    letter = Letter.objects.create(template=template, intervention=notice,
+                                   recipient="The young person", body="Dear you",
+                                   created_by=coordinator)
+    Intervention.objects.create(
+        programme=programme, group=group, kind="enforcement", category="hotspot_operation",
+        title="Patrols at the park", agency=world.police, created_by=coordinator,
+    )
+    flag = GroupViolenceFlag.objects.create(
+        group=group, person=world.active,
+        event=make_event("E-FLAG", world.active, days_ago=1),
+    )
+    return Records(world=world, entry=entry, group=group, panel=panel, call_in=call_in,
+                   invitation=invitation, action=action, support=support, order=order,
+                   template=template, letter=letter, flag=flag)
+
+
+def sign_in(context, live_server, user) -> None:
+    """A signed-in session without the sign-in page (which has its own case)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])

@@ -1,0 +1,406 @@
+"""Every page of Deter, as every role sees it, checked with axe-core for WCAG 2.2 AA.
+
+The pages are enumerated from ``deter.web.urls``: each URL name maps to how to build its URL
+(``Page``), to the page holding its form and how to submit that form empty (``FormError``), or
+to why it is not an HTML page (``NotAPage``).  A new URL with no entry here fails
+``test_every_url_name_has_an_accessibility_case``, so no page escapes the check.
+
+axe-core comes from npm (``node_modules/axe-core``, a devDependency installed by ``npm ci``) and
+is injected into each page with Playwright; the pages themselves never load it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from deter.web.models import CohortEntry, CohortGroup
+
+from .records import Records, make_records, sign_in
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger")
+ANONYMOUS = "anonymous"
+
+
+# --- how to reach every URL name -------------------------------------------------------------
+
+Build = Callable[[Records], str]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page fetched with GET, as each of ``roles``."""
+
+    build: Build
+    roles: tuple[str, ...] = ROLES
+
+
+@dataclass(frozen=True)
+class FormError:
+    """A form submitted empty by ``role``: ``page`` holds it, ``action`` is where it posts
+    (``None``: the page's own main form, which posts back to the page)."""
+
+    page: Build
+    action: Build | None = None
+    role: str = "coordinator"
+    # the status of the page with the error summary; None where an empty form is valid
+    error_status: int | None = 400
+
+
+@dataclass(frozen=True)
+class NotAPage:
+    reason: str
+
+
+def url(name: str, *args: Callable[[Records], object]) -> Build:
+    return lambda r: reverse(name, args=[arg(r) for arg in args])
+
+
+def programme(r: Records) -> int:
+    return r.world.programme.pk
+
+
+def group(r: Records) -> int:
+    return r.group.pk
+
+
+def person(r: Records) -> int:
+    return r.world.active.pk
+
+
+def entry(r: Records) -> int:
+    return r.entry.pk
+
+
+def meeting(r: Records) -> int:
+    return r.panel.pk
+
+
+PERSON = url("person", person)
+GROUP_PLAN = url("group_plan", programme, group)
+ENTRY_PLAN = url("entry_plan", entry)
+MEETING = url("meeting", meeting)
+INTERVENTION = url("intervention", lambda r: r.order.pk)
+
+CASES: dict[str, list[Page | FormError | NotAPage]] = {
+    "home": [Page(lambda r: "/")],
+    "login": [Page(url("login"), roles=(ANONYMOUS,)),
+              # Django's LoginView answers a refused sign-in with 200, not 400
+              FormError(url("login"), url("login"), role=ANONYMOUS, error_status=200)],
+    "logout": [NotAPage("a POST that signs out and redirects to the sign-in page ('login')")],
+    "cohort": [Page(url("cohort"))],
+    "profile": [Page(url("profile"))],
+    "chart": [NotAPage("an SVG image drawn for the problem profile ('profile')")],
+    "group": [Page(lambda r: reverse("group", args=["G1"]))],
+    "person": [Page(PERSON), Page(lambda r: PERSON(r) + "?show=interventions"),
+               Page(lambda r: PERSON(r) + "?show=unknown", roles=("coordinator",))],
+    "add_intervention": [FormError(PERSON, url("add_intervention", person)),
+                         FormError(PERSON, url("add_intervention", person), role="partner")],
+    "programme_new": [Page(url("programme_new")), FormError(url("programme_new"))],
+    "programme_edit": [Page(url("programme_edit", programme)),
+                       FormError(url("programme_edit", programme))],
+    "programmes": [Page(url("programmes"))],
+    "programme": [Page(url("programme", programme))],
+    "bring_proposals": [FormError(url("programme", programme),
+                                  url("bring_proposals", programme), error_status=None)],
+    "panel": [Page(url("panel", programme))],
+    "panel_decide_person": [FormError(
+        url("panel", programme),
+        url("panel_decide_person", programme,
+            lambda r: CohortEntry.objects.get(person=r.world.proposed).pk))],
+    "panel_decide_group": [FormError(
+        url("panel", programme),
+        url("panel_decide_group", programme,
+            lambda r: CohortGroup.objects.get(label="G2").pk))],
+    "group_plan": [Page(GROUP_PLAN)],
+    "group_decision": [FormError(GROUP_PLAN, url("group_decision", programme, group))],
+    "group_plan_update": [FormError(GROUP_PLAN, url("group_plan_update", programme, group))],
+    "entry_plan": [Page(ENTRY_PLAN)],
+    "entry_decision": [FormError(ENTRY_PLAN, url("entry_decision", entry))],
+    "entry_plan_update": [FormError(ENTRY_PLAN, url("entry_plan_update", entry)),
+                          # the lead professional edits the plan too
+                          FormError(ENTRY_PLAN, url("entry_plan_update", entry),
+                                    role="caseworker")],
+    "meetings": [Page(url("meetings"))],
+    "meeting_new": [Page(url("meeting_new")), FormError(url("meeting_new"))],
+    "meeting": [Page(MEETING), Page(url("meeting", lambda r: r.call_in.pk))],
+    "meeting_agenda": [FormError(MEETING, url("meeting_agenda", meeting),
+                                 error_status=None)],
+    "meeting_notes": [FormError(MEETING, url("meeting_notes", meeting), error_status=None)],
+    "meeting_add_action": [FormError(MEETING, url("meeting_add_action", meeting))],
+    "meeting_invite": [FormError(url("meeting", lambda r: r.call_in.pk),
+                                 url("meeting_invite", lambda r: r.call_in.pk))],
+    "invitation_attendance": [FormError(
+        url("meeting", lambda r: r.call_in.pk),
+        url("invitation_attendance", lambda r: r.call_in.pk, lambda r: r.invitation.pk),
+        error_status=None)],
+    "my_actions": [Page(url("my_actions"))],
+    "overdue_actions": [Page(url("overdue_actions"))],
+    "action_status": [FormError(url("my_actions"), url("action_status", lambda r: r.action.pk),
+                                role="caseworker", error_status=None)],
+    "intervention": [Page(INTERVENTION), Page(url("intervention", lambda r: r.support.pk))],
+    "intervention_update": [FormError(INTERVENTION, url("intervention_update",
+                                                        lambda r: r.order.pk))],
+    "intervention_breach": [FormError(INTERVENTION, url("intervention_breach",
+                                                        lambda r: r.order.pk))],
+    "programme_delivery": [Page(url("programme_delivery", programme))],
+    "letter_templates": [Page(url("letter_templates", programme))],
+    "letter_template_new": [Page(url("letter_template_new", programme)),
+                            FormError(url("letter_template_new", programme))],
+    "letter_template_edit": [
+        Page(url("letter_template_edit", programme, lambda r: r.template.pk)),
+        FormError(url("letter_template_edit", programme, lambda r: r.template.pk)),
+    ],
+    "letter_new": [Page(url("letter_new", programme, person)),
+                   FormError(url("letter_new", programme, person))],
+    "group_intervention_add": [FormError(GROUP_PLAN,
+                                         url("group_intervention_add", programme, group))],
+    "letter_docx": [NotAPage("a Word document download of a letter")],
+    "letter_pdf": [NotAPage("a PDF download of a letter")],
+    "flag_respond": [FormError(GROUP_PLAN, url("flag_respond", lambda r: r.flag.pk))],
+}
+
+
+def url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_name_has_an_accessibility_case():
+    unmapped = sorted(url_names() - set(CASES))
+    assert not unmapped, (
+        f"URL names with no accessibility case in {Path(__file__).name}: {unmapped}; "
+        "add a Page, FormError or NotAPage for each")
+    gone = sorted(set(CASES) - url_names())
+    assert not gone, f"cases for URL names that no longer exist: {gone}"
+
+
+# --- running axe -----------------------------------------------------------------------------
+
+
+@dataclass
+class Findings:
+    checked: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        return "\n".join(self.violations + self.problems)
+
+
+def axe_source() -> str:
+    global _axe_source
+    if _axe_source is None:
+        _axe_source = AXE.read_text(encoding="utf-8")
+    return _axe_source
+
+
+_axe_source: str | None = None
+
+
+def axe_violations(page) -> list[dict]:
+    # Not page.add_script_tag: it inserts an inline <script>, which Deter's CSP rightly
+    # refuses. Evaluating through the DevTools protocol leaves the page's CSP in force, so a
+    # page's own CSP violations are still caught.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => ({
+                    target: n.target.join(' '), summary: n.failureSummary,
+                })),
+                more: Math.max(0, v.nodes.length - 5),
+            }));
+        }""",
+        WCAG_22_AA,
+    )
+
+
+def readable(where: str, violations: list[dict]) -> list[str]:
+    lines = []
+    for v in violations:
+        lines.append(f"{where}: [{v['impact']}] {v['id']}: {v['help']}")
+        for node in v["nodes"]:
+            summary = " ".join(node["summary"].split())
+            lines.append(f"    at {node['target']}: {summary}")
+        if v["more"]:
+            lines.append(f"    ...and {v['more']} more")
+    return lines
+
+
+# A page refused on purpose (403) logs this console error, like the 400s and 404s the page
+# fixture already expects; a refused sub-resource is still caught by the fixture's response
+# listener ("403 http://...").
+REFUSED_DOCUMENT = re.compile(r"^Failed to load resource: .* status of 403")
+
+
+def check(page, findings: Findings, where: str) -> None:
+    findings.checked.append(where)
+    findings.violations += readable(where, axe_violations(page))
+    problems = [p for p in page.problems if not REFUSED_DOCUMENT.search(p)]
+    findings.problems += [f"{where}: {problem}" for problem in problems]
+    page.problems.clear()
+
+
+def fail_on(findings: Findings) -> None:
+    assert findings.checked
+    assert not findings.violations and not findings.problems, (
+        f"{len(findings.violations)} lines of WCAG 2.2 AA violations and "
+        f"{len(findings.problems)} page problems in {len(findings.checked)} pages:\n"
+        + findings.report())
+
+
+@pytest.fixture
+def records(db) -> Records:
+    return make_records()
+
+
+def login_for(records: Records, role: str):
+    return None if role == ANONYMOUS else getattr(records.world, role)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS])
+def test_every_page_meets_wcag_22_aa(page, live_server, records, role):
+    check_every_page(page, live_server, records, role)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_page_meets_wcag_22_aa_on_a_phone(page, live_server, records):
+    """Target sizes, scrolling regions and the collapsed navigation at 320 CSS pixels (WCAG
+    1.4.10 reflow width), as the coordinator, who sees the most pages."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    check_every_page(page, live_server, records, "coordinator")
+
+
+def check_every_page(page, live_server, records: Records, role: str) -> None:
+    if role != ANONYMOUS:
+        sign_in(page.context, live_server, login_for(records, role))
+    findings = Findings()
+    error_pages_seen: set[int] = set()
+    for name, cases in sorted(CASES.items()):
+        for case in cases:
+            if not isinstance(case, Page) or role not in case.roles:
+                continue
+            path = case.build(records)
+            response = page.goto(path)
+            status = response.status if response else 0
+            if status >= 400 and status != 400:
+                if status in error_pages_seen:
+                    continue  # the same error page: checked once per role
+                error_pages_seen.add(status)
+            check(page, findings, f"{role} {path} ({name}, {status})")
+    fail_on(findings)
+
+
+FORM_CASES = [
+    pytest.param(name, case, id=f"{name}-{i}")
+    for name, cases in sorted(CASES.items())
+    for i, case in enumerate(cases)
+    if isinstance(case, FormError)
+]
+
+CLEAR_AND_SUBMIT = """(form) => {
+    form.noValidate = true;
+    for (const input of form.querySelectorAll('input, textarea, select')) {
+        if (input.type === 'hidden' || input.type === 'submit' || input.type === 'button') continue;
+        if (input.type === 'radio' || input.type === 'checkbox') { input.checked = false; }
+        else if (input.tagName === 'SELECT') {
+            const blank = Array.from(input.options).findIndex(o => o.value === '');
+            input.selectedIndex = blank;
+        } else { input.value = ''; }
+    }
+    const button = form.querySelector(
+        'button[type=submit], input[type=submit], button:not([type])');
+    form.requestSubmit(button || undefined);
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("name", "case"), FORM_CASES)
+def test_every_form_submitted_empty_meets_wcag_22_aa(page, live_server, records, name, case):
+    role = case.role
+    if role != ANONYMOUS:
+        sign_in(page.context, live_server, login_for(records, role))
+    start = case.page(records)
+    response = page.goto(start)
+    assert response and response.ok, f"{name}: {start} answered {response and response.status}"
+    if case.action is None:
+        selector = "#main-content form[method=post]:not([action])"
+    else:
+        selector = f'form[method=post][action="{case.action(records)}"]'
+    form = page.locator(selector).first
+    assert form.count(), f"{name}: no form matching {selector} on {start}"
+    with page.expect_navigation() as navigation:
+        form.evaluate(CLEAR_AND_SUBMIT)
+    landed = navigation.value
+    if case.error_status is not None:
+        assert landed.status == case.error_status, (
+            f"{name}: an empty form answered {landed.status}")
+        assert page.locator(".govuk-error-summary").count(), f"{name}: no error summary"
+    findings = Findings()
+    check(page, findings, f"{role} {name} submitted empty ({landed.status})")
+    fail_on(findings)
+
+
+def test_axe_core_is_installed():
+    assert AXE.exists(), "run `npm ci` (make setup): axe-core is a devDependency"
+    assert json.loads((AXE.parent / "package.json").read_text())["version"].startswith("4.")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_check_catches_a_violation(page, live_server, records):
+    """The harness itself: a page made inaccessible on purpose must fail."""
+    sign_in(page.context, live_server, records.world.coordinator)
+    page.goto(reverse("cohort"))
+    assert axe_violations(page) == []
+    page.evaluate("""() => {
+        const image = document.createElement('img');
+        image.src = '/static/deter/favicon.svg';
+        document.querySelector('main').appendChild(image);
+        document.documentElement.removeAttribute('lang');
+    }""")
+    found = {v["id"] for v in axe_violations(page)}
+    assert {"image-alt", "html-has-lang"} <= found
+    lines = readable("cohort", axe_violations(page))
+    assert any(line.startswith("cohort: [critical] image-alt") for line in lines)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ["coordinator", "partner"])
+def test_the_person_page_reflows_at_320_pixels(page, live_server, records, role):
+    """WCAG 1.4.10: no sideways scrolling of the page itself; wide tables scroll in their own
+    labelled region, and the harm chart scales down."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page.context, live_server, login_for(records, role))
+    page.goto(reverse("person", args=[records.world.active.pk]))
+    assert page.locator("#timeline").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    if role == "coordinator":
+        box = page.locator(".deter-harm-chart svg").bounding_box()
+        assert box and box["width"] <= 320
