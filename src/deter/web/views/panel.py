@@ -107,7 +107,8 @@ def decide_person(request: AuthenticatedHttpRequest, pk: int, entry_pk: int) -> 
     users = list(policy.assignable_users(programme))
     form = DecisionForm(request.POST, subject=entry, users=users, prefix=prefix)
     from_status = entry.status
-    if _apply(form, lambda data: actions.decide(request.user, entry, meeting=meeting, **data)):
+    if apply_decision(form,
+                      lambda data: actions.decide(request.user, entry, meeting=meeting, **data)):
         messages.success(request, f"{entry.person.person_id}: "
                                   f"{decision_label(from_status, entry.status).lower()}")
         return redirect(_panel_url(programme, meeting))
@@ -133,7 +134,7 @@ def decide_group(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> H
     users = list(policy.assignable_users(programme))
     form = DecisionForm(request.POST, subject=group, users=users, prefix=prefix)
     from_status = group.status
-    if _apply(form, lambda data: actions.decide_group(request.user, group, meeting=meeting,
+    if apply_decision(form, lambda data: actions.decide_group(request.user, group, meeting=meeting,
                                                       **data)):
         messages.success(request, f"Group {group}: "
                                   f"{decision_label(from_status, group.status).lower()}")
@@ -152,7 +153,7 @@ def proposing_scores(groups: list[CohortGroup]) -> list[GroupScore | None]:
     return [found.get((group.proposed_by_run_id, group.label)) for group in groups]
 
 
-def _apply(form: DecisionForm, decide) -> bool:
+def apply_decision(form: DecisionForm, decide) -> bool:
     """Validate the form and run the decision; the action's errors land on the form."""
     if not form.is_valid():
         return False

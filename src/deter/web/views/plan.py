@@ -7,8 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -17,10 +15,9 @@ from ..actions.cohort import UNDER_REVIEW
 from ..forms_cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from . import AuthenticatedHttpRequest
-from .panel import proposing_scores
+from .panel import apply_decision, proposing_scores
 
 ENGAGED = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)
-GROUP_CASEWORK = "deter/programme/group_casework.html"
 
 
 # --- a person's plan --------------------------------------------------------------------------
@@ -63,18 +60,10 @@ def entry_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     users = list(policy.assignable_users(entry.programme))
     form = DecisionForm(request.POST, subject=entry, users=users, prefix="status")
     from_status = entry.status
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.decide(request.user, entry, data["to_status"], reason=data["reason"],
-                           review_date=data["review_date"],
-                           lead_professional=data["lead_professional"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Decision recorded: "
-                                      f"{decision_label(from_status, entry.status).lower()}")
-            return redirect("entry_plan", pk=entry.pk)
+    if apply_decision(form, lambda data: actions.decide(request.user, entry, **data)):
+        messages.success(request, f"Decision recorded: "
+                                  f"{decision_label(from_status, entry.status).lower()}")
+        return redirect("entry_plan", pk=entry.pk)
     return _render_entry(request, entry, decision_form=form, status=400)
 
 
@@ -169,18 +158,10 @@ def group_decision(request: AuthenticatedHttpRequest, pk: int, group_pk: int) ->
     users = list(policy.assignable_users(group.programme))
     form = DecisionForm(request.POST, subject=group, users=users, prefix="status")
     from_status = group.status
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.decide_group(request.user, group, data["to_status"], reason=data["reason"],
-                                 review_date=data["review_date"],
-                                 lead_professional=data["lead_professional"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Decision recorded: "
-                                      f"{decision_label(from_status, group.status).lower()}")
-            return redirect("group_plan", pk=group.programme_id, group_pk=group.pk)
+    if apply_decision(form, lambda data: actions.decide_group(request.user, group, **data)):
+        messages.success(request, f"Decision recorded: "
+                                  f"{decision_label(from_status, group.status).lower()}")
+        return redirect("group_plan", pk=group.programme_id, group_pk=group.pk)
     return render_group_plan(request, group, decision_form=form, status=400)
 
 
@@ -244,15 +225,6 @@ def render_group_plan(
         else None,
         "plan_form": plan_form,
         "error_forms": [f for f in (decision_form, plan_form) if f is not None and f.errors],
-        # Violence flags and group interventions, from another part of issue 4, when present.
-        "group_casework": _template_exists(GROUP_CASEWORK),
         **(extra or {}),
     }, status=status)
 
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
