@@ -24,7 +24,7 @@ def test_it_signs_in_and_audits_it(client, world):
 
 def test_it_rejects_a_wrong_password_with_a_clear_error_and_audits_it(client, world):
     response = client.post(reverse("login"), {"username": "coordinator", "password": "nope"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page and "Enter a correct username and password" in page
     row = AuditEvent.objects.get(action="sign_in")

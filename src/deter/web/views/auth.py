@@ -20,7 +20,10 @@ class SignInView(auth_views.LoginView):
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         audit.record(self.request.user, "sign_in", "user", None, outcome=audit.DENIED,
                      username=str(form.data.get("username", ""))[:150])
-        return super().form_invalid(form)
+        # 400, like every other form Deter refuses (Django's LoginView answers 200)
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
