@@ -67,7 +67,7 @@ DATABASE_PREFIX = "deter_bench_web"
 PAGE_KINDS = ("cohort", "person", "meeting")
 USER = "coordinator"
 PASSWORD = "deter-demo-coordinator"  # the demo password (the loader uses the demo world)  # noqa: S105
-LOADER_VERSION = "2"  # bump whenever the loader below changes what it writes
+LOADER_VERSION = "3"  # bump whenever the loader below changes what it writes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -273,18 +273,22 @@ def _analyse_and_store(extract, counts: dict[str, int]):
         started_at=timezone.now(), config=config.as_dict(), code_version=deter.__version__)
     runs._store(run, dataclasses.replace(result, people=result.people.head(0),
                                          harm_events=result.harm_events.head(0)))
-    explanations = (
+    items = (
         result.harm_events.sort("contribution", descending=True)
         .with_columns(pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        .select("person_id", item=pl.struct(pl.all()).struct.json_encode())
-        .group_by("person_id", maintain_order=True)
-        .agg(explanation=pl.lit("[") + pl.col("item").str.join(",") + pl.lit("]"))
+        .select("person_id", "side", item=pl.struct(pl.all()).struct.json_encode())
     )
+    as_list = pl.lit("[") + pl.col("item").str.join(",") + pl.lit("]")
+    explanations = items.group_by("person_id", maintain_order=True).agg(explanation=as_list)
+    top_events = (items.filter(pl.col("side") == "offender")
+                  .group_by("person_id", maintain_order=True).head(runs.TOP_EVENTS)
+                  .group_by("person_id", maintain_order=True).agg(top_events=as_list))
     ids = pl.DataFrame(list(Person.objects.values_list("person_id", "id")),
                        schema={"person_id": pl.String, "person_pk": pl.Int64}, orient="row")
     scores = _numbered(
         result.people.join(ids, on="person_id")
         .join(explanations, on="person_id", how="left", maintain_order="left")
+        .join(top_events, on="person_id", how="left", maintain_order="left")
     )
     criteria = [json.dumps(runs._criteria(c)) for c in scores["criteria_met"]]
     write_rows("deter_personscore", scores.select(
@@ -296,6 +300,7 @@ def _analyse_and_store(extract, counts: dict[str, int]):
         exposure_score="exposure_score", at_risk="at_risk", victim_offender="victim_offender",
         proposed="proposed", criteria_met=pl.Series(criteria, dtype=pl.String),
         rank="rank", explanation=pl.col("explanation").fill_null("[]"),
+        top_events=pl.col("top_events").fill_null("[]"),
     ))
     run.status = AnalysisRun.Status.COMPLETE
     run.finished_at = timezone.now()

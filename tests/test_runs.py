@@ -1,5 +1,6 @@
 """Stored analysis runs: complete explanations, and nothing visible from a failed run."""
 
+import importlib
 import math
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from deter.analysis.synth import synthesise
 from deter.web.importer import load_extract
 from deter.web.models import AnalysisRun, PersonScore
-from deter.web.runs import run_analysis
+from deter.web.runs import TOP_EVENTS, run_analysis
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,22 @@ def test_every_stored_explanation_adds_up_to_its_scores(imported):
     assert len(prolific.explanation) == prolific.offence_count + prolific.victimisation_count
     contributions = [item["contribution"] for item in prolific.explanation]
     assert contributions == sorted(contributions, reverse=True)
+    # lists read only the top events: the largest offender-side items, in order
+    offender = [item for item in prolific.explanation if item["side"] == "offender"]
+    assert prolific.top_events == offender[:TOP_EVENTS] and len(offender) > TOP_EVENTS
+
+
+def test_the_migration_fills_the_top_events_of_scores_stored_before_them(imported):
+    from django.apps import apps
+
+    fill = importlib.import_module(
+        "deter.web.migrations.0004_person_score_top_events").fill_top_events
+    run, _ = run_analysis()
+    stored = {s.pk: s.top_events for s in PersonScore.objects.filter(run=run)}
+    PersonScore.objects.update(top_events=[])
+    fill(apps, None)
+    assert {s.pk: s.top_events for s in PersonScore.objects.filter(run=run)} == stored
+    assert any(stored.values())
 
 
 def test_a_run_that_fails_part_way_stores_nothing_and_is_marked_failed(imported, monkeypatch):

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deter.analysis.synth import synthesise
 from deter.web import models as m
+from deter.web import runs
 
 
 def _benchmark(name: str):
@@ -82,6 +83,9 @@ def test_the_loader_writes_what_it_reports(extract, loaded):
     top = run.people.order_by("rank").first()
     offender = sum(i["contribution"] for i in top.explanation if i["side"] == "offender")
     assert math.isclose(offender, top.harm_score, rel_tol=1e-6)
+    # and its top events are what the app's own store would keep
+    for score in run.people.all():
+        assert score.top_events == runs.top_events(score.explanation)
     # new rows get fresh keys after the explicit ones
     person = m.Person.objects.create(person_id="NEW")
     assert person.pk == 501

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from deter.web import runs
 from deter.web.models import (
     Agency,
     AnalysisRun,
@@ -126,6 +127,7 @@ def make_run(people: Iterable[Person], status: str = AnalysisRun.Status.COMPLETE
         PersonScore(
             run=run, person=person, group_label=group_of.get(person.person_id, ""),
             harm_score=harm, victim_harm_score=victim, rank=rank, explanation=items,
+            top_events=runs.top_events(items),
             offence_count=sum(i["side"] == "offender" for i in items),
             victimisation_count=sum(i["side"] == "victim" for i in items),
         )

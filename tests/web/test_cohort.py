@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deter.web.models import AuditEvent
+from deter.web.views import cohort as cohort_view
 from deter.web.views.cohort import PAGE_SIZE
 
 from .factories import make_entry, make_event, make_person, make_run
@@ -70,6 +71,14 @@ def test_it_lists_groups_with_people_the_user_can_see(client, world):
     groups = client.get(URL).context["groups"]
     assert {(g.group_label, g.size, g.visible_members) for g in groups} == {
         ("G1", 2, 1), ("G2", 1, 1)}
+
+
+def test_it_lists_only_the_highest_ranked_groups_and_says_so(client, world, monkeypatch):
+    monkeypatch.setattr(cohort_view, "MAX_GROUPS", 1)
+    client.force_login(world.caseworker)
+    response = client.get(URL)
+    assert [g.group_label for g in response.context["groups"]] == ["G1"]  # rank 1 of G1, G2
+    assert "the 1 highest-ranked of 2" in response.content.decode()
 
 
 def test_it_uses_the_latest_complete_run_only(client, world):

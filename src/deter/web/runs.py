@@ -20,6 +20,7 @@ from .dataset import extract_from_database
 from .models import AnalysisRun, GroupScore, Person, PersonScore, PlaceScore, RelationScore
 
 BATCH = 5000
+TOP_EVENTS = 5  # kept per person in PersonScore.top_events; lists show up to this many
 
 
 def run_analysis(
@@ -67,6 +68,7 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
                 victim_offender=r["victim_offender"], proposed=r["proposed"],
                 criteria_met=_criteria(r["criteria_met"]),
                 explanation=explanations.get(r["person_id"], []),
+                top_events=top_events(explanations.get(r["person_id"], [])),
             )
             for r in result.people.iter_rows(named=True)
             if r["person_id"] in ids
@@ -134,6 +136,12 @@ def _explanations(harm_events: pl.DataFrame) -> dict[str, list[dict]]:
     for row in ordered.iter_rows(named=True):
         explanations.setdefault(row["person_id"], []).append(row)
     return explanations
+
+
+def top_events(explanation: list[dict], top: int = TOP_EVENTS) -> list[dict]:
+    """The largest offender-side contributions of an explanation, strongest first."""
+    offender = [item for item in explanation if item.get("side") == "offender"]
+    return sorted(offender, key=lambda item: -item.get("contribution", 0.0))[:top]
 
 
 def _jsonable(value):

@@ -58,6 +58,11 @@ class PersonScore(models.Model):
     explanation = models.JSONField(
         default=list, help_text="The events and weights behind the score"
     )
+    top_events = models.JSONField(
+        default=list,
+        help_text="The largest offender-side items of the explanation, for lists that show a "
+        "few per person without reading every event",
+    )
 
     class Meta:
         ordering = ["rank"]

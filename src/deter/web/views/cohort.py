@@ -17,6 +17,7 @@ from . import AuthenticatedHttpRequest, explanation
 PAGE_SIZE = 25
 TOP_EVENTS = 3
 MAX_UNRANKED = 100
+MAX_GROUPS = 20  # the highest-ranked; the problem profile lists every group
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = policy.latest_complete_run()
     scores = policy.person_scores_visible_to(request.user, run)
     page = Paginator(
-        scores.select_related("person").prefetch_related(
+        scores.defer("explanation").select_related("person").prefetch_related(
             policy.cohort_entries_prefetch(request.user, "person__cohort_entries")
         ),
         PAGE_SIZE,
@@ -50,7 +51,7 @@ def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
             score=score,
             age=score.person.age_on(today),
             entries=score.person.visible_entries,
-            top_events=explanation.rows(score.explanation, explanation.OFFENDER, TOP_EVENTS)
+            top_events=explanation.rows(score.top_events, explanation.OFFENDER, TOP_EVENTS)
             if score.case_detail
             else [],
         )
@@ -63,7 +64,8 @@ def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
         .values_list("group_label")
         .annotate(n=Count("pk"))
     )
-    groups = list(run.groups.filter(group_label__in=list(visible_members))) if run else []
+    groups = (list(run.groups.filter(group_label__in=list(visible_members))
+                   .order_by("rank")[:MAX_GROUPS]) if run else [])
     for group in groups:
         group.visible_members = visible_members[group.group_label]
     unranked = list(policy.entries_outside_run(request.user, run)[:MAX_UNRANKED])
@@ -77,6 +79,7 @@ def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "groups": groups,
+        "groups_total": len(visible_members),
         "unranked": unranked,
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2,
                                                               on_ends=1),

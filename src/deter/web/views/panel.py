@@ -186,7 +186,7 @@ def _render_panel(
     scores = {
         score.person_id: score
         for score in (run.people.filter(person_id__in=[e.person_id for e in entries])
-                      if run else [])
+                      .defer("explanation") if run else [])
     }
     today = timezone.localdate()
 
@@ -199,7 +199,7 @@ def _render_panel(
     people = [
         PanelPerson(
             entry=entry, age=entry.person.age_on(today), score=scores.get(entry.person_id),
-            top_events=explanation.rows(scores[entry.person_id].explanation,
+            top_events=explanation.rows(scores[entry.person_id].top_events,
                                         explanation.OFFENDER, TOP_EVENTS)
             if entry.person_id in scores else [],
             form=form_for("person", entry), overdue=entry.review_date < today,
