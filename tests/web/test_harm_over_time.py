@@ -39,7 +39,9 @@ def test_it_lists_the_scores_of_complete_runs_oldest_first(client, world):
     assert [p.run_pk for p in points] == [older.pk, newer.pk, world.run.pk]
     assert [p.as_of for p in points][:2] == [date(2025, 1, 31), date(2025, 7, 31)]
     assert points[1].harm_score == 450.25 and points[1].rank == 9
-    assert [p.ranked for p in points] == [1, 1, 6]  # the world's run scores 6 people
+    # how many a run ranked is its last rank (ranks run 1..n): the world's run scores 6 people,
+    # the two added here store only this person's score, at ranks 3 and 9
+    assert [p.ranked for p in points] == [3, 9, 6]
     page = response.content.decode()
     assert "Harm over time" in page
     assert "31 Jan 2025" in page and "450.2" in page and "12.5" in page

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .models import AnalysisRun, Person, PersonScore
@@ -38,11 +38,16 @@ class Point:
 
 def history(person: Person) -> list[Point]:
     """Scores across complete runs, oldest first (one query)."""
-    ranked = PersonScore.objects.filter(run_id=OuterRef("run_id")).order_by().values(
-        "run_id").annotate(n=Count("pk")).values("n")
-    scores = PersonScore.objects.filter(
-        person=person, run__status=AnalysisRun.Status.COMPLETE
-    ).select_related("run").annotate(ranked=Subquery(ranked))
+    # ranks run 1..n in each run, so the last rank is how many people it ranked: one step
+    # down the (run, rank) index instead of counting a force's 50,000 scores
+    ranked = PersonScore.objects.filter(run_id=OuterRef("run_id")).order_by("-rank").values(
+        "rank")[:1]
+    scores = (
+        PersonScore.objects.filter(person=person, run__status=AnalysisRun.Status.COMPLETE)
+        .defer("explanation", "top_events", "criteria_met")
+        .select_related("run").defer("run__profile", "run__config")
+        .annotate(ranked=Subquery(ranked))
+    )
     points = [
         Point(score.run_id, as_of(score.run), score.harm_score, score.victim_harm_score,
               score.rank, score.ranked or 0)

@@ -40,6 +40,8 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
 
+from contextvars import ContextVar
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -85,20 +87,65 @@ def _programmes_where(user: User, roles: tuple[str, ...]) -> QuerySet[Programme]
     return Programme.objects.filter(agencies__in=agencies)
 
 
+# Within a request (``PolicyCacheMiddleware``) the user's grants, programme by role, are read
+# once: a person's page asks the policy some thirty questions, each of which would otherwise
+# nest the same two subqueries. Outside a request every question reads the database afresh.
+_request_grants: ContextVar[dict[int, dict[str, frozenset[int]]] | None] = ContextVar(
+    "deter_policy_grants", default=None)
+
+
+def _grants(user: User) -> dict[str, frozenset[int]] | None:
+    """The user's programmes by role, if a request is caching them; else None."""
+    cache = _request_grants.get()
+    if cache is None:
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    if user.pk not in cache:
+        by_role: dict[str, set[int]] = {}
+        for role, programme in roles_of(user).filter(agency__programmes__isnull=False) \
+                .values_list("role", "agency__programmes"):
+            by_role.setdefault(role, set()).add(programme)
+        cache[user.pk] = {role: frozenset(pks) for role, pks in by_role.items()}
+    return cache[user.pk]
+
+
+def _programme_pks(user: User, roles: tuple[str, ...]) -> QuerySet | frozenset[int]:
+    """Keys of the programmes in which the user holds one of ``roles`` through a partner
+    agency: the request's cached set, or a subquery."""
+    grants = _grants(user)
+    if grants is None:
+        return _programmes_where(user, roles).values("pk")
+    return frozenset().union(*(grants.get(role, frozenset()) for role in roles))
+
+
+def caching_grants() -> object:
+    """Start caching grants for the current request; pass the token to ``stop_caching``."""
+    return _request_grants.set({})
+
+
+def stop_caching(token) -> None:
+    _request_grants.reset(token)
+
+
+def forget_grants() -> None:
+    """After a change to roles or partnerships, read them afresh for the rest of the request."""
+    if (cache := _request_grants.get()) is not None:
+        cache.clear()
+
+
 def programmes_for(user: User) -> QuerySet[Programme]:
     """Programmes that one of the user's agencies partners in, in any role."""
-    agencies = roles_of(user).values("agency_id")
-    return Programme.objects.filter(
-        pk__in=Programme.objects.filter(agencies__in=agencies).values("pk")
-    ).order_by("name")
+    return Programme.objects.filter(pk__in=_programme_pks(user, tuple(Role.values))).order_by(
+        "name")
 
 
 def cohort_entries_visible_to(user: User) -> QuerySet[CohortEntry]:
     """Cohort entries the user may see, by programme partnership, role and entry status."""
     return CohortEntry.objects.filter(
-        Q(programme__in=_programmes_where(user, SEE_EVERY_STATUS).values("pk"))
+        Q(programme__in=_programme_pks(user, SEE_EVERY_STATUS))
         | Q(
-            programme__in=_programmes_where(user, SEE_ENGAGED_ONLY).values("pk"),
+            programme__in=_programme_pks(user, SEE_ENGAGED_ONLY),
             status__in=ENGAGED_STATUSES,
         )
     )
@@ -137,7 +184,7 @@ def programmes_for_person(user: User, person: Person) -> QuerySet[Programme]:
 
 
 def _entries_with_case_detail(user: User) -> QuerySet[CohortEntry]:
-    detail_programmes = _programmes_where(user, SEE_CASE_DETAIL).values("pk")
+    detail_programmes = _programme_pks(user, SEE_CASE_DETAIL)
     return cohort_entries_visible_to(user).filter(programme__in=detail_programmes)
 
 
@@ -206,13 +253,17 @@ def interventions_for_person(user: User, person: Person) -> QuerySet[Interventio
 
 def can_see_problem_profile(user: User) -> bool:
     """The latest run's aggregate analysis: groups, relations, places, time, disproportionality."""
-    return _programmes_where(user, SEE_CASE_DETAIL).exists()
+    pks = _programme_pks(user, SEE_CASE_DETAIL)
+    return bool(pks) if isinstance(pks, frozenset) else pks.exists()
 
 
 def latest_complete_run() -> AnalysisRun | None:
-    """Only a complete run is ever shown; a running or failed one is invisible."""
+    """Only a complete run is ever shown; a running or failed one is invisible.
+
+    The problem profile (``profile``, hundreds of kilobytes of JSON at a force's size) is read
+    only when a page asks for it."""
     return (
-        AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE)
+        AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
         .order_by("-started_at", "-pk")
         .first()
     )
@@ -265,7 +316,7 @@ def entries_outside_run(user: User, run: AnalysisRun | None) -> QuerySet[CohortE
 def programmes_decided_by(user: User) -> QuerySet[Programme]:
     """Programmes in which the user records panel decisions and runs meetings."""
     return Programme.objects.filter(
-        pk__in=_programmes_where(user, DECIDE).values("pk")
+        pk__in=_programme_pks(user, DECIDE)
     ).order_by("name")
 
 
@@ -275,7 +326,7 @@ def can_decide(user: User, programme: Programme) -> bool:
 
 def programmes_with_case_detail(user: User) -> QuerySet[Programme]:
     return Programme.objects.filter(
-        pk__in=_programmes_where(user, SEE_CASE_DETAIL).values("pk")
+        pk__in=_programme_pks(user, SEE_CASE_DETAIL)
     ).order_by("name")
 
 
@@ -288,9 +339,9 @@ def can_edit_plan(user: User, entry: CohortEntry) -> bool:
 
 def cohort_groups_visible_to(user: User) -> QuerySet[CohortGroup]:
     return CohortGroup.objects.filter(
-        Q(programme__in=_programmes_where(user, SEE_EVERY_STATUS).values("pk"))
+        Q(programme__in=_programme_pks(user, SEE_EVERY_STATUS))
         | Q(
-            programme__in=_programmes_where(user, (Role.CASEWORKER,)).values("pk"),
+            programme__in=_programme_pks(user, (Role.CASEWORKER,)),
             status__in=ENGAGED_STATUSES,
         )
     )
@@ -317,7 +368,7 @@ def meetings_visible_to(user: User) -> QuerySet[Meeting]:
     if not user.is_authenticated or not user.is_active:
         return Meeting.objects.none()
     return Meeting.objects.filter(
-        Q(programme__in=_programmes_where(user, SEE_CASE_DETAIL).values("pk"))
+        Q(programme__in=_programme_pks(user, SEE_CASE_DETAIL))
         | Q(pk__in=Meeting.attendees.through.objects.filter(user_id=user.pk)
             .values("meeting_id"))
         | Q(chair_id=user.pk)
@@ -344,7 +395,7 @@ def actions_visible_to(user: User) -> QuerySet[Action]:
     if not user.is_authenticated or not user.is_active:
         return Action.objects.none()
     return Action.objects.filter(
-        Q(programme__in=_programmes_where(user, SEE_CASE_DETAIL).values("pk"))
+        Q(programme__in=_programme_pks(user, SEE_CASE_DETAIL))
         | Q(owner_id=user.pk)
     )
 
@@ -369,7 +420,7 @@ def programmes_with_panel(user: User) -> QuerySet[Programme]:
     """Programmes whose panel (proposed and deferred people, with their explanation) the user
     sees: analysts and coordinators, who see every status and the case detail."""
     roles = tuple(set(SEE_EVERY_STATUS) & set(SEE_CASE_DETAIL))
-    return Programme.objects.filter(pk__in=_programmes_where(user, roles).values("pk"))
+    return Programme.objects.filter(pk__in=_programme_pks(user, roles))
 
 
 # --- casework: interventions, orders, letters and the group response --------------------------

@@ -53,6 +53,7 @@ def create_programme(
     with transaction.atomic():
         programme.save()
         programme.agencies.set(agencies)
+        policy.forget_grants()
         audit.record(actor, "create_programme", "programme", programme.pk,
                      **{f: getattr(programme, f) for f in FIELDS},
                      agencies=sorted(a.pk for a in agencies))
@@ -97,5 +98,6 @@ def update_programme(
     with transaction.atomic():
         programme.save()
         programme.agencies.set(agencies)
+        policy.forget_grants()
         audit.record(actor, "update_programme", "programme", programme.pk, changes=changes)
     return programme
