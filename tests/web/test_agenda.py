@@ -319,6 +319,18 @@ def test_a_person_seen_only_elsewhere_is_not_linked_from_their_proposal(world):
         ("P-PROPOSED", False)]
 
 
+def test_a_limit_keeps_the_first_items_of_each_section_and_counts_the_rest(world):
+    for n in range(3):
+        make_event(f"E-LIMIT-{n}", world.active, days_ago=1 + n)
+    agenda = build(world)
+    visible = visible_for(world.coordinator, agenda)
+    whole = agendas.present(agenda, visible=visible, case_detail=True)
+    short = agendas.present(agenda, visible=visible, case_detail=True, limit=2)
+    assert len(whole.sections["violence"]) == 3 and whole.more == {}
+    assert short.sections["violence"] == whole.sections["violence"][:2]
+    assert short.more == {"violence": 1}
+
+
 def test_present_copes_with_an_empty_agenda():
     view = agendas.present({}, visible=agendas.Visible(), case_detail=True)
     assert view.empty and view.sections == {}

@@ -1,6 +1,7 @@
 """Meetings, actions and call-ins: the action functions (permission, bad input, audit) and the
 meeting pages (who sees what, forms, query counts)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from deter.web.models import (
     InterventionUpdate,
     Meeting,
 )
+from deter.web.views import meetings as meetings_view
 
 from .factories import make_event, make_person
 from .meetings_factories import at, make_action, make_group, make_meeting, make_member
@@ -390,6 +392,23 @@ def test_the_meeting_page_shows_the_agenda_with_links_only_to_visible_people(cli
     assert "P-PROPOSED" not in page and "E-NEW" not in page
     assert "police-held information" in page
     assert "Add an action" not in page and "Bring the agenda up to date" not in page
+
+
+def test_a_long_agenda_is_shortened_on_the_page_and_shown_whole_on_request(
+        client, world, monkeypatch):
+    for n in range(3):
+        make_event(f"E-LONG-{n}", world.active, days_ago=2 + n)
+    meeting = create(world)
+    monkeypatch.setattr(meetings_view, "AGENDA_ITEMS", 1)
+
+    page = get(client, world.coordinator, "meeting", meeting.pk).content.decode()
+    assert len(re.findall(r"E-LONG-\d", page)) == 1
+    assert "And 2 more." in page and 'href="?agenda=full#agenda"' in page
+
+    client.force_login(world.coordinator)
+    whole = client.get(reverse("meeting", args=[meeting.pk]) + "?agenda=full").content.decode()
+    assert sorted(re.findall(r"E-LONG-\d", whole)) == ["E-LONG-0", "E-LONG-1", "E-LONG-2"]
+    assert "more." not in whole
 
 
 def test_the_meeting_page_lists_decisions_and_actions(client, world):

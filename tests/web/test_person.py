@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from deter.web.models import AuditEvent, Intervention
+from deter.web.models import AuditEvent, Intervention, PersonScore
 
 from .factories import make_event
 
@@ -163,3 +163,28 @@ def test_its_query_count_does_not_grow_with_events_and_interventions(
     with django_assert_max_num_queries(small):
         client.get(url(world.stepped_down))
     assert _queries(client, url(world.stepped_down)) == small
+
+
+def test_a_long_explanation_lists_the_largest_events_and_still_adds_up(client, world):
+    """30 offending events: the page lists the 25 largest and sums the other five, so the
+    table still adds up to the score; ?events=all lists every one."""
+    items = [{"side": "offender", "event_id": f"E-LONG-{n:02d}", "offence_code": "105A",
+              "offence_category": "Violence and sexual offences", "role": "suspect",
+              "occurred_at": "2026-01-01T12:00:00Z", "harm_weight": 10.0, "decay": 1.0,
+              "contribution": float(n)} for n in range(1, 31)]
+    score = PersonScore.objects.get(run=world.run, person=world.active)
+    score.explanation = items
+    score.harm_score = sum(i["contribution"] for i in items)  # 465
+    score.save()
+    client.force_login(world.coordinator)
+
+    page = client.get(url(world.active)).content.decode()
+    listed = re.findall(r"E-LONG-(\d\d)", page)
+    assert sorted(map(int, listed)) == list(range(6, 31))  # the 25 largest
+    assert "The other 5 events, each smaller" in page
+    assert ">15.0<" in page  # 1 + 2 + 3 + 4 + 5
+    assert ">465.0<" in page
+
+    every = client.get(url(world.active) + "?events=all").content.decode()
+    assert sorted(map(int, re.findall(r"E-LONG-(\d\d)", every))) == list(range(1, 31))
+    assert "each smaller" not in every

@@ -222,6 +222,7 @@ class AgendaView:
     case_detail: bool = False
     sections: dict[str, list[dict]] = field(default_factory=dict)
     hidden: int = 0
+    more: dict[str, int] = field(default_factory=dict)  # items left out of each section
 
     @property
     def empty(self) -> bool:
@@ -277,7 +278,8 @@ def _may_see(item: dict, visible: Visible) -> bool:
     return item.get("person") in visible.people
 
 
-def present(agenda: dict, *, visible: Visible, case_detail: bool) -> AgendaView:
+def present(agenda: dict, *, visible: Visible, case_detail: bool,
+            limit: int | None = None) -> AgendaView:
     """The agenda for one viewer.
 
     Each item is shown only if the viewer may see what it is about (the person's cohort entry,
@@ -285,7 +287,8 @@ def present(agenda: dict, *, visible: Visible, case_detail: bool) -> AgendaView:
     partner no groups; ``hidden`` counts the others (for tests: the page does not say, so as
     not to reveal that they exist). Without case detail (partner agencies) the police-held
     sections are withheld altogether. Every item gets ``linked``: may the viewer open the
-    person's page?
+    person's page? With ``limit``, each section keeps its first ``limit`` items and ``more``
+    says how many it left out.
     """
     if not agenda:
         return AgendaView()
@@ -300,6 +303,9 @@ def present(agenda: dict, *, visible: Visible, case_detail: bool) -> AgendaView:
             items = []
         shown = [item for item in items if _may_see(item, visible)]
         view.hidden += len(items) - len(shown)
+        if limit is not None and len(shown) > limit:
+            view.more[section] = len(shown) - limit
+            shown = shown[:limit]
         for item in shown:
             item["linked"] = item.get("person") in visible.people
             for key in ("review_date", "due"):

@@ -166,6 +166,7 @@ class ActionForm(GovukForm):
             policy.cohort_entries_visible_to(user).filter(programme=programme)
             .exclude(status__in=(CohortEntry.Status.REJECTED, CohortEntry.Status.EXITED))
             .select_related("person").order_by("person__person_id")
+            .only("status", "person__person_id")  # a choice per cohort member: its label only
         )
 
     def clean(self) -> dict:

@@ -57,3 +57,26 @@ def rows(explanation: object, side: str, top: int | None = None) -> list[Explana
         )
         for i in chosen[:top]
     ]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The rows of an explanation a page lists, and what the rest add up to, so that a
+    shortened table still sums to its score."""
+
+    rows: list[ExplanationRow]
+    total: int  # rows in the whole explanation
+    rest_contribution: float  # the sum of the rows not listed
+
+    @classmethod
+    def of(cls, rows: list[ExplanationRow], limit: int | None) -> "Shown":
+        listed = rows if limit is None else rows[:limit]
+        rest = sum(row.contribution for row in rows[len(listed):])
+        return cls(listed, len(rows), rest)
+
+    @property
+    def rest(self) -> int:
+        return self.total - len(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.total > 0

@@ -25,6 +25,7 @@ from ..models import Action, CallInInvitation, CohortDecision, Meeting
 from . import AuthenticatedHttpRequest
 
 PAST_PAGE_SIZE = 25
+AGENDA_ITEMS = 25  # per section on the page; ?agenda=full shows the whole agenda
 
 
 def _meeting_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Meeting:
@@ -241,7 +242,9 @@ def _render_meeting(
         actions=policy.actions_visible_to(user), also_people=named,
     )
     visible_people = visible.people
-    agenda_view = agendas.present(agenda, visible=visible, case_detail=case_detail)
+    whole_agenda = request.GET.get("agenda") == "full"
+    agenda_view = agendas.present(agenda, visible=visible, case_detail=case_detail,
+                                  limit=None if whole_agenda else AGENDA_ITEMS)
     for action in meeting_actions:
         action.can_update = coordinates or action.owner_id == user.pk
         action.person_visible = bool(action.entry_id) and action.entry.person_id in visible_people

@@ -16,6 +16,8 @@ from ..forms_casework import PersonInterventionForm as InterventionForm
 from ..models import Person
 from . import AuthenticatedHttpRequest, explanation
 
+EXPLANATION_ROWS = 25  # per score; ?events=all lists every event
+
 
 def _person_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Person:
     """The policy's answer, with a refused (or nonexistent) attempt written to the audit."""
@@ -69,6 +71,7 @@ def _render_person(
     except timeline.BadPage:
         show_error, status = timeline.BAD_PAGE_MESSAGE, 400
     harm_points = harm_history.history(person) if case_detail else []
+    all_events = request.GET.get("events") == "all"
     entries = list(policy.entries_for_person(user, person))
     interventions = list(policy.interventions_for_person(user, person))
     context = {
@@ -79,8 +82,9 @@ def _render_person(
         "case_detail": case_detail,
         "run": run,
         "score": score,
-        "harm_rows": explanation.rows(score.explanation, explanation.OFFENDER) if score else [],
-        "victim_rows": explanation.rows(score.explanation, explanation.VICTIM) if score else [],
+        "harm_rows": _explained(score, explanation.OFFENDER, all_events),
+        "victim_rows": _explained(score, explanation.VICTIM, all_events),
+        "all_events": all_events,
         "timeline": timeline.build(user, person, show, case_detail=case_detail, page=page,
                                    entries=entries, interventions=interventions),
         "show_error": show_error,
@@ -94,3 +98,9 @@ def _render_person(
     }
     audit.record(user, "view_person", "person", person.pk, case_detail=case_detail)
     return render(request, "deter/person.html", context, status=status)
+
+
+def _explained(score, side: str, all_events: bool) -> explanation.Shown:
+    """One side of the score's explanation: the largest contributions, or every event."""
+    rows = explanation.rows(score.explanation, side) if score else []
+    return explanation.Shown.of(rows, None if all_events else EXPLANATION_ROWS)
