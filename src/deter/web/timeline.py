@@ -6,7 +6,9 @@ person.  What each viewer sees is the access policy's answer, kind by kind:
 
 - events and group violence flags are police-held case detail (``policy.can_see_case_detail``);
 - decisions are those about the cohort entries the viewer sees (``policy.entries_for_person``);
-- interventions, their updates and breaches are those of ``policy.interventions_for_person``;
+- interventions, their updates and breaches are those of ``policy.interventions_for_person``,
+  and the group-wide interventions of the person's groups that the viewer sees
+  (``policy.cohort_groups_visible_to``);
 - a letter only where the viewer may write and read letters for that entry
   (``policy.can_write_letter``);
 - a call-in only in a meeting the viewer may see (``policy.meetings_visible_to``).
@@ -34,6 +36,7 @@ from .models import (
     GroupViolenceFlag,
     Intervention,
     InterventionUpdate,
+    Involvement,
     Letter,
     OrderBreach,
     Person,
@@ -64,7 +67,7 @@ FILTERS = {
 SHOW_ALL = ""
 UNKNOWN_FILTER_MESSAGE = "Show must be all, events, decisions or interventions"
 BAD_PAGE_MESSAGE = "Page must be a whole number, 1 or more"
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 
 class UnknownFilter(ValueError):
@@ -191,6 +194,7 @@ def _items(user: User, person: Person, case_detail: bool, entries: list[CohortEn
         yield from _flags(user, person)
     yield from _decisions(user, entries)
     yield from _interventions(interventions)
+    yield from _group_interventions(user, entries)
     yield from _updates(interventions)
     yield from _breaches(interventions)
     yield from _letters(user, entries, interventions)
@@ -226,16 +230,23 @@ _MARKER = 987_654_320  # digits no URL of Deter's holds
 
 
 def _events(person: Person) -> Iterator[Item]:
-    involvements = person.involvements.select_related("event", "event__location")
-    for involvement in involvements:
-        event = involvement.event
-        offence = (event.offence_category or "offence not recorded").capitalize()
-        code = f" ({event.offence_code})" if event.offence_code else ""
-        where = f" at {event.location}" if event.location_id else ""
+    # plain values, not model instances: a prolific person has hundreds of events
+    roles = dict(Involvement.Role.choices)
+    involvements = person.involvements.values_list(
+        "pk", "role", "event__occurred_at", "event__offence_category", "event__offence_code",
+        "event__event_id", "event__location_id", "event__location__description",
+        "event__location__lsoa_code", "event__location__latitude", "event__location__longitude",
+    )
+    for (pk, role, occurred_at, category, code, event_id, location, description, lsoa,
+         latitude, longitude) in involvements:
+        offence = (category or "offence not recorded").capitalize()
+        code = f" ({code})" if code else ""
+        place = description or lsoa or f"{latitude}, {longitude}"  # as str(Location)
+        where = f" at {place}" if location else ""
         yield Item(
-            *_local(event.occurred_at), kind="event", pk=involvement.pk,
-            summary=f"{involvement.get_role_display()}: {offence}{code}",
-            detail=f"Event {event.event_id}{where}",
+            *_local(occurred_at), kind="event", pk=pk,
+            summary=f"{roles.get(role, role)}: {offence}{code}",
+            detail=f"Event {event_id}{where}",
         )
 
 
@@ -285,6 +296,28 @@ def _interventions(interventions: list[Intervention]) -> Iterator[Item]:
         yield Item(
             day, intervention.created_at, kind="intervention", pk=intervention.pk,
             summary=f"{intervention.get_kind_display()}: {intervention.title}",
+            detail=f"{intervention.agency.name}; {intervention.get_status_display().lower()}; "
+                   f"{intervention.programme.name}",
+            url=_url("intervention", intervention.pk),
+        )
+
+
+def _group_interventions(user: User, entries: list[CohortEntry]) -> Iterator[Item]:
+    """Group-wide interventions (a group call-in, an operation) for the groups the person is
+    in, where the viewer sees the group."""
+    groups = [entry.group_id for entry in entries if entry.group_id]
+    if not groups:
+        return
+    interventions = Intervention.objects.filter(
+        person__isnull=True, group__in=groups,
+    ).filter(group__in=policy.cohort_groups_visible_to(user).values("pk")).select_related(
+        "agency", "programme", "group")
+    for intervention in interventions:
+        day = intervention.start or timezone.localdate(intervention.created_at)
+        yield Item(
+            day, intervention.created_at, kind="intervention", pk=intervention.pk,
+            summary=f"For the group {intervention.group}: {intervention.get_kind_display()}: "
+                    f"{intervention.title}",
             detail=f"{intervention.agency.name}; {intervention.get_status_display().lower()}; "
                    f"{intervention.programme.name}",
             url=_url("intervention", intervention.pk),
