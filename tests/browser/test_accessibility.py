@@ -131,6 +131,8 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "meetings": [Page(url("meetings"))],
     "meeting_new": [Page(url("meeting_new")), FormError(url("meeting_new"))],
     "meeting": [Page(MEETING), Page(url("meeting", lambda r: r.call_in.pk))],
+    "meeting_edit": [Page(url("meeting_edit", meeting)),
+                     FormError(url("meeting_edit", meeting))],
     "meeting_agenda": [FormError(MEETING, url("meeting_agenda", meeting),
                                  error_status=None)],
     "meeting_notes": [FormError(MEETING, url("meeting_notes", meeting), error_status=None)],

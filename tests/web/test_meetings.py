@@ -559,6 +559,63 @@ def test_arranging_a_meeting_from_the_page(client, world):
     assert Meeting.objects.count() == 1
 
 
+def test_changing_a_meetings_details_from_the_page(client, world):
+    meeting = create(world)
+    agenda = meeting.agenda
+    client.force_login(world.coordinator)
+    page = client.get(reverse("meeting_edit", args=[meeting.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="December panel"' in html and 'value="14:00"' in html
+    assert 'name="programme"' not in html and 'name="kind"' not in html
+    assert reverse("meeting_edit", args=[meeting.pk]) in get(
+        client, world.coordinator, "meeting", meeting.pk).content.decode()
+
+    day = timezone.localdate() + timedelta(days=9)
+    data = {"title": "December panel (moved)", "held_on_day": day.day,
+            "held_on_month": day.month, "held_on_year": day.year, "held_time": "10:15",
+            "place": "Town Hall", "chair": "", "attendees": [world.caseworker.pk],
+            "other_attendees": ""}
+    response = client.post(reverse("meeting_edit", args=[meeting.pk]), data)
+    assert response.status_code == 302 and response["Location"] == f"/meetings/{meeting.pk}/"
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.place, meeting.chair, meeting.kind) == (
+        "December panel (moved)", "Town Hall", None, Kind.PANEL)
+    assert timezone.localtime(meeting.held_at).strftime("%H:%M") == "10:15"
+    assert list(meeting.attendees.all()) == [world.caseworker]
+    assert meeting.agenda == agenda  # brought up to date only on request
+    changes = AuditEvent.objects.get(action="update_meeting").detail["changes"]
+    assert changes["title"] == ["December panel", "December panel (moved)"]
+    assert changes["chair_id"] == [world.coordinator.pk, None]
+    assert changes["attendees"] == [sorted([world.caseworker.pk, world.analyst.pk]),
+                                    [world.caseworker.pk]]
+    assert "programme" not in changes and "kind" not in changes
+
+    for changes, message in (({"title": ""}, "Enter the meeting&#x27;s title"),
+                             ({"held_time": "7pm"}, "Enter the time like 14:30"),
+                             ({"chair": world.stranger.pk}, "Select the chair from the partner")):
+        response = client.post(reverse("meeting_edit", args=[meeting.pk]), {**data, **changes})
+        assert response.status_code == 400 and message in response.content.decode(), changes
+    meeting.refresh_from_db()
+    assert meeting.title == "December panel (moved)"
+    assert AuditEvent.objects.filter(action="update_meeting").count() == 1
+
+
+@pytest.mark.parametrize("who", ["analyst", "caseworker", "partner"])
+def test_only_the_coordinator_or_chair_changes_a_meeting(client, world, who):
+    meeting = create(world, attendees=[world.partner, world.caseworker, world.analyst])
+    user = getattr(world, who)
+    assert get(client, user, "meeting_edit", meeting.pk).status_code == 403
+    assert "Change the meeting" not in get(client, user, "meeting", meeting.pk).content.decode()
+    with pytest.raises(PermissionDenied):
+        actions.update_meeting(user, meeting, title="Mine now", held_at=meeting.held_at)
+    assert len(denied("update_meeting")) == 2
+    # the chair manages the meeting, whatever their role
+    chaired = create(world, title="Chaired", chair=user)
+    assert get(client, user, "meeting_edit", chaired.pk).status_code == 200
+    assert get(client, world.stranger, "meeting_edit", meeting.pk).status_code == 404
+
+
 @pytest.mark.parametrize("who", ["analyst", "caseworker", "partner", "stranger"])
 def test_only_coordinators_arrange_meetings_from_the_page(client, world, who):
     assert get(client, getattr(world, who), "meeting_new").status_code == 403

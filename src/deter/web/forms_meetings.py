@@ -103,18 +103,33 @@ class MeetingForm(GovukForm):
         help_text="Optional. People without a Deter account, with their role, one per line",
     )
 
-    def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
+    def __init__(self, *args, user: AbstractBaseUser, meeting: Meeting | None = None,
+                 **kwargs) -> None:
+        """Arranging a meeting, or with ``meeting`` changing one: its programme and type stay,
+        so those fields are left out."""
+        if meeting is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "title": meeting.title, "held_on": timezone.localtime(meeting.held_at).date(),
+                "held_time": timezone.localtime(meeting.held_at).strftime("%H:%M"),
+                "place": meeting.place, "chair": meeting.chair_id,
+                "attendees": list(meeting.attendees.values_list("pk", flat=True)),
+                "other_attendees": meeting.other_attendees,
+            }
         super().__init__(*args, **kwargs)
-        programmes = policy.programmes_decided_by(user)
-        field = self.fields["programme"]
-        field.queryset = programmes
-        choices = list(programmes)
-        if len(choices) == 1:
-            field.widget = forms.HiddenInput()
-            field.initial = choices[0].pk
-        staff = get_user_model().objects.filter(
-            is_active=True, staff_roles__agency__programmes__in=programmes.values("pk")
-        ).distinct().order_by("username")
+        if meeting is not None:
+            del self.fields["programme"], self.fields["kind"]
+            staff = policy.assignable_users(meeting.programme)
+        else:
+            programmes = policy.programmes_decided_by(user)
+            field = self.fields["programme"]
+            field.queryset = programmes
+            choices = list(programmes)
+            if len(choices) == 1:
+                field.widget = forms.HiddenInput()
+                field.initial = choices[0].pk
+            staff = get_user_model().objects.filter(
+                is_active=True, staff_roles__agency__programmes__in=programmes.values("pk")
+            ).distinct().order_by("username")
         self.fields["chair"].queryset = staff
         self.fields["attendees"].queryset = staff
         self.fields["title"].widget.attrs["autocomplete"] = "off"
@@ -137,7 +152,8 @@ class MeetingForm(GovukForm):
     def action_arguments(self) -> dict:
         data = self.cleaned_data
         return {key: data[key] for key in ("programme", "kind", "title", "held_at", "place",
-                                           "chair", "attendees", "other_attendees")}
+                                           "chair", "attendees", "other_attendees")
+                if key in self.fields or key == "held_at"}
 
 
 class ActionForm(GovukForm):

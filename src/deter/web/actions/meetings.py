@@ -75,6 +75,24 @@ def create_meeting(
         _refuse(actor, "create_meeting", "programme", programme.pk,
                 "Only the programme's coordinator may arrange its meetings", kind=kind)
     attendees = list(attendees)
+    _check(programme, kind, title, held_at, chair, attendees)
+    meeting = Meeting(programme=programme, kind=kind, title=title.strip(), held_at=held_at,
+                      place=place.strip(), chair=chair, other_attendees=other_attendees.strip(),
+                      created_by=actor)
+    meeting.full_clean(exclude=["attendees", "agenda"])
+    with transaction.atomic():
+        meeting.agenda = _generate(meeting, today or timezone.localdate())
+        meeting.save()
+        meeting.attendees.set(attendees)
+        audit.record(actor, "create_meeting", "meeting", meeting.pk, programme=programme.pk,
+                     kind=kind, held_at=held_at, chair=chair.pk if chair else None,
+                     attendees=sorted(u.pk for u in attendees))
+    return meeting
+
+
+def _check(programme: Programme, kind: str, title: str, held_at: datetime | None,
+           chair: AbstractBaseUser | None, attendees: list[AbstractBaseUser]) -> None:
+    """A meeting's details, as for arranging or changing it: every problem at once."""
     errors: dict[str, str] = {}
     if kind not in Kind.values:
         errors["kind"] = "Select the type of meeting"
@@ -94,17 +112,40 @@ def create_meeting(
         errors["attendees"] = f"Not staff of a partner agency in {programme}: {names}"
     if errors:
         raise ValidationError(errors)
-    meeting = Meeting(programme=programme, kind=kind, title=title.strip(), held_at=held_at,
-                      place=place.strip(), chair=chair, other_attendees=other_attendees.strip(),
-                      created_by=actor)
+
+
+def update_meeting(
+    actor: AbstractBaseUser,
+    meeting: Meeting,
+    title: str,
+    held_at: datetime,
+    place: str = "",
+    chair: AbstractBaseUser | None = None,
+    attendees: Iterable[AbstractBaseUser] = (),
+    other_attendees: str = "",
+) -> Meeting:
+    """Change a meeting's title, time, place, chair or attendees (its programme and type stay);
+    the audit row records what changed, from and to. The agenda is left as it is: bring it up to
+    date separately while the meeting is still to come."""
+    if not policy.can_manage_meeting(actor, meeting):
+        _refuse(actor, "update_meeting", "meeting", meeting.pk, "You may not change this meeting")
+    attendees = list(attendees)
+    _check(meeting.programme, meeting.kind, title, held_at, chair, attendees)
+    after = {"title": title.strip(), "held_at": held_at, "place": place.strip(),
+             "chair_id": chair.pk if chair else None, "other_attendees": other_attendees.strip()}
+    changes = {name: [getattr(meeting, name), value] for name, value in after.items()
+               if getattr(meeting, name) != value}
+    before_attendees = sorted(meeting.attendees.values_list("pk", flat=True))
+    after_attendees = sorted(u.pk for u in attendees)
+    if before_attendees != after_attendees:
+        changes["attendees"] = [before_attendees, after_attendees]
+    for name, value in after.items():
+        setattr(meeting, name, value)
     meeting.full_clean(exclude=["attendees", "agenda"])
     with transaction.atomic():
-        meeting.agenda = _generate(meeting, today or timezone.localdate())
         meeting.save()
         meeting.attendees.set(attendees)
-        audit.record(actor, "create_meeting", "meeting", meeting.pk, programme=programme.pk,
-                     kind=kind, held_at=held_at, chair=chair.pk if chair else None,
-                     attendees=sorted(u.pk for u in attendees))
+        audit.record(actor, "update_meeting", "meeting", meeting.pk, changes=changes)
     return meeting
 
 

@@ -88,6 +88,27 @@ def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                   status=400 if form.is_bound else 200)
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The coordinator or chair changes a meeting's title, time, place, chair or attendees."""
+    meeting = _meeting_or_404(request, pk, "update_meeting")
+    if not policy.can_manage_meeting(request.user, meeting):
+        audit.record(request.user, "update_meeting", "meeting", meeting.pk, outcome=audit.DENIED)
+        raise PermissionDenied
+    form = MeetingForm(request.POST or None, user=request.user, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_meeting(request.user, meeting, **form.action_arguments())
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Meeting changed: {meeting.title}")
+            return redirect("meeting", pk=meeting.pk)
+    return render(request, "deter/meetings/edit.html", {"form": form, "meeting": meeting},
+                  status=400 if form.is_bound else 200)
+
+
 # --- one meeting ------------------------------------------------------------------------------
 
 
