@@ -185,6 +185,10 @@ def test_a_long_explanation_lists_the_largest_events_and_still_adds_up(client, w
     assert ">15.0<" in page  # 1 + 2 + 3 + 4 + 5
     assert ">465.0<" in page
 
+    # the link keeps the timeline's filter and page
+    filtered = client.get(url(world.active) + "?show=events&page=1").content.decode()
+    assert 'href="?show=events&amp;page=1&amp;events=all#harm"' in filtered
+
     every = client.get(url(world.active) + "?events=all").content.decode()
     assert sorted(map(int, re.findall(r"E-LONG-(\d\d)", every))) == list(range(1, 31))
     assert "each smaller" not in every
