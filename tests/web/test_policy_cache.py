@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deter.web import policy
 from deter.web.actions.programmes import update_programme
-from deter.web.models import Programme
+from deter.web.models import CohortEntry, Programme
 
 ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "superuser")
 
@@ -24,7 +24,7 @@ def answers(world, user) -> dict:
         "people": set(policy.people_visible_to(user)),
         "entries": set(policy.cohort_entries_visible_to(user)),
         "programmes": list(policy.programmes_for(user)),
-        "decides": list(policy.programmes_decided_by(user)),
+        "decided": list(policy.programmes_decided_by(user)),
         "case_detail": list(policy.programmes_with_case_detail(user)),
         "panel": set(policy.programmes_with_panel(user)),
         "groups": set(policy.cohort_groups_visible_to(user)),
@@ -32,6 +32,10 @@ def answers(world, user) -> dict:
         "actions": set(policy.actions_visible_to(user)),
         "interventions": set(policy.interventions_visible_to(user)),
         "profile": policy.can_see_problem_profile(user),
+        "decides": [policy.can_decide(user, p) for p in Programme.objects.order_by("pk")],
+        "delivery": [policy.can_see_delivery(user, p) for p in Programme.objects.order_by("pk")],
+        "letters": [policy.can_write_letter(user, e)
+                    for e in CohortEntry.objects.order_by("pk")],
         "scores": list(policy.person_scores_visible_to(user, world.run)
                        .values_list("person_id", "case_detail")),
     }
@@ -49,6 +53,8 @@ def test_cached_answers_are_the_uncached_ones(world, role):
     assert cached == fresh
     if role in ("coordinator", "caseworker"):
         assert fresh["people"]  # the comparison is not between two empty answers
+    if role == "coordinator":
+        assert any(fresh["decides"]) and any(fresh["letters"]) and not all(fresh["letters"])
 
 
 def test_roles_are_read_once_per_request(world, caching):

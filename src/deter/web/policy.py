@@ -119,6 +119,14 @@ def _programme_pks(user: User, roles: tuple[str, ...]) -> QuerySet | frozenset[i
     return frozenset().union(*(grants.get(role, frozenset()) for role in roles))
 
 
+def _holds(user: User, roles: tuple[str, ...], programme_pk: int) -> bool:
+    """Does the user hold one of ``roles`` in the programme (through a partner agency)?"""
+    pks = _programme_pks(user, roles)
+    if isinstance(pks, frozenset):
+        return programme_pk in pks
+    return pks.filter(pk=programme_pk).exists()
+
+
 def caching_grants() -> object:
     """Start caching grants for the current request; pass the token to ``stop_caching``."""
     return _request_grants.set({})
@@ -321,7 +329,7 @@ def programmes_decided_by(user: User) -> QuerySet[Programme]:
 
 
 def can_decide(user: User, programme: Programme) -> bool:
-    return programmes_decided_by(user).filter(pk=programme.pk).exists()
+    return _holds(user, DECIDE, programme.pk)
 
 
 def programmes_with_case_detail(user: User) -> QuerySet[Programme]:
@@ -475,12 +483,10 @@ def can_write_letter(user: User, entry: CohortEntry) -> bool:
         return False
     if entry.lead_professional_id == user.pk:
         return True
-    return roles_of(user).filter(
-        role__in=(Role.COORDINATOR, Role.CASEWORKER), agency__programmes=entry.programme_id
-    ).exists()
+    return _holds(user, (Role.COORDINATOR, Role.CASEWORKER), entry.programme_id)
 
 
 def can_see_delivery(user: User, programme: Programme) -> bool:
     """The programme's delivery page (counts, gaps, orders, flags): analysts, coordinators and
     caseworkers of the programme."""
-    return programmes_with_case_detail(user).filter(pk=programme.pk).exists()
+    return _holds(user, SEE_CASE_DETAIL, programme.pk)

@@ -28,9 +28,15 @@ class Summary:
         return self.age is not None and self.age < ADULT_AGE
 
 
-def summary(user: User, person: Person, today: date) -> Summary | None:
-    """For a child (or anyone with a safeguarding status recorded): the summary; else None."""
-    entries = list(policy.entries_for_person(user, person).select_related("safeguarding_lead"))
+def summary(user: User, person: Person, today: date,
+            entries: list[CohortEntry] | None = None) -> Summary | None:
+    """For a child (or anyone with a safeguarding status recorded): the summary; else None.
+
+    ``entries`` is ``policy.entries_for_person`` (with ``safeguarding_lead``), for a caller that
+    already has it."""
+    if entries is None:
+        entries = list(
+            policy.entries_for_person(user, person).select_related("safeguarding_lead"))
     age = person.age_on(today)
     is_child = age is not None and age < ADULT_AGE
     if not is_child and not any(entry.safeguarding for entry in entries):

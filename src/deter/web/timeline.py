@@ -158,13 +158,15 @@ def parse_page(value: str | None) -> int:
 def build(user: User, person: Person, show: str = SHOW_ALL,
           case_detail: bool | None = None, page: int = 1,
           entries: list[CohortEntry] | None = None,
-          interventions: list[Intervention] | None = None) -> Timeline:
+          interventions: list[Intervention] | None = None,
+          letter_entries: list[CohortEntry] | None = None) -> Timeline:
     """The person's timeline as ``user`` may see it, newest first, filtered by ``show``, one
     page of ``PAGE_SIZE`` items (a page beyond the last shows the last).
 
-    ``case_detail``, ``entries`` and ``interventions`` are the policy's answers, for a caller
-    that already has them (``policy.can_see_case_detail``, ``policy.entries_for_person``,
-    ``policy.interventions_for_person``).
+    ``case_detail``, ``entries``, ``interventions`` and ``letter_entries`` are the policy's
+    answers, for a caller that already has them (``policy.can_see_case_detail``,
+    ``policy.entries_for_person``, ``policy.interventions_for_person``, and the entries for
+    which ``policy.can_write_letter``).
     """
     if case_detail is None:
         case_detail = policy.can_see_case_detail(user, person)
@@ -172,8 +174,10 @@ def build(user: User, person: Person, show: str = SHOW_ALL,
         entries = list(policy.entries_for_person(user, person))
     if interventions is None:
         interventions = list(policy.interventions_for_person(user, person))
+    if letter_entries is None:
+        letter_entries = [entry for entry in entries if policy.can_write_letter(user, entry)]
     everything = sorted(
-        _items(user, person, case_detail, entries, interventions),
+        _items(user, person, case_detail, entries, interventions, letter_entries),
         key=lambda item: (item.day, item.at, item.pk),
         reverse=True,
     )
@@ -188,7 +192,8 @@ def build(user: User, person: Person, show: str = SHOW_ALL,
 
 
 def _items(user: User, person: Person, case_detail: bool, entries: list[CohortEntry],
-           interventions: list[Intervention]) -> Iterator[Item]:
+           interventions: list[Intervention],
+           letter_entries: list[CohortEntry]) -> Iterator[Item]:
     if case_detail:
         yield from _events(person)
         yield from _flags(user, person)
@@ -197,7 +202,7 @@ def _items(user: User, person: Person, case_detail: bool, entries: list[CohortEn
     yield from _group_interventions(user, entries)
     yield from _updates(interventions)
     yield from _breaches(interventions)
-    yield from _letters(user, entries, interventions)
+    yield from _letters(letter_entries, interventions)
     yield from _call_ins(user, person, entries)
 
 
@@ -353,10 +358,10 @@ def _breaches(interventions: list[Intervention]) -> Iterator[Item]:
         )
 
 
-def _letters(user: User, entries: list[CohortEntry],
+def _letters(letter_entries: list[CohortEntry],
              interventions: list[Intervention]) -> Iterator[Item]:
     # A letter names and addresses the person: only its writers read it back.
-    programmes = {entry.programme_id for entry in entries if policy.can_write_letter(user, entry)}
+    programmes = {entry.programme_id for entry in letter_entries}
     readable = [i for i in interventions if i.programme_id in programmes]
     if not readable:
         return

@@ -10,7 +10,7 @@ from django import template
 from .. import interventions_catalogue as catalogue
 from .. import policy
 from ..forms_casework import FlagResponseForm, GroupInterventionForm
-from ..models import CohortEntry, GroupViolenceFlag, Intervention
+from ..models import GroupViolenceFlag, Intervention
 
 register = template.Library()
 
@@ -46,14 +46,6 @@ def days(value: int | None) -> str:
     if value is None:
         return "–"
     return f"{value} day{'' if value == 1 else 's'}"
-
-
-@register.simple_tag(takes_context=True)
-def letter_entries(context, person) -> list[CohortEntry]:
-    """The person's cohort entries in which the signed-in user may write a letter."""
-    user = context["request"].user
-    entries = policy.entries_for_person(user, person)
-    return [entry for entry in entries if policy.can_write_letter(user, entry)]
 
 
 @register.simple_tag(takes_context=True)

@@ -72,7 +72,8 @@ def _render_person(
         show_error, status = timeline.BAD_PAGE_MESSAGE, 400
     harm_points = harm_history.history(person) if case_detail else []
     all_events = request.GET.get("events") == "all"
-    entries = list(policy.entries_for_person(user, person))
+    entries = list(policy.entries_for_person(user, person).select_related("safeguarding_lead"))
+    letter_entries = [entry for entry in entries if policy.can_write_letter(user, entry)]
     interventions = list(policy.interventions_for_person(user, person))
     context = {
         "person": person,
@@ -86,11 +87,13 @@ def _render_person(
         "victim_rows": _explained(score, explanation.VICTIM, all_events),
         "all_events": all_events,
         "timeline": timeline.build(user, person, show, case_detail=case_detail, page=page,
-                                   entries=entries, interventions=interventions),
+                                   entries=entries, interventions=interventions,
+                                   letter_entries=letter_entries),
+        "letter_entries": letter_entries,
         "show_error": show_error,
         "harm_points": harm_points,
         "harm_chart": harm_history.chart(harm_points),
-        "safeguarding": safeguarding.summary(user, person, timezone.localdate()),
+        "safeguarding": safeguarding.summary(user, person, timezone.localdate(), entries),
         "memberships": list(
             person.memberships.select_related("group").order_by("group__group_id", "start")
         ) if case_detail else [],
