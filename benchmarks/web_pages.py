@@ -64,7 +64,9 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE_PREFIX = "deter_bench_web"
-PAGE_KINDS = ("cohort", "person", "meeting")
+PAGE_KINDS = ("cohort", "person", "meeting")  # measured by default
+# a light signed-in page (the programme list), run on its own to show Django's own floor
+LIGHT_KINDS = ("programmes",)
 USER = "coordinator"
 PASSWORD = "deter-demo-coordinator"  # the demo password (the loader uses the demo world)  # noqa: S105
 LOADER_VERSION = "3"  # bump whenever the loader below changes what it writes
@@ -487,7 +489,8 @@ def _group_flags(groups: dict, entries: list) -> None:
 
 def targets(people: int = 40, cohort_pages: int = 4) -> dict[str, list[str]]:
     """The URLs measured: the cohort's first pages, people of the cohort across its ranking
-    and statuses, and the next panel's page (if the meeting page exists)."""
+    and statuses, the next panel's page (if the meeting page exists), and the programme list
+    (a light page)."""
     from django.urls import NoReverseMatch, reverse
 
     from deter.web import models as m
@@ -499,6 +502,7 @@ def targets(people: int = 40, cohort_pages: int = 4) -> dict[str, list[str]]:
                                          for n in range(2, cohort_pages + 1)],
         "person": [reverse("person", args=[pk]) for pk in entries[::step][:people]],
     }
+    found["programmes"] = [reverse("programmes")]
     meeting = m.Meeting.objects.filter(title=NEXT_PANEL).values_list("pk", flat=True).first()
     try:
         found["meeting"] = [reverse("meeting", args=[meeting])] if meeting else []
@@ -848,7 +852,8 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(tempfile.gettempdir()) / "deter-benchmark",
                         help="where the synthetic extract and the load reports are kept")
     parser.add_argument("--pages", default=",".join(PAGE_KINDS),
-                        help=f"comma-separated page kinds from {', '.join(PAGE_KINDS)}")
+                        help="comma-separated page kinds from "
+                        f"{', '.join(PAGE_KINDS + LIGHT_KINDS)}")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (16)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--requests", type=int, default=300,
@@ -858,8 +863,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also append the results (Markdown) here")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.pages.split(",") if k.strip()]
-    if unknown := [k for k in kinds if k not in PAGE_KINDS]:
-        parser.error(f"unknown page kind(s) {', '.join(unknown)}; use {', '.join(PAGE_KINDS)}")
+    if unknown := [k for k in kinds if k not in PAGE_KINDS + LIGHT_KINDS]:
+        parser.error(f"unknown page kind(s) {', '.join(unknown)}; "
+                     f"use {', '.join(PAGE_KINDS + LIGHT_KINDS)}")
     if min(args.clients, args.workers, args.requests) < 1 or args.warmup < 0:
         parser.error("--clients, --workers and --requests must be at least 1")
     args.work.mkdir(parents=True, exist_ok=True)
