@@ -119,12 +119,13 @@ def _programme_pks(user: User, roles: tuple[str, ...]) -> QuerySet | frozenset[i
     return frozenset().union(*(grants.get(role, frozenset()) for role in roles))
 
 
-def _holds(user: User, roles: tuple[str, ...], programme_pk: int) -> bool:
-    """Does the user hold one of ``roles`` in the programme (through a partner agency)?"""
+def _holds(user: User, roles: tuple[str, ...], programme_pk: int | None = None) -> bool:
+    """Does the user hold one of ``roles`` (through a partner agency) in the programme, or
+    without one, in any programme?"""
     pks = _programme_pks(user, roles)
     if isinstance(pks, frozenset):
-        return programme_pk in pks
-    return pks.filter(pk=programme_pk).exists()
+        return bool(pks) if programme_pk is None else programme_pk in pks
+    return (pks if programme_pk is None else pks.filter(pk=programme_pk)).exists()
 
 
 def caching_grants() -> object:
@@ -261,8 +262,7 @@ def interventions_for_person(user: User, person: Person) -> QuerySet[Interventio
 
 def can_see_problem_profile(user: User) -> bool:
     """The latest run's aggregate analysis: groups, relations, places, time, disproportionality."""
-    pks = _programme_pks(user, SEE_CASE_DETAIL)
-    return bool(pks) if isinstance(pks, frozenset) else pks.exists()
+    return _holds(user, SEE_CASE_DETAIL)
 
 
 def latest_complete_run() -> AnalysisRun | None:

@@ -20,7 +20,7 @@ with the person's history.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -38,6 +38,7 @@ from .models import (
     InterventionUpdate,
     Involvement,
     Letter,
+    Location,
     OrderBreach,
     Person,
 )
@@ -246,8 +247,7 @@ def _events(person: Person) -> Iterator[Item]:
          latitude, longitude) in involvements:
         offence = (category or "offence not recorded").capitalize()
         code = f" ({code})" if code else ""
-        place = description or lsoa or f"{latitude}, {longitude}"  # as str(Location)
-        where = f" at {place}" if location else ""
+        where = f" at {Location.label(description, lsoa, latitude, longitude)}" if location else ""
         yield Item(
             *_local(occurred_at), kind="event", pk=pk,
             summary=f"{roles.get(role, role)}: {offence}{code}",
@@ -295,12 +295,14 @@ def _decisions(user: User, entries: list[CohortEntry]) -> Iterator[Item]:
         )
 
 
-def _interventions(interventions: list[Intervention]) -> Iterator[Item]:
+def _interventions(interventions: Iterable[Intervention], for_group: bool = False
+                   ) -> Iterator[Item]:
     for intervention in interventions:
         day = intervention.start or timezone.localdate(intervention.created_at)
+        group = f"For the group {intervention.group}: " if for_group else ""
         yield Item(
             day, intervention.created_at, kind="intervention", pk=intervention.pk,
-            summary=f"{intervention.get_kind_display()}: {intervention.title}",
+            summary=f"{group}{intervention.get_kind_display()}: {intervention.title}",
             detail=f"{intervention.agency.name}; {intervention.get_status_display().lower()}; "
                    f"{intervention.programme.name}",
             url=_url("intervention", intervention.pk),
@@ -313,20 +315,12 @@ def _group_interventions(user: User, entries: list[CohortEntry]) -> Iterator[Ite
     groups = [entry.group_id for entry in entries if entry.group_id]
     if not groups:
         return
-    interventions = Intervention.objects.filter(
-        person__isnull=True, group__in=groups,
-    ).filter(group__in=policy.cohort_groups_visible_to(user).values("pk")).select_related(
-        "agency", "programme", "group")
-    for intervention in interventions:
-        day = intervention.start or timezone.localdate(intervention.created_at)
-        yield Item(
-            day, intervention.created_at, kind="intervention", pk=intervention.pk,
-            summary=f"For the group {intervention.group}: {intervention.get_kind_display()}: "
-                    f"{intervention.title}",
-            detail=f"{intervention.agency.name}; {intervention.get_status_display().lower()}; "
-                   f"{intervention.programme.name}",
-            url=_url("intervention", intervention.pk),
-        )
+    yield from _interventions(
+        Intervention.objects.filter(person__isnull=True, group__in=groups)
+        .filter(group__in=policy.cohort_groups_visible_to(user).values("pk"))
+        .select_related("agency", "programme", "group"),
+        for_group=True,
+    )
 
 
 def _updates(interventions: list[Intervention]) -> Iterator[Item]:

@@ -47,7 +47,12 @@ class Location(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.description or self.lsoa_code or f"{self.latitude}, {self.longitude}"
+        return self.label(self.description, self.lsoa_code, self.latitude, self.longitude)
+
+    @staticmethod
+    def label(description: str, lsoa_code: str, latitude: float, longitude: float) -> str:
+        """How a place is named, from its fields (for rows read as values, not instances)."""
+        return description or lsoa_code or f"{latitude}, {longitude}"
 
 
 class Event(models.Model):
