@@ -266,7 +266,7 @@ def _analyse_and_store(extract, counts: dict[str, int]):
 
     import deter
     from deter.analysis.pipeline import AnalysisConfig, analyse
-    from deter.web import runs
+    from deter.web.ingest import runs
     from deter.web.models import AnalysisRun, Person
 
     config = AnalysisConfig()
@@ -328,8 +328,9 @@ def _programme(run, size: int, today: dt.date) -> dict[str, int]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from deter.web import agenda, demo_world
     from deter.web import models as m
+    from deter.web.demo import world as demo_world
+    from deter.web.queries import agenda
 
     demo_world.create_demo_world(None)
     users = {u.username: u for u in get_user_model().objects.all()}
@@ -465,7 +466,7 @@ def _programme(run, size: int, today: dt.date) -> dict[str, int]:
 def _group_flags(groups: dict, entries: list) -> None:
     """An open flag for the latest violent event of up to three members of each active group."""
     from deter.web import models as m
-    from deter.web.offences import VIOLENT_CATEGORIES
+    from deter.web.domain.offences import VIOLENT_CATEGORIES
 
     flags = []
     for group in groups.values():

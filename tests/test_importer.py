@@ -4,8 +4,8 @@ import polars as pl
 import pytest
 
 from deter.analysis.extract import ExtractError, read_extract
-from deter.web.dataset import extract_from_database
-from deter.web.importer import load_extract
+from deter.web.ingest.dataset import extract_from_database
+from deter.web.ingest.importer import load_extract
 from deter.web.models import AuditEvent, Event, Involvement, Location, Membership, Person
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_a_clash_with_earlier_records_names_the_row_and_loads_nothing(folder):
 
 
 def test_a_failure_half_way_rolls_everything_back(folder, monkeypatch):
-    import deter.web.importer as importer
+    import deter.web.ingest.importer as importer
 
     def broken(*args):
         raise RuntimeError("disk full")

@@ -6,9 +6,9 @@ import math
 import pytest
 
 from deter.analysis.synth import synthesise
-from deter.web.importer import load_extract
+from deter.web.ingest.importer import load_extract
+from deter.web.ingest.runs import TOP_EVENTS, run_analysis
 from deter.web.models import AnalysisRun, PersonScore
-from deter.web.runs import TOP_EVENTS, run_analysis
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_the_migration_fills_the_top_events_of_scores_stored_before_them(importe
 
 
 def test_a_run_that_fails_part_way_stores_nothing_and_is_marked_failed(imported, monkeypatch):
-    import deter.web.runs as runs
+    import deter.web.ingest.runs as runs
 
     def broken(run, result):
         PersonScore.objects.create(run=run, person_id=1, harm_score=1, victim_harm_score=0,

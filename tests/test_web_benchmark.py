@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deter.analysis.synth import synthesise
 from deter.web import models as m
-from deter.web import runs
+from deter.web.ingest import runs
 
 
 def _benchmark(name: str):

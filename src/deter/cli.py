@@ -212,7 +212,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     setup_django()
-    from deter.web.importer import load_extract
+    from deter.web.ingest.importer import load_extract
 
     if args.police_uk:
         from deter.analysis.police_uk import read_police_uk
@@ -249,7 +249,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         label = f"extract {args.extract}"
     else:
         setup_django()
-        from deter.web.runs import run_analysis
+        from deter.web.ingest.runs import run_analysis
 
         with step("analysing"):
             run, result = run_analysis(config, progress=progress_printer())
@@ -284,9 +284,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from deter.analysis.extract import read_extract
     from deter.analysis.synth import synthesise, write_county
-    from deter.web.demo_world import create_demo_world
-    from deter.web.importer import database_is_empty, load_extract
-    from deter.web.runs import run_analysis
+    from deter.web.demo.world import create_demo_world
+    from deter.web.ingest.importer import database_is_empty, load_extract
+    from deter.web.ingest.runs import run_analysis
 
     timings: dict[str, float] = {}
     with step("setting up the database", timings):

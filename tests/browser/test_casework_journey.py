@@ -11,8 +11,8 @@ from docx import Document
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from deter.web import group_response
-from deter.web.demo_world import PROGRAMME_NAME, create_demo_world
+from deter.web.actions import group_response
+from deter.web.demo.world import PROGRAMME_NAME, create_demo_world
 from deter.web.models import (
     AuditEvent,
     CohortEntry,

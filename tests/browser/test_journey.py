@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from deter.web.demo_world import create_demo_world
+from deter.web.demo.world import create_demo_world
 from deter.web.models import AuditEvent, CohortEntry, Intervention
 from web.factories import make_event, make_person, make_run
 

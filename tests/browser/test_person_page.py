@@ -63,7 +63,7 @@ def test_a_school_user_sees_no_police_detail_in_the_timeline(page, live_server):
 
 @pytest.fixture
 def demo(db):
-    from deter.web.demo_world import create_demo_world
+    from deter.web.demo.world import create_demo_world
     from web.factories import make_event, make_person, make_run
 
     people = []

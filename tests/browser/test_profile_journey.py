@@ -4,10 +4,10 @@ import pytest
 from playwright.sync_api import expect
 
 from deter.analysis.synth import synthesise
-from deter.web.demo_world import create_demo_world
-from deter.web.importer import load_extract
+from deter.web.demo.world import create_demo_world
+from deter.web.ingest.importer import load_extract
+from deter.web.ingest.runs import run_analysis
 from deter.web.models import RelationScore
-from deter.web.runs import run_analysis
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from deter.web import runs
+from deter.web.ingest import runs
 from deter.web.models import (
     Agency,
     AnalysisRun,

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from deter.web import agenda as agendas
 from deter.web import policy
 from deter.web.models import (
     Action,
@@ -21,6 +20,7 @@ from deter.web.models import (
     Meeting,
     PersonScore,
 )
+from deter.web.queries import agenda as agendas
 
 from .factories import make_entry, make_event, make_person, make_run
 from .meetings_factories import at, make_action, make_flag, make_group, make_member

@@ -4,9 +4,9 @@ people with no defined intervention."""
 import pytest
 from django.urls import reverse
 
-from deter.web import delivery
 from deter.web.actions import interventions as actions
 from deter.web.models import AuditEvent, CohortEntry, Intervention
+from deter.web.queries import delivery
 
 from .casework_factories import days_ago, entry_of, move, order, referral
 from .factories import make_entry, make_person

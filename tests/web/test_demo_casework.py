@@ -3,10 +3,9 @@ flagged group violence event; created once, however often the demo runs."""
 
 from django.contrib.auth.models import User
 
-from deter.web import delivery
 from deter.web.actions.interventions import time_to_engagement
-from deter.web.demo_casework import LETTER_NAME
-from deter.web.demo_world import create_demo_world
+from deter.web.demo.casework import LETTER_NAME
+from deter.web.demo.world import create_demo_world
 from deter.web.models import (
     GroupViolenceFlag,
     Intervention,
@@ -14,6 +13,7 @@ from deter.web.models import (
     OrderBreach,
     Programme,
 )
+from deter.web.queries import delivery
 
 from .factories import make_event, make_person, make_run
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from deter.web.demo_cohort import CONSEQUENCE, GROUP_RESPONSE, SUPPORT_OFFER
-from deter.web.demo_world import ACTIVE_COUNT, create_demo_world
+from deter.web.demo.cohort import CONSEQUENCE, GROUP_RESPONSE, SUPPORT_OFFER
+from deter.web.demo.world import ACTIVE_COUNT, create_demo_world
 from deter.web.models import CohortDecision, CohortEntry, CohortGroup
 
 from .factories import make_event, make_person, make_run

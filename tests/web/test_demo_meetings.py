@@ -5,8 +5,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from deter.web.demo_meetings import CALL_IN_MEMBERS, SPEAKERS
-from deter.web.demo_world import create_demo_world
+from deter.web.demo.meetings import CALL_IN_MEMBERS, SPEAKERS
+from deter.web.demo.world import create_demo_world
 from deter.web.models import Action, CallInInvitation, Intervention, Meeting
 
 from .factories import make_event, make_person, make_run

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 
 from deter.web import policy
-from deter.web.demo_world import ACTIVE_COUNT, add_months, create_demo_world
+from deter.web.demo.world import ACTIVE_COUNT, add_months, create_demo_world
 from deter.web.models import Agency, CohortEntry, Programme, StaffRole
 
 from .factories import make_event, make_person, make_run

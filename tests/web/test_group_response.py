@@ -10,9 +10,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from deter.web import group_response
+from deter.web.actions import group_response
+from deter.web.domain.offences import VIOLENT_CATEGORIES, is_violent
 from deter.web.models import AuditEvent, CohortEntry, CohortGroup, GroupViolenceFlag, Intervention
-from deter.web.offences import VIOLENT_CATEGORIES, is_violent
 
 from .casework_factories import active_group, entry_of
 from .factories import make_entry, make_event, make_person
@@ -103,7 +103,7 @@ def test_only_the_given_programmes_groups_are_flagged(world, group):
 
 
 def test_a_failed_analysis_run_raises_no_flags(world, group, monkeypatch):
-    from deter.web import runs
+    from deter.web.ingest import runs
 
     calls = []
     monkeypatch.setattr(runs.group_response, "raise_flags", lambda: calls.append(1) or 0)
@@ -267,7 +267,7 @@ def test_an_import_of_new_violence_raises_the_flag(world, group):
     import polars as pl
 
     from deter.analysis.extract import Extract
-    from deter.web.importer import load_extract
+    from deter.web.ingest.importer import load_extract
 
     when = timezone.now() - timedelta(days=1)
     extract = Extract.from_frames(

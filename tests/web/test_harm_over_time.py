@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from deter.web import harm_history
-from deter.web.harm_history import Point
 from deter.web.models import AnalysisRun, PersonScore
+from deter.web.queries import harm_history
+from deter.web.queries.harm_history import Point
 
 
 def url(person) -> str:

@@ -11,8 +11,8 @@ from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
-from deter.web import letters
 from deter.web.actions import letters as actions
+from deter.web.domain import letters
 from deter.web.models import AuditEvent, Intervention, Letter, LetterTemplate
 
 from .casework_factories import entry_of

@@ -5,7 +5,7 @@ import re
 import pytest
 from django import forms
 
-from deter.web.forms import GovukForm, QuickSelect
+from deter.web.forms.base import GovukForm, QuickSelect
 
 CHOICES = [
     ("", "Choose one"),

@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from deter.web import timeline
 from deter.web.models import (
     AuditEvent,
     CallInInvitation,
@@ -23,6 +22,7 @@ from deter.web.models import (
     Meeting,
     OrderBreach,
 )
+from deter.web.queries import timeline
 
 from .factories import make_event, make_user
 from .meetings_factories import make_flag, make_group, make_meeting

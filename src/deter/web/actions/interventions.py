@@ -1,6 +1,6 @@
 """Interventions: support, community, enforcement and communication, with their life-cycle.
 
-The catalogue (``deter.web.interventions_catalogue``) says which categories belong to each
+The catalogue (``deter.web.domain.intervention_catalogue``) says which categories belong to each
 kind and how each kind's status may change; every change is an ``InterventionUpdate`` row, so
 the time from referral to engagement is known.
 """
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, policy
-from .. import interventions_catalogue as catalogue
+from ..domain import intervention_catalogue as catalogue
 from ..models import (
     Agency,
     CohortGroup,

@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit, letters, policy
+from .. import audit, policy
+from ..domain import letters
 from ..models import (
     Agency,
     CohortEntry,

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import agenda as agendas
 from .. import audit, policy
 from ..models import (
     Action,
@@ -28,6 +27,7 @@ from ..models import (
     Person,
     Programme,
 )
+from ..queries import agenda as agendas
 
 Kind = Meeting.Kind
 Role = CallInInvitation.Role

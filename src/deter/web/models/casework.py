@@ -155,7 +155,7 @@ class LetterTemplate(models.Model):
     """An editable template for a focused deterrence letter or custom notification.
 
     ``body`` uses ``$placeholders`` (Python's ``string.Template``), never a template language
-    that could reach into the database: see ``deter.web.letters`` for the placeholders.
+    that could reach into the database: see ``deter.web.domain.letters`` for the placeholders.
     """
 
     class Kind(models.TextChoices):

@@ -7,9 +7,9 @@ group interventions.
 
 from django import template
 
-from .. import interventions_catalogue as catalogue
 from .. import policy
-from ..forms_casework import FlagResponseForm, GroupInterventionForm
+from ..domain import intervention_catalogue as catalogue
+from ..forms.casework import FlagResponseForm, GroupInterventionForm
 from ..models import GroupViolenceFlag, Intervention
 
 register = template.Library()

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 
 from .. import audit
-from ..forms import LoginForm
+from ..forms.base import LoginForm
 
 
 class SignInView(auth_views.LoginView):

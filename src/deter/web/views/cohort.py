@@ -12,7 +12,8 @@ from django.views.decorators.http import require_safe
 
 from .. import audit, policy
 from ..models import CohortEntry, PersonScore
-from . import AuthenticatedHttpRequest, explanation
+from ..queries import explanation
+from . import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
 TOP_EVENTS = 3

@@ -10,11 +10,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import audit, delivery, group_response, letters, policy
-from .. import interventions_catalogue as catalogue
+from .. import audit, policy
+from ..actions import group_response
 from ..actions import interventions as intervention_actions
 from ..actions import letters as letter_actions
-from ..forms_casework import (
+from ..domain import intervention_catalogue as catalogue
+from ..domain import letters
+from ..forms.casework import (
     BreachForm,
     FlagResponseForm,
     GroupInterventionForm,
@@ -30,6 +32,7 @@ from ..models import (
     LetterTemplate,
     Programme,
 )
+from ..queries import delivery
 from . import AuthenticatedHttpRequest
 
 # --- one intervention --------------------------------------------------------------------------

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import agenda as agendas
 from .. import audit, policy
 from ..actions import meetings as actions
-from ..forms import GovukForm
-from ..forms_meetings import ActionForm, InviteForm, MeetingForm, NotesForm
+from ..forms.base import GovukForm
+from ..forms.meetings import ActionForm, InviteForm, MeetingForm, NotesForm
 from ..models import Action, CallInInvitation, CohortDecision, Meeting
+from ..queries import agenda as agendas
 from . import AuthenticatedHttpRequest
 
 PAST_PAGE_SIZE = 25

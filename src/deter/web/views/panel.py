@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import actions, audit, policy
-from ..forms_cohort import DecisionForm, decision_label
+from ..forms.cohort import DecisionForm, decision_label
 from ..models import (
     CohortEntry,
     CohortGroup,
@@ -25,7 +25,8 @@ from ..models import (
     PersonScore,
     Programme,
 )
-from . import AuthenticatedHttpRequest, explanation
+from ..queries import explanation
+from . import AuthenticatedHttpRequest
 from .programme import programme_or_404
 
 BEFORE_PANEL = (CohortStatus.PROPOSED, CohortStatus.DEFERRED)

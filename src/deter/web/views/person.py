@@ -1,6 +1,7 @@
 """A person's page: details, the safeguarding summary for a child, cohort status, scores with
 their explanation and harm over time, recorded groups, a timeline of everything the viewer may
-see about them (see ``deter.web.timeline``), and interventions, with the form to record one."""
+see about them (see ``deter.web.queries.timeline``), and interventions, with the form to
+record one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import actions, audit, harm_history, policy, safeguarding, timeline
-from ..forms_casework import PersonInterventionForm as InterventionForm
+from .. import actions, audit, policy
+from ..forms.casework import PersonInterventionForm as InterventionForm
 from ..models import Person
-from . import AuthenticatedHttpRequest, explanation
+from ..queries import explanation, harm_history, safeguarding, timeline
+from . import AuthenticatedHttpRequest
 
 EXPLANATION_ROWS = 25  # per score; ?events=all lists every event
 

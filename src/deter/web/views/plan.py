@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import actions, audit, policy
 from ..actions.cohort import UNDER_REVIEW
-from ..forms_cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
+from ..forms.cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from . import AuthenticatedHttpRequest
 from .panel import apply_decision, proposing_scores

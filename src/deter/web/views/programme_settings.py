@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import audit, policy
 from ..actions import programmes as actions
-from ..forms_programmes import ProgrammeForm
+from ..forms.programmes import ProgrammeForm
 from ..models import Programme, StaffRole
 from . import AuthenticatedHttpRequest
 

@@ -15,9 +15,9 @@ from statistics import median
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from . import interventions_catalogue as catalogue
-from . import policy
-from .models import (
+from .. import policy
+from ..domain import intervention_catalogue as catalogue
+from ..models import (
     CohortEntry,
     CohortStatus,
     Intervention,

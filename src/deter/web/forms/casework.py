@@ -4,11 +4,10 @@ response."""
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
-from . import interventions_catalogue as catalogue
-from . import policy
-from .forms import KIND_HINTS, DatePartsField, GovukForm, GovukRadios, InterventionForm
-from .letters import PLACEHOLDERS
-from .models import (
+from .. import policy
+from ..domain import intervention_catalogue as catalogue
+from ..domain.letters import PLACEHOLDERS
+from ..models import (
     Agency,
     CohortGroup,
     Event,
@@ -16,6 +15,7 @@ from .models import (
     Intervention,
     LetterTemplate,
 )
+from .base import KIND_HINTS, DatePartsField, GovukForm, GovukRadios, InterventionForm
 
 Status = Intervention.Status
 NEW_STATUSES = (Status.PLANNED, Status.REFERRED, Status.ACTIVE, Status.COMPLETED)

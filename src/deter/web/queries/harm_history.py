@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .models import AnalysisRun, Person, PersonScore
+from ..models import AnalysisRun, Person, PersonScore
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 36, 36, 40  # room for the axis labels and the legend

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from . import policy
-from .forms import DatePartsField, GovukForm, GovukRadios
-from .forms_programmes import GovukCheckboxes
-from .models import CallInInvitation, CohortEntry, Meeting, Person, Programme
+from .. import policy
+from ..models import CallInInvitation, CohortEntry, Meeting, Person, Programme
+from .base import DatePartsField, GovukForm, GovukRadios
+from .programmes import GovukCheckboxes
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 

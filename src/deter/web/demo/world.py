@@ -15,9 +15,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, demo_casework, demo_cohort, demo_meetings
-from .models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, StaffRole
-from .offences import VIOLENT_CATEGORIES
+from .. import audit
+from ..domain.offences import VIOLENT_CATEGORIES
+from ..models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, StaffRole
+from . import casework as demo_casework
+from . import cohort as demo_cohort
+from . import meetings as demo_meetings
 
 AREA = "Demoshire"
 PROGRAMME_NAME = "Knife crime between groups"

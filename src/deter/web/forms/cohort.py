@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
-from .actions.cohort import allowed_transitions
-from .forms import DatePartsField, GovukForm, GovukRadios
-from .models import CohortEntry, CohortGroup, CohortStatus
+from ..actions.cohort import allowed_transitions
+from ..models import CohortEntry, CohortGroup, CohortStatus
+from .base import DatePartsField, GovukForm, GovukRadios
 
 Status = CohortStatus
 

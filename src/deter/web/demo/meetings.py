@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from .actions import meetings as actions
-from .models import Action, CallInInvitation, CohortDecision, CohortEntry, Meeting, Programme
+from ..actions import meetings as actions
+from ..models import Action, CallInInvitation, CohortDecision, CohortEntry, Meeting, Programme
 
 PANEL_TITLE = "Monthly multi-agency panel"
 CALL_IN_TITLE = "Call-in: groups in the programme area"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import policy
-from .models import CohortEntry, Person
-from .policy import User
+from .. import policy
+from ..models import CohortEntry, Person
+from ..policy import User
 
 ADULT_AGE = 18
 

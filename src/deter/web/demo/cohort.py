@@ -10,7 +10,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from .models import AnalysisRun, CohortDecision, CohortEntry, CohortGroup, Programme
+from ..models import AnalysisRun, CohortDecision, CohortEntry, CohortGroup, Programme
 
 SUPPORT_OFFER = (
     "Youth worker mentoring with someone with lived experience, weekly; a place on the "

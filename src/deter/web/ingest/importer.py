@@ -14,8 +14,9 @@ from django.db import connection, transaction
 
 from deter.analysis.extract import Extract, ExtractError
 
-from . import audit, group_response
-from .models import (
+from .. import audit
+from ..actions import group_response
+from ..models import (
     Association,
     Event,
     Group,

@@ -13,8 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from . import policy
-from .models import Agency, Intervention, Person, Programme
+from .. import policy
+from ..models import Agency, Intervention, Person, Programme
 
 
 class QuickSelect(forms.Select):

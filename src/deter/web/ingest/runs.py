@@ -15,9 +15,10 @@ from django.utils import timezone
 import deter
 from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
 
-from . import audit, group_response
+from .. import audit
+from ..actions import group_response
+from ..models import AnalysisRun, GroupScore, Person, PersonScore, PlaceScore, RelationScore
 from .dataset import extract_from_database
-from .models import AnalysisRun, GroupScore, Person, PersonScore, PlaceScore, RelationScore
 
 BATCH = 5000
 TOP_EVENTS = 5  # kept per person in PersonScore.top_events; lists show up to this many

@@ -3,9 +3,9 @@ recorded, the group's plan is flagged for the agreed group-wide response, and th
 tracked.
 
 ``raise_flags`` runs after every import and analysis run. A flag is raised for each violent
-event (``deter.web.offences``) after the panel accepted the group, in which a member (a cohort
-entry in that group, active or stepped down) is a suspect or offender; one flag per group and
-event, so running it again raises nothing new.
+event (``deter.web.domain.offences``) after the panel accepted the group, in which a member
+(a cohort entry in that group, active or stepped down) is a suspect or offender; one flag per
+group and event, so running it again raises nothing new.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import audit, policy
-from .models import (
+from .. import audit, policy
+from ..domain.offences import VIOLENT_CATEGORIES
+from ..models import (
     CohortEntry,
     CohortGroup,
     CohortStatus,
@@ -23,7 +24,6 @@ from .models import (
     Involvement,
     Programme,
 )
-from .offences import VIOLENT_CATEGORIES
 
 MEMBER_STATUSES = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)
 INVOLVED_AS = (Involvement.Role.SUSPECT, Involvement.Role.OFFENDER)

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from .forms import DatePartsField, GovukForm, GovukRadios
-from .models import Agency, Programme
+from ..models import Agency, Programme
+from .base import DatePartsField, GovukForm, GovukRadios
 
 
 class GovukCheckboxes(forms.CheckboxSelectMultiple):

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from . import group_response
-from .actions import interventions as actions
-from .actions.letters import save_letter_template
-from .models import (
+from ..actions import group_response
+from ..actions import interventions as actions
+from ..actions.letters import save_letter_template
+from ..models import (
     Agency,
     CohortEntry,
     CohortGroup,

@@ -26,7 +26,8 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .models import (
+from ..domain.offences import VIOLENT_CATEGORIES
+from ..models import (
     Action,
     AnalysisRun,
     CohortEntry,
@@ -38,7 +39,6 @@ from .models import (
     PersonScore,
     Programme,
 )
-from .offences import VIOLENT_CATEGORIES
 
 Status = CohortEntry.Status
 UNDER_CONSIDERATION = (Status.PROPOSED, Status.DEFERRED)

@@ -27,8 +27,8 @@ from datetime import date, datetime
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from . import policy
-from .models import (
+from .. import policy
+from ..models import (
     CallInInvitation,
     CohortDecision,
     CohortEntry,
@@ -42,7 +42,7 @@ from .models import (
     OrderBreach,
     Person,
 )
-from .policy import User
+from ..policy import User
 
 # kind: (label shown in the tag, GOV.UK tag colour modifier)
 KINDS = {

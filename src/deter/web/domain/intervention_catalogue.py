@@ -13,7 +13,7 @@ Life-cycles:
 - communication: planned -> completed or declined.
 """
 
-from .models import Intervention
+from ..models import Intervention
 
 Kind = Intervention.Kind
 Category = Intervention.Category
