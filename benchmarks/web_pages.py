@@ -202,7 +202,7 @@ def load(extract, cohort_size: int = 400, today: dt.date | None = None,
         say(f"  {time.perf_counter() - started:.0f} s; the programme and its cohort")
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [
-                m.Person, m.Location, m.Event, m.Involvement, m.Group, m.Membership,
+                m.Person, m.Location, m.Event, m.Involvement, m.RecordedGroup, m.Membership,
                 m.Association, m.PersonScore,
             ]):
                 cursor.execute(sql)
@@ -240,7 +240,7 @@ def _write_pole(extract) -> dict[str, int]:
         "id", pl.col("event_pk").alias("event_id"), pl.col("person_pk").alias("person_id"),
         "role"))
     groups = _numbered(extract.groups)
-    write_rows("deter_group", groups.select("id", "group_id", *_blank("name", "kind")))
+    write_rows("deter_recordedgroup", groups.select("id", "group_id", *_blank("name", "kind")))
     memberships = _numbered(
         extract.memberships.join(person_ids, on="person_id")
         .join(groups.select(pl.col("id").alias("group_pk"), "group_id"), on="group_id"))
@@ -426,8 +426,8 @@ def _programme(run, size: int, today: dt.date) -> dict[str, int]:
     _group_flags(groups, entries)
 
     owners = [users[n] for n in ("coordinator", "caseworker", "analyst", "school")]
-    m.Action.objects.bulk_create(
-        m.Action(programme=programme, meeting=panel, entry=rng.choice(engaged),
+    m.MeetingAction.objects.bulk_create(
+        m.MeetingAction(programme=programme, meeting=panel, entry=rng.choice(engaged),
                  description="Check the referral was picked up and report back.",
                  owner=rng.choice(owners), due=panel.held_at.date() + dt.timedelta(days=14),
                  status=rng.choice(["open", "done", "done", "cancelled"]),
@@ -457,7 +457,7 @@ def _programme(run, size: int, today: dt.date) -> dict[str, int]:
     tables = {"cohort_entries": m.CohortEntry, "cohort_groups": m.CohortGroup,
               "decisions": m.CohortDecision, "interventions": m.Intervention,
               "intervention_updates": m.InterventionUpdate, "order_breaches": m.OrderBreach,
-              "group_flags": m.GroupViolenceFlag, "meetings": m.Meeting, "actions": m.Action}
+              "group_flags": m.GroupViolenceFlag, "meetings": m.Meeting, "actions": m.MeetingAction}
     # counted in the database: the demo world adds a few meetings and interventions of its own
     return {name: model.objects.count() for name, model in tables.items()} | {
         "agenda_items": sum(len(v) for v in next_panel.agenda.values() if isinstance(v, list))}

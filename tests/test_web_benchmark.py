@@ -76,7 +76,7 @@ def test_the_loader_writes_what_it_reports(extract, loaded):
     assert set(m.CohortEntry.objects.values_list("status", flat=True)) >= {
         "active", "proposed", "stepped_down"}
     assert loaded["interventions"] == m.Intervention.objects.count() > 0
-    assert loaded["actions"] == m.Action.objects.count() > 0
+    assert loaded["actions"] == m.MeetingAction.objects.count() > 0
     run = m.AnalysisRun.objects.get()
     assert run.status == m.AnalysisRun.Status.COMPLETE
     # the explanation, stored by COPY or executemany, adds up to the score as the app's does

@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone
 
 from deter.web.models import (
-    Action,
     CallInInvitation,
     CohortDecision,
     CohortEntry,
@@ -22,6 +21,7 @@ from deter.web.models import (
     Letter,
     LetterTemplate,
     Meeting,
+    MeetingAction,
     OrderBreach,
 )
 from web.factories import World, make_event, make_world
@@ -37,7 +37,7 @@ class Records:
     panel: Meeting
     call_in: Meeting
     invitation: CallInInvitation
-    action: Action
+    action: MeetingAction
     support: Intervention
     order: Intervention
     template: LetterTemplate
@@ -80,11 +80,11 @@ def make_records() -> Records:
     invitation = CallInInvitation.objects.create(meeting=call_in, role="subject",
                                                  person=world.active)
     CallInInvitation.objects.create(meeting=call_in, role="community", name="Pastor Green")
-    action = Action.objects.create(
+    action = MeetingAction.objects.create(
         programme=programme, meeting=panel, entry=entry, description="Refer to mentoring",
         owner=caseworker, due=today + timedelta(days=7), created_by=coordinator,
     )
-    Action.objects.create(
+    MeetingAction.objects.create(
         programme=programme, meeting=panel, entry=entry, description="Visit the family",
         owner=caseworker, due=today - timedelta(days=7), created_by=coordinator,
     )

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from deter.web.models import Action, CallInInvitation, Intervention, Meeting
+from deter.web.models import CallInInvitation, Intervention, Meeting, MeetingAction
 from web.factories import make_event, make_world
 from web.meetings_factories import make_member
 
@@ -87,7 +87,7 @@ def test_a_panel_with_its_agenda_and_an_action_done_by_the_caseworker(page, scre
     page.get_by_role("button", name="Add action").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "The due date must be today or in the future")
-    assert not Action.objects.exists()
+    assert not MeetingAction.objects.exists()
     fill_date(page, "Due date", today + timedelta(days=7))
     page.get_by_role("button", name="Add action").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
@@ -112,7 +112,7 @@ def test_a_panel_with_its_agenda_and_an_action_done_by_the_caseworker(page, scre
     done = page.locator("table", has_text="Done in the last 30 days")
     expect(done).to_contain_text("Refer P-ACTIVE to the boxing club mentoring")
     screenshot("meeting-04-done")
-    action = Action.objects.get()
+    action = MeetingAction.objects.get()
     assert action.status == "done" and action.completed_at is not None
     assert page.problems == []
 

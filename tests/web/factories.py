@@ -19,7 +19,7 @@ from deter.web.models import (
     AnalysisRun,
     CohortEntry,
     Event,
-    GroupScore,
+    FoundGroup,
     Involvement,
     Person,
     PersonScore,
@@ -134,8 +134,8 @@ def make_run(people: Iterable[Person], status: str = AnalysisRun.Status.COMPLETE
         for rank, (harm, victim, person, items) in enumerate(scored, start=1)
     )
     labels = sorted(set(group_of.values()))
-    GroupScore.objects.bulk_create(
-        GroupScore(run=run, group_label=label, rank=rank,
+    FoundGroup.objects.bulk_create(
+        FoundGroup(run=run, group_label=label, rank=rank,
                    size=sum(1 for v in group_of.values() if v == label),
                    harm_score=sum(h for h, _, p, _ in scored if group_of.get(p.person_id) == label),
                    victim_harm_score=0.0)

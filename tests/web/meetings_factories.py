@@ -5,11 +5,11 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from deter.web.models import (
-    Action,
     CohortEntry,
     CohortGroup,
     GroupViolenceFlag,
     Meeting,
+    MeetingAction,
     Person,
     Programme,
 )
@@ -31,9 +31,9 @@ def make_meeting(programme: Programme, created_by, kind: str = Meeting.Kind.PANE
 
 
 def make_action(programme: Programme, owner, created_by, due_in_days: int = 7,
-                status: str = Action.Status.OPEN, description: str = "Do the thing",
-                **extra) -> Action:
-    return Action.objects.create(
+                status: str = MeetingAction.Status.OPEN, description: str = "Do the thing",
+                **extra) -> MeetingAction:
+    return MeetingAction.objects.create(
         programme=programme, owner=owner, created_by=created_by, status=status,
         due=timezone.localdate() + timedelta(days=due_in_days), description=description,
         **extra,

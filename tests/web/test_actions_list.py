@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from deter.web.models import Action, AuditEvent, CohortEntry
+from deter.web.models import AuditEvent, CohortEntry, MeetingAction
 
 from .meetings_factories import make_action, make_group, make_meeting
 
-Status = Action.Status
+Status = MeetingAction.Status
 
 
 def page_of(client, user, name="my_actions") -> tuple[int, str]:
@@ -179,7 +179,7 @@ def test_the_navigation_counts_overdue_actions_in_one_query(client, world):
         page = client.get(reverse("meetings")).content.decode()
     assert "My actions (3 overdue)" in page
     counting = [q for q in queries.captured_queries
-                if "COUNT" in q["sql"].upper() and "deter_action" in q["sql"]]
+                if "COUNT" in q["sql"].upper() and "deter_meetingaction" in q["sql"]]
     assert len(counting) == 1
 
 

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from deter.web import policy
 from deter.web.models import (
-    Action,
     AnalysisRun,
     CohortEntry,
-    GroupScore,
+    FoundGroup,
     GroupViolenceFlag,
     Involvement,
     Meeting,
+    MeetingAction,
     PersonScore,
 )
 from deter.web.queries import agenda as agendas
@@ -79,7 +79,7 @@ def test_proposals_include_proposed_groups_with_their_group_score(world):
     make_group(world.programme, "G2", Status.ACTIVE)
     items = [i for i in build(world)["proposals"] if i["type"] == "group"]
     assert [i["label"] for i in items] == ["G1"]
-    score = GroupScore.objects.get(run=world.run, group_label="G1")
+    score = FoundGroup.objects.get(run=world.run, group_label="G1")
     assert (items[0]["rank"], items[0]["size"], items[0]["name"]) == (score.rank, score.size,
                                                                       "Northside")
 
@@ -192,13 +192,13 @@ def test_overdue_actions_are_the_programmes_open_actions_past_due(world):
     late = make_action(world.programme, world.caseworker, world.coordinator, due_in_days=-3,
                        description="Refer to boxing club", entry=entry)
     make_action(world.programme, world.partner, world.coordinator, due_in_days=-1,
-                description="Later", status=Action.Status.OPEN)
+                description="Later", status=MeetingAction.Status.OPEN)
     make_action(world.programme, world.caseworker, world.coordinator, due_in_days=0,
                 description="Due today")
     make_action(world.programme, world.caseworker, world.coordinator, due_in_days=-9,
-                status=Action.Status.DONE, description="Done")
+                status=MeetingAction.Status.DONE, description="Done")
     make_action(world.programme, world.caseworker, world.coordinator, due_in_days=-9,
-                status=Action.Status.CANCELLED, description="Cancelled")
+                status=MeetingAction.Status.CANCELLED, description="Cancelled")
     make_action(world.police_only_programme, world.analyst, world.analyst, due_in_days=-9,
                 description="Elsewhere")
 
@@ -253,9 +253,9 @@ def test_the_number_of_queries_does_not_grow_with_the_data(world):
 
 def visible_for(user, agenda) -> agendas.Visible:
     return agendas.visible_to(
-        agenda, people=policy.people_visible_to(user),
-        entries=policy.cohort_entries_visible_to(user),
-        groups=policy.cohort_groups_visible_to(user), actions=policy.actions_visible_to(user))
+        agenda, people=policy.people.visible(user),
+        entries=policy.entries.visible(user),
+        groups=policy.groups.visible(user), actions=policy.meeting_actions.visible(user))
 
 
 def test_a_partner_sees_only_reviews_of_people_they_see_and_their_own_actions(world):

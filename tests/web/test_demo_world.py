@@ -72,11 +72,11 @@ def test_it_is_idempotent(run):
 def test_it_gives_each_demo_user_the_view_the_policy_promises(run):
     create_demo_world(run, cohort_size=18)
     users = {u.username: u for u in User.objects.all()}
-    assert policy.people_visible_to(users["coordinator"]).count() == 18
-    assert policy.people_visible_to(users["analyst"]).count() == 18
-    assert policy.people_visible_to(users["caseworker"]).count() == ACTIVE_COUNT
-    assert policy.people_visible_to(users["school"]).count() == ACTIVE_COUNT
-    assert policy.people_visible_to(users["housing"]).count() == 0
+    assert policy.people.visible(users["coordinator"]).count() == 18
+    assert policy.people.visible(users["analyst"]).count() == 18
+    assert policy.people.visible(users["caseworker"]).count() == ACTIVE_COUNT
+    assert policy.people.visible(users["school"]).count() == ACTIVE_COUNT
+    assert policy.people.visible(users["housing"]).count() == 0
 
 
 def test_it_creates_no_cohort_without_a_run(db):

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from deter.web.actions import meetings as actions
 from deter.web.models import (
-    Action,
     AuditEvent,
     CallInInvitation,
     CohortDecision,
@@ -21,6 +20,7 @@ from deter.web.models import (
     Intervention,
     InterventionUpdate,
     Meeting,
+    MeetingAction,
 )
 from deter.web.views import meetings as meetings_view
 
@@ -177,7 +177,7 @@ def test_others_may_not_add_actions(world, who):
     with pytest.raises(PermissionDenied):
         actions.add_action(getattr(world, who), world.programme, "Something", world.caseworker,
                            timezone.localdate())
-    assert not Action.objects.exists() and len(denied("add_action")) == 1
+    assert not MeetingAction.objects.exists() and len(denied("add_action")) == 1
 
 
 def test_bad_actions_are_refused_naming_the_field(world):
@@ -197,15 +197,15 @@ def test_bad_actions_are_refused_naming_the_field(world):
         with pytest.raises(ValidationError) as error:
             actions.add_action(world.coordinator, world.programme, **arguments)
         assert message in error.value.message_dict[field][0], field
-    assert not Action.objects.exists()
+    assert not MeetingAction.objects.exists()
 
 
 def test_the_owner_marks_an_action_done_and_reopens_it(world):
     action = make_action(world.programme, world.caseworker, world.coordinator)
-    actions.set_action_status(world.caseworker, action, Action.Status.DONE)
+    actions.set_action_status(world.caseworker, action, MeetingAction.Status.DONE)
     action.refresh_from_db()
     assert action.status == "done" and action.completed_at is not None
-    actions.set_action_status(world.caseworker, action, Action.Status.OPEN)
+    actions.set_action_status(world.caseworker, action, MeetingAction.Status.OPEN)
     action.refresh_from_db()
     assert action.status == "open" and action.completed_at is None
     rows = AuditEvent.objects.filter(action="set_action_status").order_by("pk")
@@ -216,8 +216,8 @@ def test_the_owner_marks_an_action_done_and_reopens_it(world):
 def test_only_the_owner_or_coordinator_changes_an_action(world, who):
     action = make_action(world.programme, world.caseworker, world.coordinator)
     with pytest.raises(PermissionDenied):
-        actions.set_action_status(getattr(world, who), action, Action.Status.DONE)
-    actions.set_action_status(world.coordinator, action, Action.Status.CANCELLED)
+        actions.set_action_status(getattr(world, who), action, MeetingAction.Status.DONE)
+    actions.set_action_status(world.coordinator, action, MeetingAction.Status.CANCELLED)
     action.refresh_from_db()
     assert action.status == "cancelled" and len(denied("set_action_status")) == 1
 
@@ -445,7 +445,7 @@ def test_adding_an_action_from_the_meeting_page(client, world):
             "action-entry": ""}
     response = client.post(reverse("meeting_add_action", args=[meeting.pk]), data)
     assert response.status_code == 302 and response["Location"].endswith("#actions")
-    action = Action.objects.get()
+    action = MeetingAction.objects.get()
     assert (action.meeting, action.owner, action.due) == (meeting, world.caseworker, due)
 
     past = timezone.localdate() - timedelta(days=1)
@@ -461,7 +461,7 @@ def test_adding_an_action_from_the_meeting_page(client, world):
     response = client.post(reverse("meeting_add_action", args=[meeting.pk]),
                            {**data, "action-description": ""})
     assert response.status_code == 400 and "Enter what is to be done" in response.content.decode()
-    assert Action.objects.count() == 1
+    assert MeetingAction.objects.count() == 1
 
 
 def test_only_managers_post_to_a_meeting(client, world):
@@ -473,7 +473,7 @@ def test_only_managers_post_to_a_meeting(client, world):
     client.force_login(world.stranger)
     assert client.post(reverse("meeting_notes", args=[meeting.pk]), {}).status_code == 404
     meeting.refresh_from_db()
-    assert meeting.notes == "" and not Action.objects.exists()
+    assert meeting.notes == "" and not MeetingAction.objects.exists()
 
 
 def test_notes_and_regeneration_from_the_page(client, world):

@@ -20,23 +20,24 @@ def caching():
 
 
 def answers(world, user) -> dict:
+    programmes = list(Programme.objects.order_by("pk"))
     return {
-        "people": set(policy.people_visible_to(user)),
-        "entries": set(policy.cohort_entries_visible_to(user)),
-        "programmes": list(policy.programmes_for(user)),
-        "decided": list(policy.programmes_decided_by(user)),
-        "case_detail": list(policy.programmes_with_case_detail(user)),
-        "panel": set(policy.programmes_with_panel(user)),
-        "groups": set(policy.cohort_groups_visible_to(user)),
-        "meetings": set(policy.meetings_visible_to(user)),
-        "actions": set(policy.actions_visible_to(user)),
-        "interventions": set(policy.interventions_visible_to(user)),
-        "profile": policy.can_see_problem_profile(user),
-        "decides": [policy.can_decide(user, p) for p in Programme.objects.order_by("pk")],
-        "delivery": [policy.can_see_delivery(user, p) for p in Programme.objects.order_by("pk")],
-        "letters": [policy.can_write_letter(user, e)
+        "people": set(policy.people.visible(user)),
+        "entries": set(policy.entries.visible(user)),
+        "programmes": list(policy.programmes.visible(user)),
+        "decided": list(policy.programmes.instances(user, "decide")),
+        "case_detail": list(policy.programmes.instances(user, "see_case_detail")),
+        "panel": set(policy.programmes.instances(user, "run_panel")),
+        "groups": set(policy.groups.visible(user)),
+        "meetings": set(policy.meetings.visible(user)),
+        "actions": set(policy.meeting_actions.visible(user)),
+        "interventions": set(policy.interventions.visible(user)),
+        "profile": policy.runs.can(user, "view_profile"),
+        "decides": [policy.programmes.can(user, "decide", p) for p in programmes],
+        "delivery": [policy.programmes.can(user, "see_delivery", p) for p in programmes],
+        "letters": [policy.entries.can(user, "write_letter", e)
                     for e in CohortEntry.objects.order_by("pk")],
-        "scores": list(policy.person_scores_visible_to(user, world.run)
+        "scores": list(policy.scores.in_run(user, world.run)
                        .values_list("person_id", "case_detail")),
     }
 
@@ -60,28 +61,28 @@ def test_cached_answers_are_the_uncached_ones(world, role):
 def test_roles_are_read_once_per_request(world, caching):
     with CaptureQueriesContext(connection) as queries:
         for _ in range(5):
-            list(policy.people_visible_to(world.coordinator))
-            policy.can_see_problem_profile(world.coordinator)
+            list(policy.people.visible(world.coordinator))
+            policy.runs.can(world.coordinator, "view_profile")
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "deter_staffrole"' in q["sql"]]
     assert len(reads) == 1
     assert len(queries) == 6  # the roles once, then the five lists of people
 
 
 def test_a_change_of_partners_in_the_request_is_seen(world, caching):
-    assert world.active in set(policy.people_visible_to(world.partner))
+    assert world.active in set(policy.people.visible(world.partner))
     programme = Programme.objects.get(pk=world.programme.pk)
     kept = [a for a in programme.agencies.all() if a != world.school]
     update_programme(world.coordinator, programme, agencies=kept)
-    assert set(policy.people_visible_to(world.partner)) == set()
+    assert set(policy.people.visible(world.partner)) == set()
 
 
 def test_each_request_starts_afresh(world):
     token = policy.caching_grants()
-    list(policy.people_visible_to(world.partner))
+    list(policy.people.visible(world.partner))
     policy.stop_caching(token)
     world.programme.agencies.remove(world.school)  # not through the action: no forget_grants
     token = policy.caching_grants()
     try:
-        assert set(policy.people_visible_to(world.partner)) == set()
+        assert set(policy.people.visible(world.partner)) == set()
     finally:
         policy.stop_caching(token)

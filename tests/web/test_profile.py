@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from deter.web.models import AuditEvent, GroupScore, PlaceScore, RelationScore
+from deter.web.models import AuditEvent, FoundGroup, PlaceScore, RelationScore
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def profile(world):
                                 "proposed": 2, "ratio": 1.0, "small": True}],
     }
     run.save()
-    GroupScore.objects.filter(run=run, group_label="G1").update(
+    FoundGroup.objects.filter(run=run, group_label="G1").update(
         stability=0.9, reach_set=["P-ACTIVE", "P-UNLISTED"]
     )
     RelationScore.objects.create(

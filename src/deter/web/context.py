@@ -12,10 +12,10 @@ PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan
 def navigation(request: HttpRequest) -> dict:
     # lazy: pages that never render the navigation (sign-in, SVG) pay no query
     return {"can_see_profile": SimpleLazyObject(
-        lambda: policy.can_see_problem_profile(request.user)
+        lambda: policy.runs.can(request.user, "view_profile")
     ), "my_overdue_actions": SimpleLazyObject(lambda: _my_overdue_actions(request.user)),
         "has_programmes": SimpleLazyObject(
-            lambda: policy.programmes_for(request.user).exists()
+            lambda: policy.programmes.visible(request.user).exists()
         ), "programme_pages": PROGRAMME_PAGES}
 
 
@@ -23,9 +23,9 @@ def _my_overdue_actions(user) -> int:
     """Open actions the user owns that are past their due date: one query."""
     from django.utils import timezone
 
-    from .models import Action
+    from .models import MeetingAction
 
     if not user.is_authenticated:
         return 0
-    return Action.objects.filter(owner_id=user.pk, status=Action.Status.OPEN,
+    return MeetingAction.objects.filter(owner_id=user.pk, status=MeetingAction.Status.OPEN,
                                  due__lt=timezone.localdate()).count()

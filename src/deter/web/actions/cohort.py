@@ -80,7 +80,7 @@ def propose_from_run(actor: User, programme: Programme, run: AnalysisRun | None)
     A found group is added when at least one of its members is proposed, and new entries are
     put in the group this run proposed. Returns how many people were added.
     """
-    if not policy.can_decide(actor, programme):
+    if not policy.programmes.can(actor, "decide", programme):
         audit.record(actor, "propose_from_run", "programme", programme.pk, outcome=audit.DENIED,
                      run=run.pk if run else None)
         raise PermissionDenied("Only the programme's coordinator may bring proposals to the panel")
@@ -175,9 +175,8 @@ def _check_decision(
         )
     if to_status == Status.ACTIVE and lead_professional is None:
         errors["lead_professional"] = "Select the lead professional"
-    if lead_professional is not None and not policy.assignable_users(programme).filter(
-        pk=lead_professional.pk
-    ).exists():
+    assignable = policy.programmes.users_with("assign", programme)
+    if lead_professional is not None and not assignable.filter(pk=lead_professional.pk).exists():
         errors["lead_professional"] = "Select a lead professional from the programme's agencies"
     if to_status in NEEDS_REVIEW_DATE:
         if review_date is None:
@@ -188,7 +187,7 @@ def _check_decision(
         errors["review_date"] = "The review date must be in the future"
     if meeting is not None and (
         meeting.programme_id != programme.pk
-        or not policy.meetings_visible_to(actor).filter(pk=meeting.pk).exists()
+        or not policy.meetings.visible(actor).filter(pk=meeting.pk).exists()
     ):
         errors["meeting"] = "Select a meeting of this programme"
     if errors:
@@ -204,7 +203,7 @@ def _decide(
     kind = "cohort_entry" if is_entry else "cohort_group"
     action = "decide" if is_entry else "decide_group"
     programme = subject.programme
-    if not policy.can_decide(actor, programme):
+    if not policy.programmes.can(actor, "decide", programme):
         audit.record(actor, action, kind, subject.pk, outcome=audit.DENIED, to_status=to_status)
         raise PermissionDenied("Only the programme's coordinator may record panel decisions")
     reason = (reason or "").strip()
@@ -283,7 +282,8 @@ def decide_group(
 
 def _check_person_user(programme: Programme, user: AbstractBaseUser | None, field: str,
                        errors: dict[str, str], message: str) -> None:
-    if user is not None and not policy.assignable_users(programme).filter(pk=user.pk).exists():
+    assignable = policy.programmes.users_with("assign", programme)
+    if user is not None and not assignable.filter(pk=user.pk).exists():
         errors[field] = message
 
 
@@ -306,7 +306,7 @@ def update_plan(
     A changed review date must be in the future; an unchanged one may already be overdue, so
     that a plan can still be corrected. Safeguarding is for children and needs a lead.
     """
-    if not policy.can_edit_plan(actor, entry):
+    if not policy.entries.can(actor, "edit_plan", entry):
         audit.record(actor, "update_plan", "cohort_entry", entry.pk, outcome=audit.DENIED)
         raise PermissionDenied("You may not change this plan")
     programme = entry.programme
@@ -351,7 +351,7 @@ def update_group_plan(
     lead_professional: AbstractBaseUser | None, review_date: date | None,
 ) -> CohortGroup:
     """Change a group's plan: the agreed group-wide response, its lead and review date."""
-    if not policy.can_edit_group_plan(actor, group):
+    if not policy.groups.can(actor, "edit_plan", group):
         audit.record(actor, "update_group_plan", "cohort_group", group.pk, outcome=audit.DENIED)
         raise PermissionDenied("You may not change this group's plan")
     values = {

@@ -74,7 +74,7 @@ def open_flags(user, programme: Programme):
     """Flags awaiting or under response in the programme, for groups the user may see."""
     return (
         GroupViolenceFlag.objects.filter(
-            group__in=policy.cohort_groups_visible_to(user).filter(programme=programme)
+            group__in=policy.groups.visible(user).filter(programme=programme)
         )
         .exclude(status=GroupViolenceFlag.Status.DONE)
         .select_related("group", "event", "person")
@@ -87,7 +87,7 @@ def respond_to_flag(
 ) -> GroupViolenceFlag:
     """Record the group-wide response to a flag: the coordinator or the group's lead
     professional. A response is required to mark it delivered."""
-    if not policy.can_edit_group_plan(actor, flag.group):
+    if not policy.groups.can(actor, "edit_plan", flag.group):
         audit.record(actor, "respond_to_flag", "group_flag", flag.pk, outcome=audit.DENIED,
                      group=flag.group_id)
         raise PermissionDenied("Only the coordinator or the group's lead professional responds")

@@ -60,11 +60,12 @@ def add_intervention(
     if (person is None) == (group is None):
         raise ValueError("an intervention is for a person or for a group, not both or neither")
     if person is not None:
-        allowed = policy.can_add_intervention(actor, person, programme, agency)
+        allowed = policy.people.can(actor, "add_intervention", person,
+                                     programme=programme, agency=agency)
         subject = ("person", person.pk)
     else:
         allowed = (group.programme_id == programme.pk
-                   and policy.can_add_group_intervention(actor, group)
+                   and policy.groups.can(actor, "add_intervention", group)
                    and programme.agencies.filter(pk=agency.pk).exists())
         subject = ("cohort_group", group.pk)
     if not allowed:
@@ -139,7 +140,7 @@ def update_intervention(
     Refused changes (for example completed -> referred) and dates in the future or before the
     previous update are ``ValidationError``s, and nothing is written.
     """
-    if not policy.can_update_intervention(actor, intervention):
+    if not policy.interventions.can(actor, "update", intervention):
         audit.record(actor, "update_intervention", "intervention", intervention.pk,
                      outcome=audit.DENIED, status=status)
         raise PermissionDenied("You may not update this intervention")
@@ -211,7 +212,7 @@ def record_breach(
     event: Event | None = None,
 ) -> OrderBreach:
     """Record a breach of an order's conditions (ABA or CPN only)."""
-    if not policy.can_update_intervention(actor, intervention):
+    if not policy.interventions.can(actor, "update", intervention):
         audit.record(actor, "record_breach", "intervention", intervention.pk,
                      outcome=audit.DENIED)
         raise PermissionDenied("You may not record a breach of this order")

@@ -29,7 +29,7 @@ def save_letter_template(
 ) -> LetterTemplate:
     """Create a template (``template=None``) or change one; unknown placeholders are refused,
     naming them."""
-    if not policy.can_decide(actor, programme) or (
+    if not policy.programmes.can(actor, "decide", programme) or (
         template is not None and template.programme_id != programme.pk
     ):
         audit.record(actor, "save_letter_template", "letter_template",
@@ -93,7 +93,8 @@ def generate_letter(
 ) -> Letter:
     """Write a letter to a person in a programme: a completed communication intervention
     (a focused deterrence letter or a custom notification) with the filled-in text."""
-    if not policy.can_write_letter(actor, entry) or template.programme_id != entry.programme_id:
+    if not policy.entries.can(actor, "write_letter", entry) \
+            or template.programme_id != entry.programme_id:
         audit.record(actor, "generate_letter", "person", entry.person_id, outcome=audit.DENIED,
                      programme=entry.programme_id, template=template.pk)
         raise PermissionDenied("You may not write letters for this person")

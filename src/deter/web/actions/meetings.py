@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from .. import audit, policy
 from ..models import (
-    Action,
     CallInInvitation,
     CohortEntry,
     CohortGroup,
     Intervention,
     InterventionUpdate,
     Meeting,
+    MeetingAction,
     Person,
     Programme,
 )
@@ -71,7 +71,7 @@ def create_meeting(
     today: date | None = None,
 ) -> Meeting:
     """A coordinator arranges (or records) a meeting; its agenda is generated from the data."""
-    if not policy.can_decide(actor, programme):
+    if not policy.programmes.can(actor, "decide", programme):
         _refuse(actor, "create_meeting", "programme", programme.pk,
                 "Only the programme's coordinator may arrange its meetings", kind=kind)
     attendees = list(attendees)
@@ -102,7 +102,7 @@ def _check(programme: Programme, kind: str, title: str, held_at: datetime | None
         errors["title"] = "Enter the meeting's title"
     if held_at is None or timezone.is_naive(held_at):
         errors["held_at"] = "Enter the date and time of the meeting"
-    staff = policy.assignable_users(programme)
+    staff = policy.programmes.users_with("assign", programme)
     if chair is not None and not staff.filter(pk=chair.pk).exists():
         errors["chair"] = f"{chair.get_username()} is not staff of a partner agency in {programme}"
     outsiders = {u.pk for u in attendees} - set(
@@ -127,7 +127,7 @@ def update_meeting(
     """Change a meeting's title, time, place, chair or attendees (its programme and type stay);
     the audit row records what changed, from and to. The agenda is left as it is: bring it up to
     date separately while the meeting is still to come."""
-    if not policy.can_manage_meeting(actor, meeting):
+    if not policy.meetings.can(actor, "manage", meeting):
         _refuse(actor, "update_meeting", "meeting", meeting.pk, "You may not change this meeting")
     attendees = list(attendees)
     _check(meeting.programme, meeting.kind, title, held_at, chair, attendees)
@@ -153,7 +153,7 @@ def regenerate_agenda(actor: AbstractBaseUser, meeting: Meeting, *,
                       today: date | None = None) -> Meeting:
     """Bring the agenda up to date; refused once the meeting day has passed, so the record
     keeps what the meeting considered."""
-    if not policy.can_manage_meeting(actor, meeting):
+    if not policy.meetings.can(actor, "manage", meeting):
         _refuse(actor, "regenerate_agenda", "meeting", meeting.pk,
                 "You may not change this meeting")
     today = today or timezone.localdate()
@@ -170,7 +170,7 @@ def regenerate_agenda(actor: AbstractBaseUser, meeting: Meeting, *,
 
 
 def update_meeting_notes(actor: AbstractBaseUser, meeting: Meeting, notes: str) -> Meeting:
-    if not policy.can_manage_meeting(actor, meeting):
+    if not policy.meetings.can(actor, "manage", meeting):
         _refuse(actor, "update_meeting_notes", "meeting", meeting.pk,
                 "You may not change this meeting")
     notes = notes.strip()
@@ -199,14 +199,14 @@ def add_action(
     group: CohortGroup | None = None,
     *,
     today: date | None = None,
-) -> Action:
+) -> MeetingAction:
     """An action agreed for the programme (at a meeting, about a person or group, or neither).
 
     The coordinator adds actions to any of the programme; a meeting's chair to that meeting.
     """
-    allowed = policy.can_decide(actor, programme) or (
+    allowed = policy.programmes.can(actor, "decide", programme) or (
         meeting is not None and meeting.programme_id == programme.pk
-        and policy.can_manage_meeting(actor, meeting))
+        and policy.meetings.can(actor, "manage", meeting))
     if not allowed:
         _refuse(actor, "add_action", "programme", programme.pk,
                 "You may not add actions to this programme",
@@ -219,7 +219,7 @@ def add_action(
         errors["description"] = f"The action must be {DESCRIPTION_MAX:,} characters or fewer"
     if owner is None:
         errors["owner"] = "Select who owns the action"
-    elif not policy.assignable_users(programme).filter(pk=owner.pk).exists():
+    elif not policy.programmes.users_with("assign", programme).filter(pk=owner.pk).exists():
         errors["owner"] = (f"{owner.get_username()} is not staff of a partner agency in "
                            f"{programme}, so cannot own its actions")
     if due is None:
@@ -234,7 +234,7 @@ def add_action(
         errors["group"] = "The group is not in this programme"
     if errors:
         raise ValidationError(errors)
-    action = Action(programme=programme, meeting=meeting, entry=entry, group=group,
+    action = MeetingAction(programme=programme, meeting=meeting, entry=entry, group=group,
                     description=description.strip(), owner=owner, due=due, created_by=actor)
     action.full_clean()
     with transaction.atomic():
@@ -245,19 +245,19 @@ def add_action(
     return action
 
 
-def set_action_status(actor: AbstractBaseUser, action: Action, status: str) -> Action:
+def set_action_status(actor: AbstractBaseUser, action: MeetingAction, status: str) -> MeetingAction:
     """Done, cancelled or reopened, by the owner or the coordinator; done is time-stamped."""
-    if not policy.can_update_action(actor, action):
+    if not policy.meeting_actions.can(actor, "update", action):
         _refuse(actor, "set_action_status", "action", action.pk,
                 "Only the action's owner or the coordinator may change it", status=status)
-    if status not in Action.Status.values:
+    if status not in MeetingAction.Status.values:
         raise ValidationError({"status": "Select done, cancelled or open"})
     before = action.status
     if status == before:
         return action
     with transaction.atomic():
         action.status = status
-        action.completed_at = timezone.now() if status == Action.Status.DONE else None
+        action.completed_at = timezone.now() if status == MeetingAction.Status.DONE else None
         action.save(update_fields=["status", "completed_at"])
         audit.record(actor, "set_action_status", "action", action.pk,
                      programme=action.programme_id, status=[before, status])
@@ -283,7 +283,7 @@ def invite(actor: AbstractBaseUser, meeting: Meeting, role: str, person: Person 
     A cohort member must be active in the programme; everyone else is named (Deter holds no
     names of cohort members, and speakers need no account).
     """
-    if not policy.can_manage_meeting(actor, meeting):
+    if not policy.meetings.can(actor, "manage", meeting):
         _refuse(actor, "invite_to_call_in", "meeting", meeting.pk,
                 "You may not change this meeting", role=role)
     name = name.strip()
@@ -332,7 +332,7 @@ def record_attendance(actor: AbstractBaseUser, invitation: CallInInvitation, att
     """Who came. For a cohort member the call-in intervention becomes completed (attended)
     or declined (did not attend), with an update on the day of the call-in."""
     meeting = invitation.meeting
-    if not policy.can_manage_meeting(actor, meeting):
+    if not policy.meetings.can(actor, "manage", meeting):
         _refuse(actor, "record_attendance", "call_in_invitation", invitation.pk,
                 "You may not change this meeting", attended=attended)
     if not isinstance(attended, bool):

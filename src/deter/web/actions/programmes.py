@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from .. import audit, policy
-from ..models import Agency, Programme, StaffRole
+from ..models import Agency, Programme
 
 FIELDS = ("name", "problem", "area", "start", "end", "emphasis", "uses_call_ins")
 
@@ -36,10 +36,7 @@ def create_programme(
     """A coordinator starts a programme; their own agency must be among the partners, so
     they can run it."""
     agencies = list(agencies)
-    coordinating = set(
-        policy.roles_of(actor).filter(role=StaffRole.Role.COORDINATOR)
-        .values_list("agency_id", flat=True)
-    )
+    coordinating = policy.programmes.coordinated_agencies(actor)
     if not coordinating:
         audit.record(actor, "create_programme", "programme", None, outcome=audit.DENIED)
         raise PermissionDenied("Only a programme coordinator may start a programme")
@@ -64,7 +61,7 @@ def update_programme(
     actor: AbstractBaseUser, programme: Programme, *, agencies: Iterable[Agency], **values: object
 ) -> Programme:
     """Change a programme's settings; the audit row records what changed, from and to."""
-    if not policy.can_decide(actor, programme):
+    if not policy.programmes.can(actor, "decide", programme):
         audit.record(actor, "update_programme", "programme", programme.pk, outcome=audit.DENIED)
         raise PermissionDenied("You may not change this programme")
     unknown = set(values) - set(FIELDS)
@@ -75,10 +72,7 @@ def update_programme(
     before_agencies = sorted(programme.agencies.values_list("pk", flat=True))
     for field, value in values.items():
         setattr(programme, field, value.strip() if isinstance(value, str) else value)
-    coordinating = set(
-        policy.roles_of(actor).filter(role=StaffRole.Role.COORDINATOR)
-        .values_list("agency_id", flat=True)
-    )
+    coordinating = policy.programmes.coordinated_agencies(actor)
     if agencies and not coordinating & {agency.pk for agency in agencies}:
         programme.refresh_from_db()
         raise ValidationError(

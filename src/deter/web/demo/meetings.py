@@ -11,7 +11,14 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from ..actions import meetings as actions
-from ..models import Action, CallInInvitation, CohortDecision, CohortEntry, Meeting, Programme
+from ..models import (
+    CallInInvitation,
+    CohortDecision,
+    CohortEntry,
+    Meeting,
+    MeetingAction,
+    Programme,
+)
 
 PANEL_TITLE = "Monthly multi-agency panel"
 CALL_IN_TITLE = "Call-in: groups in the programme area"
@@ -69,13 +76,13 @@ def _add_panel(programme: Programme, users: dict, active: list[CohortEntry]) -> 
                                   to_status=CohortEntry.Status.ACTIVE).update(meeting=panel)
     today = timezone.localdate()
     first = active[0] if active else None
-    Action.objects.create(
+    MeetingAction.objects.create(
         programme=programme, meeting=panel, entry=first, owner=users["caseworker"],
         created_by=coordinator, due=today - timedelta(days=3),
         description="Make the referral to youth worker mentoring and confirm the first session"
         + (f" for {first.person.person_id}" if first else ""),
     )
-    Action.objects.create(
+    MeetingAction.objects.create(
         programme=programme, meeting=panel, entry=active[1] if len(active) > 1 else None,
         owner=users["school"], created_by=coordinator, due=today + timedelta(days=14),
         description="Agree a safe travel plan to and from school and share attendance weekly",

@@ -244,14 +244,14 @@ class InterventionForm(GovukForm):
         self.user = user
         self.person = person
         programme = self.fields["programme"]
-        programme.queryset = policy.programmes_for_person(user, person)
+        programme.queryset = policy.programmes.of_person(user, person)
         if len(programme.queryset) == 1:
             self.only_programme = programme.queryset[0]
             programme.widget = forms.HiddenInput()
             programme.initial = self.only_programme.pk
         else:
             self.only_programme = None
-        self.fields["agency"].queryset = policy.intervention_agencies_for_person(user, person)
+        self.fields["agency"].queryset = policy.interventions.providers_for_person(user, person)
         self.fields["title"].widget.attrs["autocomplete"] = "off"
 
     def clean(self) -> dict:
@@ -260,8 +260,8 @@ class InterventionForm(GovukForm):
         if start and end and end < start:
             self.add_error("end", "The end date must be the same as or after the start date")
         programme, agency = data.get("programme"), data.get("agency")
-        if programme and agency and not policy.can_add_intervention(
-            self.user, self.person, programme, agency
+        if programme and agency and not policy.people.can(
+            self.user, "add_intervention", self.person, programme=programme, agency=agency
         ):
             self.add_error("agency", f"{agency} cannot be recorded as the provider in {programme}")
         return data

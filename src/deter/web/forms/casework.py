@@ -170,7 +170,7 @@ class BreachForm(GovukForm):
     def __init__(self, *args, intervention: Intervention, user: AbstractBaseUser, **kwargs):
         super().__init__(*args, **kwargs)
         person = intervention.person
-        if person is not None and policy.can_see_case_detail(user, person):
+        if person is not None and policy.people.can(user, "see_case_detail", person):
             self.fields["event"].queryset = (
                 Event.objects.filter(involvements__person=person).distinct()
                 .order_by("-occurred_at")

@@ -118,9 +118,9 @@ class MeetingForm(GovukForm):
         super().__init__(*args, **kwargs)
         if meeting is not None:
             del self.fields["programme"], self.fields["kind"]
-            staff = policy.assignable_users(meeting.programme)
+            staff = policy.programmes.users_with("assign", meeting.programme)
         else:
-            programmes = policy.programmes_decided_by(user)
+            programmes = policy.programmes.instances(user, "decide")
             field = self.fields["programme"]
             field.queryset = programmes
             choices = list(programmes)
@@ -177,9 +177,9 @@ class ActionForm(GovukForm):
     def __init__(self, *args, user: AbstractBaseUser, programme: Programme, **kwargs) -> None:
         kwargs.setdefault("prefix", "action")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = policy.assignable_users(programme)
+        self.fields["owner"].queryset = policy.programmes.users_with("assign", programme)
         self.fields["entry"].queryset = (
-            policy.cohort_entries_visible_to(user).filter(programme=programme)
+            policy.entries.visible(user).filter(programme=programme)
             .exclude(status__in=(CohortEntry.Status.REJECTED, CohortEntry.Status.EXITED))
             .select_related("person").order_by("person__person_id")
             .only("status", "person__person_id")  # a choice per cohort member: its label only
@@ -226,7 +226,7 @@ class InviteForm(GovukForm):
     def __init__(self, *args, user: AbstractBaseUser, meeting: Meeting, **kwargs) -> None:
         kwargs.setdefault("prefix", "invite")
         super().__init__(*args, **kwargs)
-        active = policy.cohort_entries_visible_to(user).filter(
+        active = policy.entries.visible(user).filter(
             programme=meeting.programme_id, status=CohortEntry.Status.ACTIVE)
         self.fields["person"].queryset = (
             Person.objects.filter(pk__in=active.values("person_id"))

@@ -26,12 +26,12 @@ QUERIES = {
         JOIN deter_person a ON a.id = s.person_a_id
         JOIN deter_person b ON b.id = s.person_b_id""",
     "groups": """
-        SELECT group_id, NULLIF(name, ''), NULLIF(kind, '') FROM deter_group""",
+        SELECT group_id, NULLIF(name, ''), NULLIF(kind, '') FROM deter_recordedgroup""",
     "memberships": """
         SELECT p.person_id, g.group_id, m.start, m."end", NULLIF(m.source, ''), m.confidence
         FROM deter_membership m
         JOIN deter_person p ON p.id = m.person_id
-        JOIN deter_group g ON g.id = m.group_id""",
+        JOIN deter_recordedgroup g ON g.id = m.group_id""",
 }
 
 

@@ -19,11 +19,11 @@ from ..actions import group_response
 from ..models import (
     Association,
     Event,
-    Group,
     Involvement,
     Location,
     Membership,
     Person,
+    RecordedGroup,
 )
 
 BATCH = 5000
@@ -43,7 +43,7 @@ def load_extract(extract: Extract, source: str, actor=None) -> ImportSummary:
     with transaction.atomic():
         _refuse_existing(extract, "people", "person_id", Person)
         _refuse_existing(extract, "events", "event_id", Event)
-        _refuse_existing(extract, "groups", "group_id", Group)
+        _refuse_existing(extract, "groups", "group_id", RecordedGroup)
         people = _insert_people(extract.people)
         events = _insert_events(extract.events, source)
         groups = _insert_groups(extract.groups)
@@ -126,11 +126,11 @@ def _insert_events(events: pl.DataFrame, source: str) -> dict[str, int]:
 
 
 def _insert_groups(groups: pl.DataFrame) -> dict[str, int]:
-    _bulk(Group, (
-        Group(group_id=r["group_id"], name=r["name"] or "", kind=r["kind"] or "")
+    _bulk(RecordedGroup, (
+        RecordedGroup(group_id=r["group_id"], name=r["name"] or "", kind=r["kind"] or "")
         for r in groups.iter_rows(named=True)
     ))
-    return _id_map(Group, "group_id")
+    return _id_map(RecordedGroup, "group_id")
 
 
 def _insert_involvements(involvements, events, people) -> int:

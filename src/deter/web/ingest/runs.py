@@ -17,7 +17,7 @@ from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
 
 from .. import audit
 from ..actions import group_response
-from ..models import AnalysisRun, GroupScore, Person, PersonScore, PlaceScore, RelationScore
+from ..models import AnalysisRun, FoundGroup, Person, PersonScore, PlaceScore, RelationScore
 from .dataset import extract_from_database
 
 BATCH = 5000
@@ -76,8 +76,8 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
         ),
         batch_size=BATCH,
     )
-    GroupScore.objects.bulk_create(
-        GroupScore(run=run, group_label=r["group_id"], size=r["size"],
+    FoundGroup.objects.bulk_create(
+        FoundGroup(run=run, group_label=r["group_id"], size=r["size"],
                    harm_score=r["harm_score"], victim_harm_score=r["victim_harm_score"],
                    recorded_group=r["members_recorded_groups"] or "",
                    recorded_share=r["recorded_group_share"], stability=r["stability"],

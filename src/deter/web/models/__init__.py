@@ -1,5 +1,5 @@
 from .agency import Agency, StaffRole
-from .analysis import AnalysisRun, GroupScore, PersonScore, PlaceScore, RelationScore
+from .analysis import AnalysisRun, FoundGroup, PersonScore, PlaceScore, RelationScore
 from .audit import AuditEvent
 from .casework import (
     GroupViolenceFlag,
@@ -9,24 +9,48 @@ from .casework import (
     LetterTemplate,
     OrderBreach,
 )
-from .meetings import Action, CallInInvitation, Meeting
+from .meetings import CallInInvitation, Meeting, MeetingAction
 from .pole import (
     Association,
     Event,
-    Group,
     GroupRelation,
     Involvement,
     Location,
     Membership,
     Person,
+    RecordedGroup,
 )
 from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
 
 __all__ = [
-    "Action", "Agency", "AnalysisRun", "Association", "AuditEvent", "CallInInvitation",
-    "CohortDecision", "CohortEntry", "CohortGroup", "CohortStatus", "Event", "Group",
-    "GroupRelation", "GroupScore", "GroupViolenceFlag", "Intervention", "InterventionUpdate",
-    "Involvement", "Letter", "LetterTemplate", "Location", "Meeting", "Membership",
-    "OrderBreach", "Person", "PersonScore", "PlaceScore", "Programme", "RelationScore",
+    "Agency",
+    "AnalysisRun",
+    "Association",
+    "AuditEvent",
+    "CallInInvitation",
+    "CohortDecision",
+    "CohortEntry",
+    "CohortGroup",
+    "CohortStatus",
+    "Event",
+    "FoundGroup",
+    "GroupRelation",
+    "GroupViolenceFlag",
+    "Intervention",
+    "InterventionUpdate",
+    "Involvement",
+    "Letter",
+    "LetterTemplate",
+    "Location",
+    "Meeting",
+    "MeetingAction",
+    "Membership",
+    "OrderBreach",
+    "Person",
+    "PersonScore",
+    "PlaceScore",
+    "Programme",
+    "RecordedGroup",
+    "RelationScore",
     "StaffRole",
 ]

@@ -75,7 +75,7 @@ class PersonScore(models.Model):
         return f"{self.person} rank {self.rank} in run {self.run_id}"
 
 
-class GroupScore(models.Model):
+class FoundGroup(models.Model):
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="groups")
     group_label = models.CharField(max_length=32)
     size = models.IntegerField()

@@ -70,7 +70,7 @@ class CallInInvitation(models.Model):
         return f"{self.person or self.name} ({self.role}) at {self.meeting}"
 
 
-class Action(models.Model):
+class MeetingAction(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"

@@ -103,7 +103,7 @@ class Association(models.Model):
         return f"{self.person_a} – {self.person_b} ({self.kind})"
 
 
-class Group(models.Model):
+class RecordedGroup(models.Model):
     group_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=64, blank=True)
@@ -119,7 +119,7 @@ class Membership(models.Model):
     """A recorded membership (intelligence), with its source and confidence."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(RecordedGroup, on_delete=models.CASCADE, related_name="memberships")
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=100, blank=True)
@@ -134,8 +134,8 @@ class GroupRelation(models.Model):
         RIVALRY = "rivalry", "Rivalry"
         ALLIANCE = "alliance", "Alliance"
 
-    group_a = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
-    group_b = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    group_a = models.ForeignKey(RecordedGroup, on_delete=models.CASCADE, related_name="+")
+    group_b = models.ForeignKey(RecordedGroup, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     events = models.ManyToManyField(Event, blank=True, help_text="The events behind the relation")
     first_seen = models.DateField(null=True, blank=True)

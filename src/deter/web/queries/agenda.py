@@ -28,14 +28,14 @@ from django.utils import timezone
 
 from ..domain.offences import VIOLENT_CATEGORIES
 from ..models import (
-    Action,
     AnalysisRun,
     CohortEntry,
     CohortGroup,
-    GroupScore,
+    FoundGroup,
     GroupViolenceFlag,
     Involvement,
     Meeting,
+    MeetingAction,
     PersonScore,
     Programme,
 )
@@ -106,7 +106,7 @@ def _proposals(programme: Programme, run: AnalysisRun | None) -> list[dict]:
             ).only("person_id", "rank", "harm_score", "victim_harm_score", "criteria_met")
         }
         group_scores = {
-            g.group_label: g for g in GroupScore.objects.filter(
+            g.group_label: g for g in FoundGroup.objects.filter(
                 run=run, group_label__in=considered_groups.values("label")
             ).only("group_label", "rank", "harm_score", "size")
         }
@@ -192,7 +192,7 @@ def _flags(programme: Programme) -> list[dict]:
 
 
 def _overdue_actions(programme: Programme, today: date) -> list[dict]:
-    actions = (Action.objects.filter(programme=programme, status=Action.Status.OPEN,
+    actions = (MeetingAction.objects.filter(programme=programme, status=MeetingAction.Status.OPEN,
                                      due__lt=today)
                .select_related("owner", "entry__person").order_by("due", "pk"))
     return [

@@ -127,7 +127,7 @@ def summarise(user, programme: Programme) -> Delivery:
         status__in=LIVE_SUPPORT,
     )
     active = (
-        policy.cohort_entries_visible_to(user)
+        policy.entries.visible(user)
         .filter(programme=programme, status=CohortStatus.ACTIVE)
         .annotate(has_support=Exists(live_support))
         .select_related("person", "lead_professional").order_by("person__person_id")

@@ -32,11 +32,11 @@ def summary(user: User, person: Person, today: date,
             entries: list[CohortEntry] | None = None) -> Summary | None:
     """For a child (or anyone with a safeguarding status recorded): the summary; else None.
 
-    ``entries`` is ``policy.entries_for_person`` (with ``safeguarding_lead``), for a caller that
+    ``entries`` is ``policy.entries.of_person`` (with ``safeguarding_lead``), for a caller that
     already has it."""
     if entries is None:
         entries = list(
-            policy.entries_for_person(user, person).select_related("safeguarding_lead"))
+            policy.entries.of_person(user, person).select_related("safeguarding_lead"))
     age = person.age_on(today)
     is_child = age is not None and age < ADULT_AGE
     if not is_child and not any(entry.safeguarding for entry in entries):

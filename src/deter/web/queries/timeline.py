@@ -4,14 +4,15 @@ Events (with the person's role), cohort decisions, interventions with their stat
 breaches of orders, letters, call-ins with attendance, and group violence flags naming the
 person.  What each viewer sees is the access policy's answer, kind by kind:
 
-- events and group violence flags are police-held case detail (``policy.can_see_case_detail``);
-- decisions are those about the cohort entries the viewer sees (``policy.entries_for_person``);
-- interventions, their updates and breaches are those of ``policy.interventions_for_person``,
+- events and group violence flags are police-held case detail
+  (``policy.people.can(user, "see_case_detail", person)``);
+- decisions are those about the cohort entries the viewer sees (``policy.entries.of_person``);
+- interventions, their updates and breaches are those of ``policy.interventions.of_person``,
   and the group-wide interventions of the person's groups that the viewer sees
-  (``policy.cohort_groups_visible_to``);
+  (``policy.groups.visible``);
 - a letter only where the viewer may write and read letters for that entry
-  (``policy.can_write_letter``);
-- a call-in only in a meeting the viewer may see (``policy.meetings_visible_to``).
+  (``policy.entries.can(user, "write_letter", entry)``);
+- a call-in only in a meeting the viewer may see (``policy.meetings.visible``).
 
 Each kind is one query however many items there are, so the page's query count does not grow
 with the person's history.
@@ -165,18 +166,20 @@ def build(user: User, person: Person, show: str = SHOW_ALL,
     page of ``PAGE_SIZE`` items (a page beyond the last shows the last).
 
     ``case_detail``, ``entries``, ``interventions`` and ``letter_entries`` are the policy's
-    answers, for a caller that already has them (``policy.can_see_case_detail``,
-    ``policy.entries_for_person``, ``policy.interventions_for_person``, and the entries for
-    which ``policy.can_write_letter``).
+    answers, for a caller that already has them
+    (``policy.people.can(user, "see_case_detail", person)``, ``policy.entries.of_person``,
+    ``policy.interventions.of_person``, and the entries for which
+    ``policy.entries.can(user, "write_letter", entry)``).
     """
     if case_detail is None:
-        case_detail = policy.can_see_case_detail(user, person)
+        case_detail = policy.people.can(user, "see_case_detail", person)
     if entries is None:
-        entries = list(policy.entries_for_person(user, person))
+        entries = list(policy.entries.of_person(user, person))
     if interventions is None:
-        interventions = list(policy.interventions_for_person(user, person))
+        interventions = list(policy.interventions.of_person(user, person))
     if letter_entries is None:
-        letter_entries = [entry for entry in entries if policy.can_write_letter(user, entry)]
+        letter_entries = [entry for entry in entries
+                          if policy.entries.can(user, "write_letter", entry)]
     everything = sorted(
         _items(user, person, case_detail, entries, interventions, letter_entries),
         key=lambda item: (item.day, item.at, item.pk),
@@ -257,7 +260,7 @@ def _events(person: Person) -> Iterator[Item]:
 
 def _flags(user: User, person: Person) -> Iterator[Item]:
     flags = GroupViolenceFlag.objects.filter(
-        person=person, group__in=policy.cohort_groups_visible_to(user).values("pk")
+        person=person, group__in=policy.groups.visible(user).values("pk")
     ).select_related("group", "event")
     for flag in flags:
         yield Item(
@@ -276,7 +279,7 @@ def _decisions(user: User, entries: list[CohortEntry]) -> Iterator[Item]:
     ))
     meeting_ids = {d.meeting_id for d in decisions if d.meeting_id}
     seen_meetings = set(
-        policy.meetings_visible_to(user).filter(pk__in=meeting_ids).values_list("pk", flat=True)
+        policy.meetings.visible(user).filter(pk__in=meeting_ids).values_list("pk", flat=True)
     ) if meeting_ids else set()
     for decision in decisions:
         before = (
@@ -317,7 +320,7 @@ def _group_interventions(user: User, entries: list[CohortEntry]) -> Iterator[Ite
         return
     yield from _interventions(
         Intervention.objects.filter(person__isnull=True, group__in=groups)
-        .filter(group__in=policy.cohort_groups_visible_to(user).values("pk"))
+        .filter(group__in=policy.groups.visible(user).values("pk"))
         .select_related("agency", "programme", "group"),
         for_group=True,
     )
@@ -376,7 +379,7 @@ def _call_ins(user: User, person: Person, entries: list[CohortEntry]) -> Iterato
     invitations = CallInInvitation.objects.filter(
         person=person,
         meeting__programme__in=[entry.programme_id for entry in entries],
-        meeting__in=policy.meetings_visible_to(user).values("pk"),
+        meeting__in=policy.meetings.visible(user).values("pk"),
     ).select_related("meeting")
     for invitation in invitations:
         meeting = invitation.meeting

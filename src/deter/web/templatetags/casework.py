@@ -52,9 +52,9 @@ def days(value: int | None) -> str:
 def group_casework(context, group) -> dict:
     """Flags, response forms and the group's interventions, as the user may see them."""
     user = context["request"].user
-    if not policy.cohort_groups_visible_to(user).filter(pk=group.pk).exists():
+    if not policy.groups.visible(user).filter(pk=group.pk).exists():
         return {"visible": False}
-    can_respond = policy.can_edit_group_plan(user, group)
+    can_respond = policy.groups.can(user, "edit_plan", group)
     flags = list(
         GroupViolenceFlag.objects.filter(group=group)
         .select_related("event", "person", "responded_by").order_by("-raised_at", "-pk")
@@ -66,7 +66,7 @@ def group_casework(context, group) -> dict:
                                                initial={"status": flag.status,
                                                         "response": flag.response})
                               if can_respond else None)
-    can_add = policy.can_add_group_intervention(user, group)
+    can_add = policy.groups.can(user, "add_intervention", group)
     form = context.get("casework_group_form") or (
         GroupInterventionForm(group=group, prefix="group-intervention") if can_add else None)
     return {

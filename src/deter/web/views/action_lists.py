@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,29 +17,30 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import audit, policy
 from ..actions import meetings as actions
-from ..models import Action
+from ..models import MeetingAction
 from . import AuthenticatedHttpRequest
+from .access import get_visible_or_404
 
 RECENTLY_DONE_DAYS = 30
 RECENTLY_DONE_LIMIT = 20
 OVERDUE_LIMIT = 500
 STATUS_MESSAGES = {
-    Action.Status.DONE: "Action marked as done",
-    Action.Status.CANCELLED: "Action cancelled",
-    Action.Status.OPEN: "Action reopened",
+    MeetingAction.Status.DONE: "Action marked as done",
+    MeetingAction.Status.CANCELLED: "Action cancelled",
+    MeetingAction.Status.OPEN: "Action reopened",
 }
 
 
-def _with_links(user, actions_: QuerySet[Action]) -> QuerySet[Action]:
+def _with_links(user, actions_: QuerySet[MeetingAction]) -> QuerySet[MeetingAction]:
     """Annotate whether the user may open the action's meeting, person and group (no query
     per row)."""
     return actions_.select_related("programme", "meeting", "entry__person", "group", "owner") \
         .annotate(
-            meeting_visible=Exists(policy.meetings_visible_to(user).filter(pk=OuterRef("meeting_id"))),
+            meeting_visible=Exists(policy.meetings.visible(user).filter(pk=OuterRef("meeting_id"))),
             person_visible=Exists(
-                policy.people_visible_to(user).filter(pk=OuterRef("entry__person_id"))),
+                policy.people.visible(user).filter(pk=OuterRef("entry__person_id"))),
             group_visible=Exists(
-                policy.cohort_groups_visible_to(user).filter(pk=OuterRef("group_id"))),
+                policy.groups.visible(user).filter(pk=OuterRef("group_id"))),
         )
 
 
@@ -48,12 +49,12 @@ def _with_links(user, actions_: QuerySet[Action]) -> QuerySet[Action]:
 def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    mine = policy.actions_visible_to(user).filter(owner_id=user.pk)
-    open_actions = list(_with_links(user, mine.filter(status=Action.Status.OPEN))
+    mine = policy.meeting_actions.visible(user).filter(owner_id=user.pk)
+    open_actions = list(_with_links(user, mine.filter(status=MeetingAction.Status.OPEN))
                         .order_by("due", "pk"))
     done = list(
         _with_links(user, mine.filter(
-            status=Action.Status.DONE,
+            status=MeetingAction.Status.DONE,
             completed_at__gte=timezone.now() - timedelta(days=RECENTLY_DONE_DAYS)))
         .order_by("-completed_at", "-pk")[:RECENTLY_DONE_LIMIT]
     )
@@ -63,7 +64,7 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
                  actions=[a.pk for a in open_actions + done])
     return render(request, "deter/meetings/my_actions.html", {
         "overdue": overdue, "upcoming": upcoming, "done": done, "today": today,
-        "coordinates": policy.programmes_decided_by(user).exists(),
+        "coordinates": policy.programmes.instances(user, "decide").exists(),
         "tab": "mine", "done_caption": f"Done in the last {RECENTLY_DONE_DAYS} days",
     })
 
@@ -72,14 +73,14 @@ def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def overdue_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    programmes = policy.programmes_decided_by(user)
+    programmes = policy.programmes.instances(user, "decide")
     if not programmes.exists():
         audit.record(user, "view_overdue_actions", "action", None, outcome=audit.DENIED)
         raise PermissionDenied
     today = timezone.localdate()
     overdue = list(
-        _with_links(user, Action.objects.filter(
-            programme__in=programmes.values("pk"), status=Action.Status.OPEN, due__lt=today))
+        _with_links(user, MeetingAction.objects.filter(
+            programme__in=programmes.values("pk"), status=MeetingAction.Status.OPEN, due__lt=today))
         .order_by("due", "pk")[:OVERDUE_LIMIT]
     )
     audit.record(user, "view_overdue_actions", "action", None, actions=[a.pk for a in overdue])
@@ -92,11 +93,8 @@ def overdue_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    action = policy.actions_visible_to(request.user).select_related("programme") \
-        .filter(pk=pk).first() if 0 < pk < policy.MAX_PK else None
-    if action is None:
-        audit.record(request.user, "set_action_status", "action", pk, outcome=audit.DENIED)
-        raise Http404("No action found")
+    action = get_visible_or_404(request, "action", pk, "set_action_status",
+                                related=("programme",))
     status = request.POST.get("status", "")
     try:
         actions.set_action_status(request.user, action, status)

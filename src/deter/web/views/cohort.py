@@ -38,11 +38,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
-    run = policy.latest_complete_run()
-    scores = policy.person_scores_visible_to(request.user, run)
+    run = policy.runs.latest()
+    scores = policy.scores.in_run(request.user, run)
     page = Paginator(
         scores.defer("explanation").select_related("person").prefetch_related(
-            policy.cohort_entries_prefetch(request.user, "person__cohort_entries")
+            policy.entries.prefetch(request.user, "person__cohort_entries")
         ),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
@@ -69,7 +69,7 @@ def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
                    .order_by("rank")[:MAX_GROUPS]) if run else [])
     for group in groups:
         group.visible_members = visible_members[group.group_label]
-    unranked = list(policy.entries_outside_run(request.user, run)[:MAX_UNRANKED])
+    unranked = list(policy.entries.outside_run(request.user, run)[:MAX_UNRANKED])
     audit.record(
         request.user, "view_cohort", "analysis_run", run.pk if run else None,
         page=page.number, people=[row.score.person_id for row in rows],

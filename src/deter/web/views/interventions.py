@@ -30,21 +30,17 @@ from ..models import (
     Intervention,
     Letter,
     LetterTemplate,
-    Programme,
 )
 from ..queries import delivery
 from . import AuthenticatedHttpRequest
+from .access import get_visible_or_404
 
 # --- one intervention --------------------------------------------------------------------------
 
 
 def _intervention_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Intervention:
-    try:
-        return policy.get_intervention_for_user(request.user, pk)
-    except Http404:
-        audit.record(request.user, action, "intervention", pk, outcome=audit.DENIED,
-                     path=request.path)
-        raise
+    return get_visible_or_404(request, "intervention", pk, action,
+                              related=("programme", "person", "group", "agency", "created_by"))
 
 
 def _letter_visible(user, intervention: Intervention) -> Letter | None:
@@ -53,13 +49,13 @@ def _letter_visible(user, intervention: Intervention) -> Letter | None:
         return None
     entry = CohortEntry.objects.filter(programme=intervention.programme_id,
                                        person=intervention.person_id).first()
-    return letter if entry and policy.can_write_letter(user, entry) else None
+    return letter if entry and policy.entries.can(user, "write_letter", entry) else None
 
 
 def _render_intervention(request: AuthenticatedHttpRequest, intervention: Intervention,
                          update_form=None, breach_form=None, status: int = 200) -> HttpResponse:
     user = request.user
-    can_update = policy.can_update_intervention(user, intervention)
+    can_update = policy.interventions.can(user, "update", intervention)
     is_order = catalogue.is_order(intervention)
     if can_update and update_form is None and catalogue.next_statuses(intervention):
         update_form = StatusUpdateForm(intervention=intervention)
@@ -79,7 +75,7 @@ def _render_intervention(request: AuthenticatedHttpRequest, intervention: Interv
         "letter": _letter_visible(user, intervention),
         "category_label": catalogue.category_label(intervention.category),
         "ended": not catalogue.next_statuses(intervention),
-        "can_see_delivery": policy.can_see_delivery(user, intervention.programme),
+        "can_see_delivery": policy.programmes.can(user, "see_delivery", intervention.programme),
         "form": update_form if update_form is not None and update_form.errors else breach_form,
     }
     audit.record(user, "view_intervention", "intervention", intervention.pk,
@@ -98,7 +94,7 @@ def intervention_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @require_POST
 def intervention_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     intervention = _intervention_or_404(request, pk, "update_intervention")
-    if not policy.can_update_intervention(request.user, intervention):
+    if not policy.interventions.can(request.user, "update", intervention):
         audit.record(request.user, "update_intervention", "intervention", pk,
                      outcome=audit.DENIED)
         raise PermissionDenied
@@ -119,7 +115,7 @@ def intervention_update(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @require_POST
 def intervention_breach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     intervention = _intervention_or_404(request, pk, "record_breach")
-    if not policy.can_update_intervention(request.user, intervention) \
+    if not policy.interventions.can(request.user, "update", intervention) \
             or not catalogue.is_order(intervention):
         audit.record(request.user, "record_breach", "intervention", pk, outcome=audit.DENIED)
         raise PermissionDenied
@@ -138,26 +134,17 @@ def intervention_breach(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 # --- the programme's delivery page ------------------------------------------------------------
 
 
-def _programme_or_404(request, pk: int, programmes, action: str) -> Programme:
-    programme = programmes.filter(pk=pk).first() if 0 < pk < policy.MAX_PK else None
-    if programme is None:
-        audit.record(request.user, action, "programme", pk, outcome=audit.DENIED,
-                     path=request.path)
-        raise Http404("No programme found")
-    return programme
-
-
 @login_required
 @require_safe
 def programme_delivery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_or_404(request, pk, policy.programmes_with_case_detail(request.user),
-                                  "view_delivery")
+    programme = get_visible_or_404(request, "programme", pk, "view_delivery",
+                                   permission="see_delivery")
     summary = delivery.summarise(request.user, programme)
     context = {
         "programme": programme,
         "summary": summary,
         "flags": list(group_response.open_flags(request.user, programme)),
-        "can_manage_letters": policy.can_decide(request.user, programme),
+        "can_manage_letters": policy.programmes.can(request.user, "decide", programme),
         "expiring_within": delivery.EXPIRING_WITHIN_DAYS,
         "breach_days": delivery.RECENT_BREACH_DAYS,
     }
@@ -171,8 +158,8 @@ def programme_delivery(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @login_required
 @require_safe
 def letter_templates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_or_404(request, pk, policy.programmes_decided_by(request.user),
-                                  "view_letter_templates")
+    programme = get_visible_or_404(request, "programme", pk, "view_letter_templates",
+                                   permission="decide")
     return render(request, "deter/interventions/letter_templates.html", {
         "programme": programme,
         "templates": list(programme.letter_templates.select_related("updated_by")),
@@ -183,12 +170,12 @@ def letter_templates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_http_methods(["GET", "HEAD", "POST"])
 def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
                          template_pk: int | None = None) -> HttpResponse:
-    programme = _programme_or_404(request, pk, policy.programmes_decided_by(request.user),
-                                  "save_letter_template")
+    programme = get_visible_or_404(request, "programme", pk, "save_letter_template",
+                                   permission="decide")
     template = None
     if template_pk is not None:
         template = programme.letter_templates.filter(pk=template_pk).first() \
-            if 0 < template_pk < policy.MAX_PK else None
+            if policy.valid_pk(template_pk) else None
         if template is None:
             raise Http404("No letter template found")
     initial = ({"name": template.name, "kind": template.kind, "body": template.body}
@@ -215,11 +202,11 @@ def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def letter_new(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> HttpResponse:
-    entry = policy.cohort_entries_visible_to(request.user).filter(
+    entry = policy.entries.visible(request.user).filter(
         programme_id=pk, person_id=person_pk,
     ).select_related("programme", "person", "lead_professional").first() \
-        if 0 < pk < policy.MAX_PK and 0 < person_pk < policy.MAX_PK else None
-    if entry is None or not policy.can_write_letter(request.user, entry):
+        if policy.valid_pk(pk) and policy.valid_pk(person_pk) else None
+    if entry is None or not policy.entries.can(request.user, "write_letter", entry):
         audit.record(request.user, "generate_letter", "person", person_pk, outcome=audit.DENIED,
                      programme=pk)
         raise Http404("No person found")
@@ -236,7 +223,7 @@ def letter_new(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> Ht
     return render(request, "deter/interventions/letter_form.html", {
         "entry": entry, "person": entry.person, "programme": entry.programme, "form": form,
         "has_templates": templates.exists(),
-        "can_manage_letters": policy.can_decide(request.user, entry.programme),
+        "can_manage_letters": policy.programmes.can(request.user, "decide", entry.programme),
     }, status=400 if form.is_bound else 200)
 
 
@@ -245,12 +232,12 @@ def letter_new(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> Ht
 def letter_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     letter = (
         Letter.objects.select_related("intervention", "intervention__programme").filter(pk=pk)
-        .first() if 0 < pk < policy.MAX_PK else None
+        .first() if policy.valid_pk(pk) else None
     )
     intervention = letter.intervention if letter else None
     visible = (
         intervention is not None
-        and policy.interventions_visible_to(request.user).filter(pk=intervention.pk).exists()
+        and policy.interventions.visible(request.user).filter(pk=intervention.pk).exists()
         and _letter_visible(request.user, intervention) is not None
     )
     if not visible:
@@ -292,8 +279,8 @@ def group_page_url(group) -> str:
 def flag_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     flag = (
         GroupViolenceFlag.objects.select_related("group", "group__programme", "event", "person")
-        .filter(pk=pk, group__in=policy.cohort_groups_visible_to(request.user)).first()
-        if 0 < pk < policy.MAX_PK else None
+        .filter(pk=pk, group__in=policy.groups.visible(request.user)).first()
+        if policy.valid_pk(pk) else None
     )
     if flag is None:
         audit.record(request.user, "respond_to_flag", "group_flag", pk, outcome=audit.DENIED)
@@ -316,8 +303,8 @@ def flag_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_intervention_add(request: AuthenticatedHttpRequest, pk: int,
                            group_pk: int) -> HttpResponse:
-    group = policy.get_cohort_group_for_user(request.user, group_pk)
-    if group.programme_id != pk or not policy.can_add_group_intervention(request.user, group):
+    group = policy.groups.get(request.user, group_pk, related=("programme",))
+    if group.programme_id != pk or not policy.groups.can(request.user, "add_intervention", group):
         audit.record(request.user, "add_intervention", "cohort_group", group_pk,
                      outcome=audit.DENIED)
         raise PermissionDenied

@@ -20,21 +20,17 @@ from .. import audit, policy
 from ..actions import meetings as actions
 from ..forms.base import GovukForm
 from ..forms.meetings import ActionForm, InviteForm, MeetingForm, NotesForm
-from ..models import Action, CallInInvitation, CohortDecision, Meeting
+from ..models import CallInInvitation, CohortDecision, Meeting, MeetingAction
 from ..queries import agenda as agendas
 from . import AuthenticatedHttpRequest
+from .access import get_visible_or_404
 
 PAST_PAGE_SIZE = 25
 AGENDA_ITEMS = 25  # per section on the page; ?agenda=full shows the whole agenda
 
 
 def _meeting_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Meeting:
-    try:
-        return policy.get_meeting_for_user(request.user, pk)
-    except Http404:
-        audit.record(request.user, action, "meeting", pk, outcome=audit.DENIED,
-                     path=request.path)
-        raise
+    return get_visible_or_404(request, "meeting", pk, action, related=("programme", "chair"))
 
 
 def add_errors(form: GovukForm, error: ValidationError) -> None:
@@ -53,7 +49,7 @@ def add_errors(form: GovukForm, error: ValidationError) -> None:
 @login_required
 @require_safe
 def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    visible = policy.meetings_visible_to(request.user).select_related("programme", "chair")
+    visible = policy.meetings.visible(request.user).select_related("programme", "chair")
     start_of_today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     upcoming = list(visible.filter(held_at__gte=start_of_today).order_by("held_at", "pk"))
     past = Paginator(visible.filter(held_at__lt=start_of_today).order_by("-held_at", "-pk"),
@@ -64,14 +60,14 @@ def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "upcoming": upcoming, "past": past,
         "page_numbers": past.paginator.get_elided_page_range(past.number, on_each_side=2,
                                                              on_ends=1),
-        "can_arrange": policy.programmes_decided_by(request.user).exists(),
+        "can_arrange": policy.programmes.instances(request.user, "decide").exists(),
     })
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not policy.programmes_decided_by(request.user).exists():
+    if not policy.programmes.instances(request.user, "decide").exists():
         audit.record(request.user, "create_meeting", "meeting", None, outcome=audit.DENIED)
         raise PermissionDenied
     initial = {"kind": request.GET.get("kind", "")}
@@ -93,7 +89,7 @@ def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The coordinator or chair changes a meeting's title, time, place, chair or attendees."""
     meeting = _meeting_or_404(request, pk, "update_meeting")
-    if not policy.can_manage_meeting(request.user, meeting):
+    if not policy.meetings.can(request.user, "manage", meeting):
         audit.record(request.user, "update_meeting", "meeting", meeting.pk, outcome=audit.DENIED)
         raise PermissionDenied
     form = MeetingForm(request.POST or None, user=request.user, meeting=meeting)
@@ -158,7 +154,7 @@ def meeting_agenda(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_add_action(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_or_404(request, pk, "add_action")
-    if not policy.can_manage_meeting(request.user, meeting):
+    if not policy.meetings.can(request.user, "manage", meeting):
         audit.record(request.user, "add_action", "meeting", meeting.pk, outcome=audit.DENIED)
         raise PermissionDenied
     form = ActionForm(request.POST, user=request.user, programme=meeting.programme)
@@ -180,7 +176,7 @@ def meeting_add_action(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 def meeting_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_or_404(request, pk, "invite_to_call_in")
-    if not policy.can_manage_meeting(request.user, meeting):
+    if not policy.meetings.can(request.user, "manage", meeting):
         audit.record(request.user, "invite_to_call_in", "meeting", meeting.pk,
                      outcome=audit.DENIED)
         raise PermissionDenied
@@ -233,23 +229,23 @@ def _render_meeting(
 ) -> HttpResponse:
     user = request.user
     programme = meeting.programme
-    can_manage = policy.can_manage_meeting(user, meeting)
-    coordinates = policy.can_decide(user, programme)
-    case_detail = policy.programmes_with_case_detail(user).filter(pk=programme.pk).exists()
+    can_manage = policy.meetings.can(user, "manage", meeting)
+    coordinates = policy.programmes.can(user, "decide", programme)
+    case_detail = policy.programmes.can(user, "see_case_detail", programme)
     is_call_in = meeting.kind == Meeting.Kind.CALL_IN
 
     decisions = list(
         CohortDecision.objects.filter(meeting=meeting)
-        .filter(Q(entry__in=policy.cohort_entries_visible_to(user).values("pk"))
-                | Q(group__in=policy.cohort_groups_visible_to(user).values("pk")))
+        .filter(Q(entry__in=policy.entries.visible(user).values("pk"))
+                | Q(group__in=policy.groups.visible(user).values("pk")))
         .select_related("entry__person", "group", "decided_by", "lead_professional")
         .order_by("decided_at", "pk")
     )
     meeting_actions = list(
-        policy.actions_visible_to(user).filter(meeting=meeting)
+        policy.meeting_actions.visible(user).filter(meeting=meeting)
         .select_related("owner", "entry__person", "group").order_by("due", "pk")
     )
-    meeting_actions.sort(key=lambda a: a.status != Action.Status.OPEN)
+    meeting_actions.sort(key=lambda a: a.status != MeetingAction.Status.OPEN)
     invitations = list(meeting.invitations.select_related("person")) if is_call_in else []
 
     named = {d.entry.person_id for d in decisions if d.entry_id}
@@ -257,10 +253,10 @@ def _render_meeting(
     named |= {i.person_id for i in invitations if i.person_id}
     agenda = meeting.agenda or {}
     visible = agendas.visible_to(
-        agenda, people=policy.people_visible_to(user),
-        entries=policy.cohort_entries_visible_to(user),
-        groups=policy.cohort_groups_visible_to(user),
-        actions=policy.actions_visible_to(user), also_people=named,
+        agenda, people=policy.people.visible(user),
+        entries=policy.entries.visible(user),
+        groups=policy.groups.visible(user),
+        actions=policy.meeting_actions.visible(user), also_people=named,
     )
     visible_people = visible.people
     whole_agenda = request.GET.get("agenda") == "full"
@@ -279,7 +275,7 @@ def _render_meeting(
         "can_manage": can_manage,
         "case_detail": case_detail,
         # proposals are for those who see every cohort status (the panel's members)
-        "sees_proposals": case_detail and policy.programmes_with_panel(user).filter(
+        "sees_proposals": case_detail and policy.programmes.instances(user, "run_panel").filter(
             pk=programme.pk).exists(),
         "agenda": agenda_view,
         "can_regenerate": can_manage and not is_call_in

@@ -20,14 +20,14 @@ from ..models import (
     CohortEntry,
     CohortGroup,
     CohortStatus,
-    GroupScore,
+    FoundGroup,
     Meeting,
     PersonScore,
     Programme,
 )
 from ..queries import explanation
 from . import AuthenticatedHttpRequest
-from .programme import programme_or_404
+from .access import get_visible_or_404
 
 BEFORE_PANEL = (CohortStatus.PROPOSED, CohortStatus.DEFERRED)
 TOP_EVENTS = 3
@@ -46,13 +46,13 @@ class PanelPerson:
 @dataclass
 class PanelGroup:
     group: CohortGroup
-    score: GroupScore | None
+    score: FoundGroup | None
     form: DecisionForm | None
     overdue: bool
 
 
 def _panel_programme(request: AuthenticatedHttpRequest, pk: int, action: str) -> Programme:
-    return programme_or_404(request, pk, action, policy.programmes_with_panel(request.user))
+    return get_visible_or_404(request, "programme", pk, action, permission="run_panel")
 
 
 def _meeting(request: AuthenticatedHttpRequest, programme: Programme,
@@ -64,7 +64,7 @@ def _meeting(request: AuthenticatedHttpRequest, programme: Programme,
         pk = int(raw)
     except ValueError:
         raise Http404("No meeting found") from None
-    meeting = policy.get_meeting_for_user(request.user, pk)
+    meeting = policy.meetings.get(request.user, pk, related=("programme", "chair"))
     if meeting.programme_id != programme.pk or meeting.kind != Meeting.Kind.PANEL:
         raise Http404("No meeting found")
     return meeting
@@ -73,7 +73,7 @@ def _meeting(request: AuthenticatedHttpRequest, programme: Programme,
 def _may_decide(request: AuthenticatedHttpRequest, programme: Programme, action: str,
                 kind: str, pk: int) -> None:
     """Refuse before reading the form: an analyst sees the panel but does not decide."""
-    if not policy.can_decide(request.user, programme):
+    if not policy.programmes.can(request.user, "decide", programme):
         audit.record(request.user, action, kind, pk, outcome=audit.DENIED)
         raise PermissionDenied("Only the programme's coordinator records panel decisions")
 
@@ -96,7 +96,7 @@ def panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def decide_person(request: AuthenticatedHttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     programme = _panel_programme(request, pk, "decide")
     entry = (
-        policy.cohort_entries_visible_to(request.user)
+        policy.entries.visible(request.user)
         .filter(programme=programme, pk=entry_pk).select_related("person", "programme").first()
     )
     if entry is None:
@@ -105,7 +105,7 @@ def decide_person(request: AuthenticatedHttpRequest, pk: int, entry_pk: int) -> 
     _may_decide(request, programme, "decide", "cohort_entry", entry.pk)
     prefix = f"person-{entry.pk}"
     meeting = _meeting(request, programme, request.POST.get(f"{prefix}-meeting"))
-    users = list(policy.assignable_users(programme))
+    users = list(policy.programmes.users_with("assign", programme))
     form = DecisionForm(request.POST, subject=entry, users=users, prefix=prefix)
     from_status = entry.status
     if apply_decision(form,
@@ -122,7 +122,7 @@ def decide_person(request: AuthenticatedHttpRequest, pk: int, entry_pk: int) -> 
 def decide_group(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
     programme = _panel_programme(request, pk, "decide_group")
     group = (
-        policy.cohort_groups_visible_to(request.user)
+        policy.groups.visible(request.user)
         .filter(programme=programme, pk=group_pk).select_related("programme").first()
     )
     if group is None:
@@ -132,7 +132,7 @@ def decide_group(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> H
     _may_decide(request, programme, "decide_group", "cohort_group", group.pk)
     prefix = f"group-{group.pk}"
     meeting = _meeting(request, programme, request.POST.get(f"{prefix}-meeting"))
-    users = list(policy.assignable_users(programme))
+    users = list(policy.programmes.users_with("assign", programme))
     form = DecisionForm(request.POST, subject=group, users=users, prefix=prefix)
     from_status = group.status
     if apply_decision(form, lambda data: actions.decide_group(request.user, group, meeting=meeting,
@@ -144,13 +144,13 @@ def decide_group(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> H
                          status=400)
 
 
-def proposing_scores(groups: list[CohortGroup]) -> list[GroupScore | None]:
+def proposing_scores(groups: list[CohortGroup]) -> list[FoundGroup | None]:
     """Each group's score in the run that proposed it (found-group labels belong to a run)."""
     wanted = Q(pk__in=[])
     for group in groups:
         if group.proposed_by_run_id:
             wanted |= Q(run_id=group.proposed_by_run_id, group_label=group.label)
-    found = {(s.run_id, s.group_label): s for s in GroupScore.objects.filter(wanted)}
+    found = {(s.run_id, s.group_label): s for s in FoundGroup.objects.filter(wanted)}
     return [found.get((group.proposed_by_run_id, group.label)) for group in groups]
 
 
@@ -174,12 +174,12 @@ def _render_panel(
 ) -> HttpResponse:
     user = request.user
     bound = bound or {}
-    can_decide = policy.can_decide(user, programme)
-    users = list(policy.assignable_users(programme)) if can_decide else []
+    can_decide = policy.programmes.can(user, "decide", programme)
+    users = list(policy.programmes.users_with("assign", programme)) if can_decide else []
     initial = {"meeting": meeting.pk if meeting else None}
-    run = policy.latest_complete_run()
+    run = policy.runs.latest()
     entries = list(
-        policy.cohort_entries_visible_to(user)
+        policy.entries.visible(user)
         .filter(programme=programme, status__in=BEFORE_PANEL)
         .select_related("person", "group")
         .order_by("status", "review_date", "person__person_id")
@@ -208,7 +208,7 @@ def _render_panel(
         for entry in entries
     ]
     groups = list(
-        policy.cohort_groups_visible_to(user)
+        policy.groups.visible(user)
         .filter(programme=programme, status__in=BEFORE_PANEL)
         .annotate(member_count=Count("members"))
         .order_by("status", "label")

@@ -6,7 +6,7 @@ record one."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,18 +17,13 @@ from ..forms.casework import PersonInterventionForm as InterventionForm
 from ..models import Person
 from ..queries import explanation, harm_history, safeguarding, timeline
 from . import AuthenticatedHttpRequest
+from .access import get_visible_or_404
 
 EXPLANATION_ROWS = 25  # per score; ?events=all lists every event
 
 
 def _person_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Person:
-    """The policy's answer, with a refused (or nonexistent) attempt written to the audit."""
-    try:
-        return policy.get_person_for_user(request.user, pk)
-    except Http404:
-        audit.record(request.user, action, "person", pk, outcome=audit.DENIED,
-                     path=request.path)
-        raise
+    return get_visible_or_404(request, "person", pk, action)
 
 
 @login_required
@@ -42,7 +37,7 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_intervention(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _person_or_404(request, pk, "add_intervention")
-    if not policy.can_add_intervention(request.user, person):
+    if not policy.people.can(request.user, "add_intervention", person):
         audit.record(request.user, "add_intervention", "person", pk, outcome=audit.DENIED)
         raise PermissionDenied
     form = InterventionForm(request.POST, user=request.user, person=person)
@@ -61,8 +56,8 @@ def _render_person(
     request: AuthenticatedHttpRequest, person: Person, form: InterventionForm, status: int = 200
 ) -> HttpResponse:
     user = request.user
-    case_detail = policy.can_see_case_detail(user, person)
-    run = policy.latest_complete_run() if case_detail else None
+    case_detail = policy.people.can(user, "see_case_detail", person)
+    run = policy.runs.latest() if case_detail else None
     score = run.people.filter(person=person).first() if run else None
     show, page, show_error = timeline.SHOW_ALL, 1, ""
     try:
@@ -74,9 +69,9 @@ def _render_person(
         show_error, status = timeline.BAD_PAGE_MESSAGE, 400
     harm_points = harm_history.history(person) if case_detail else []
     all_events = request.GET.get("events") == "all"
-    entries = list(policy.entries_for_person(user, person).select_related("safeguarding_lead"))
-    letter_entries = [entry for entry in entries if policy.can_write_letter(user, entry)]
-    interventions = list(policy.interventions_for_person(user, person))
+    entries = list(policy.entries.of_person(user, person).select_related("safeguarding_lead"))
+    letter_entries = [entry for entry in entries if policy.entries.can(user, "write_letter", entry)]
+    interventions = list(policy.interventions.of_person(user, person))
     context = {
         "person": person,
         "age": person.age_on(timezone.localdate()),
@@ -99,7 +94,7 @@ def _render_person(
         "memberships": list(
             person.memberships.select_related("group").order_by("group__group_id", "start")
         ) if case_detail else [],
-        "form": form if policy.can_add_intervention(user, person) else None,
+        "form": form if policy.people.can(user, "add_intervention", person) else None,
     }
     audit.record(user, "view_person", "person", person.pk, case_detail=case_detail)
     return render(request, "deter/person.html", context, status=status)

@@ -5,7 +5,7 @@ response), with the forms to change the status and the plan for those allowed.""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +15,7 @@ from ..actions.cohort import UNDER_REVIEW
 from ..forms.cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from . import AuthenticatedHttpRequest
+from .access import get_visible_or_404
 from .panel import apply_decision, proposing_scores
 
 ENGAGED = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)
@@ -24,17 +25,10 @@ ENGAGED = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)
 
 
 def _entry_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> CohortEntry:
-    entry = (
-        policy.cohort_entries_visible_to(request.user)
-        .select_related("programme", "person", "lead_professional", "safeguarding_lead",
-                        "decided_by", "group")
-        .filter(pk=pk).first() if 0 < pk < policy.MAX_PK else None
-    )
-    if entry is None:
-        audit.record(request.user, action, "cohort_entry", pk, outcome=audit.DENIED,
-                     path=request.path)
-        raise Http404("No cohort entry found")
-    return entry
+    return get_visible_or_404(
+        request, "cohort_entry", pk, action,
+        related=("programme", "person", "lead_professional", "safeguarding_lead",
+                 "decided_by", "group"))
 
 
 def _is_child(entry: CohortEntry) -> bool:
@@ -54,10 +48,10 @@ def entry_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_or_404(request, pk, "decide")
-    if not policy.can_decide(request.user, entry.programme):
+    if not policy.programmes.can(request.user, "decide", entry.programme):
         audit.record(request.user, "decide", "cohort_entry", entry.pk, outcome=audit.DENIED)
         raise PermissionDenied
-    users = list(policy.assignable_users(entry.programme))
+    users = list(policy.programmes.users_with("assign", entry.programme))
     form = DecisionForm(request.POST, subject=entry, users=users, prefix="status")
     from_status = entry.status
     if apply_decision(form, lambda data: actions.decide(request.user, entry, **data)):
@@ -71,10 +65,10 @@ def entry_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_plan_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _entry_or_404(request, pk, "update_plan")
-    if not policy.can_edit_plan(request.user, entry):
+    if not policy.entries.can(request.user, "edit_plan", entry):
         audit.record(request.user, "update_plan", "cohort_entry", entry.pk, outcome=audit.DENIED)
         raise PermissionDenied
-    users = list(policy.assignable_users(entry.programme))
+    users = list(policy.programmes.users_with("assign", entry.programme))
     form = PlanForm(request.POST, entry=entry, users=users, is_child=_is_child(entry),
                     prefix="plan")
     if form.is_valid():
@@ -95,15 +89,16 @@ def _render_entry(
 ) -> HttpResponse:
     user = request.user
     programme = entry.programme
-    can_decide = policy.can_decide(user, programme)
-    can_edit = policy.can_edit_plan(user, entry)
-    users = list(policy.assignable_users(programme)) if can_decide or can_edit else []
+    can_decide = policy.programmes.can(user, "decide", programme)
+    can_edit = policy.entries.can(user, "edit_plan", entry)
+    users = (list(policy.programmes.users_with("assign", programme))
+             if can_decide or can_edit else [])
     if can_decide and decision_form is None:
         decision_form = DecisionForm(subject=entry, users=users, prefix="status")
     if can_edit and plan_form is None:
         plan_form = PlanForm(entry=entry, users=users, is_child=_is_child(entry), prefix="plan")
     today = timezone.localdate()
-    group_visible = entry.group_id is not None and policy.cohort_groups_visible_to(user).filter(
+    group_visible = entry.group_id is not None and policy.groups.visible(user).filter(
         pk=entry.group_id).exists()
     audit.record(user, "view_plan", "cohort_entry", entry.pk, person=entry.person_id,
                  programme=programme.pk)
@@ -129,15 +124,8 @@ def _render_entry(
 
 def _group_or_404(request: AuthenticatedHttpRequest, pk: int, group_pk: int,
                   action: str) -> CohortGroup:
-    try:
-        group = policy.get_cohort_group_for_user(request.user, group_pk)
-        if group.programme_id != pk:
-            raise Http404("No group found")
-    except Http404:
-        audit.record(request.user, action, "cohort_group", group_pk, outcome=audit.DENIED,
-                     path=request.path)
-        raise
-    return group
+    return get_visible_or_404(request, "cohort_group", group_pk, action,
+                              where={"programme_id": pk}, related=("programme",))
 
 
 @login_required
@@ -151,11 +139,11 @@ def group_plan(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> Htt
 @require_POST
 def group_decision(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
     group = _group_or_404(request, pk, group_pk, "decide_group")
-    if not policy.can_decide(request.user, group.programme):
+    if not policy.programmes.can(request.user, "decide", group.programme):
         audit.record(request.user, "decide_group", "cohort_group", group.pk,
                      outcome=audit.DENIED)
         raise PermissionDenied
-    users = list(policy.assignable_users(group.programme))
+    users = list(policy.programmes.users_with("assign", group.programme))
     form = DecisionForm(request.POST, subject=group, users=users, prefix="status")
     from_status = group.status
     if apply_decision(form, lambda data: actions.decide_group(request.user, group, **data)):
@@ -169,11 +157,11 @@ def group_decision(request: AuthenticatedHttpRequest, pk: int, group_pk: int) ->
 @require_POST
 def group_plan_update(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
     group = _group_or_404(request, pk, group_pk, "update_group_plan")
-    if not policy.can_edit_group_plan(request.user, group):
+    if not policy.groups.can(request.user, "edit_plan", group):
         audit.record(request.user, "update_group_plan", "cohort_group", group.pk,
                      outcome=audit.DENIED)
         raise PermissionDenied
-    users = list(policy.assignable_users(group.programme))
+    users = list(policy.programmes.users_with("assign", group.programme))
     form = GroupPlanForm(request.POST, group=group, users=users, prefix="plan")
     if form.is_valid():
         try:
@@ -195,15 +183,16 @@ def render_group_plan(
     with its errors."""
     user = request.user
     programme = group.programme
-    can_decide = policy.can_decide(user, programme)
-    can_edit = policy.can_edit_group_plan(user, group)
-    users = list(policy.assignable_users(programme)) if can_decide or can_edit else []
+    can_decide = policy.programmes.can(user, "decide", programme)
+    can_edit = policy.groups.can(user, "edit_plan", group)
+    users = (list(policy.programmes.users_with("assign", programme))
+             if can_decide or can_edit else [])
     if can_decide and decision_form is None:
         decision_form = DecisionForm(subject=group, users=users, prefix="status")
     if can_edit and plan_form is None:
         plan_form = GroupPlanForm(group=group, users=users, prefix="plan")
     members = list(
-        policy.cohort_entries_visible_to(user).filter(group=group)
+        policy.entries.visible(user).filter(group=group)
         .select_related("person", "lead_professional").order_by("status", "person__person_id")
     )
     today = timezone.localdate()

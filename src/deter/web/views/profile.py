@@ -1,9 +1,10 @@
 """The problem profile of the latest complete run: groups and their conflicts, places, time,
 disproportionality; a group's page; and the profile's charts as SVG.
 
-Everything here is police-held analysis, shown to the roles ``policy.can_see_problem_profile``
+Everything here is police-held analysis, shown to the roles that
+``policy.runs.can(user, "view_profile")``
 allows; anyone else gets the same 404 as for a page that does not exist.  People are named only
-through ``policy.person_scores_visible_to``.
+through ``policy.scores.in_run``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from deter.analysis import charts
 from deter.analysis.report import STABLE
 
 from .. import audit, policy
-from ..models import AnalysisRun, GroupScore, PlaceScore, RelationScore
+from ..models import AnalysisRun, FoundGroup, PlaceScore, RelationScore
 from . import AuthenticatedHttpRequest
 
 TOP_GROUPS = 40
@@ -33,8 +34,8 @@ CHARTS = ("conflict", "hotspots", "hour_weekday", "trend", "concentration")
 
 
 def _run_or_404(request: AuthenticatedHttpRequest, action: str) -> AnalysisRun:
-    run = policy.latest_complete_run()
-    if run is None or not policy.can_see_problem_profile(request.user):
+    run = policy.runs.latest()
+    if run is None or not policy.runs.can(request.user, "view_profile"):
         audit.record(request.user, action, "analysis_run", run.pk if run else None,
                      outcome=audit.DENIED, path=request.path)
         raise Http404("No problem profile")
@@ -72,12 +73,12 @@ def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def group_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     run = _run_or_404(request, "view_group")
-    group = GroupScore.objects.filter(run=run, group_label=label).first()
+    group = FoundGroup.objects.filter(run=run, group_label=label).first()
     if group is None:
         audit.record(request.user, "view_group", "group", label, outcome=audit.DENIED)
         raise Http404("No such group")
     members = list(
-        policy.person_scores_visible_to(request.user, run)
+        policy.scores.in_run(request.user, run)
         .filter(group_label=label, case_detail=True)
         .select_related("person")
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from .. import audit, policy
 from ..actions import programmes as actions
 from ..forms.programmes import ProgrammeForm
-from ..models import Programme, StaffRole
+from ..models import Programme
 from . import AuthenticatedHttpRequest
 
 
@@ -40,7 +40,7 @@ def _save(request: AuthenticatedHttpRequest, form: ProgrammeForm,
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def programme_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not policy.roles_of(request.user).filter(role=StaffRole.Role.COORDINATOR).exists():
+    if not policy.programmes.can(request.user, "start"):
         audit.record(request.user, "create_programme", "programme", None, outcome=audit.DENIED)
         raise PermissionDenied
     form = ProgrammeForm(request.POST or None)
@@ -54,7 +54,7 @@ def programme_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    programme = policy.programmes_decided_by(request.user).filter(pk=pk).first()
+    programme = policy.programmes.instances(request.user, "decide").filter(pk=pk).first()
     if programme is None:
         audit.record(request.user, "update_programme", "programme", pk, outcome=audit.DENIED)
         raise Http404("No programme found")

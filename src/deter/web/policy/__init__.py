@@ -1,0 +1,68 @@
+"""The access policy: the one place that decides who may see and do what.
+
+Each record kind has one policy object with the same vocabulary (``base.RecordPolicy``):
+``policy.people.visible(user)``, ``policy.people.get(user, pk)``,
+``policy.entries.can(user, "edit_plan", entry)``, ``policy.programmes.instances(user, "decide")``,
+``policy.programmes.users_with("assign", programme)`` and ``policy.people.fields(user, person)``.
+Views fetch records with ``views.access.get_visible_or_404``.
+
+Every view, action and export asks this module; nothing else filters people by agency or role.
+Querysets here are lazy and compose into single SQL statements, so asking the policy costs no
+extra queries per row.
+
+The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agencies``:
+
+- A person is visible only through a programme that one of the user's agencies partners in, and
+  only if the person has a ``CohortEntry`` in that programme.
+- Analysts and coordinators see entries of every status; caseworkers and partner-agency users see
+  only active and stepped-down entries.
+- A user whose agencies partner in no programme sees nobody. Superuser status grants nothing.
+- Analysts, coordinators and caseworkers may record interventions by any of the programme's
+  agencies; partner-agency users only with their own agency as the provider.
+- Police-held case detail (events, recorded group memberships, harm scores and their
+  explanation) is shown to analysts, coordinators and caseworkers; partner-agency users see the
+  person's summary, cohort status and interventions until a data-sharing agreement says more.
+- Panel decisions (accept, reject, defer, step down, exit), proposals from an analysis run,
+  programme settings, meetings and letter templates are the coordinator's: a coordinator of a
+  partner agency decides for that programme.
+- Plans: the coordinator and the person's lead professional edit a person's plan (support
+  offer, consequence, safeguarding); a group's plan, its coordinator and lead professional.
+- Cohort groups are police-held analysis: analysts, coordinators and caseworkers see them
+  (caseworkers only active and stepped-down groups); partner-agency users do not.
+- Meetings and their actions are seen by analysts, coordinators and caseworkers of the
+  programme, and by anyone invited to attend; an action is always visible to its owner, who
+  (with the coordinator) may mark it done.
+- Interventions are seen with the person (or group) they are for; they are moved along their
+  life-cycle (and an order's breaches recorded) by whoever may record interventions by the
+  provider agency, so a partner only its own agency's; a group's, by its coordinator and lead
+  professional. Letters name and address a person: the coordinator, the programme's
+  caseworkers and the person's lead professional write and read them. The delivery page is for
+  analysts, coordinators and caseworkers.
+- The problem profile (found groups, their rivalries and alliances with the evidence events,
+  hotspots, time patterns, disproportionality) is police-held analysis too: analysts,
+  coordinators and caseworkers of a programme see it; it names people only through the rules
+  above.
+
+A record a user may not see and one that does not exist look the same: ``Http404``.
+"""
+
+from .base import MAX_PK, Category, RecordPolicy, UnknownAction, valid_pk
+from .grants import Role, User, caching_grants, forget_grants, roles_of, stop_caching
+from .records import (
+    KINDS,
+    entries,
+    groups,
+    interventions,
+    meeting_actions,
+    meetings,
+    people,
+    programmes,
+    runs,
+    scores,
+)
+
+__all__ = [
+    "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
+    "caching_grants", "entries", "forget_grants", "groups", "interventions", "meeting_actions",
+    "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",
+]

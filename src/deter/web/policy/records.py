@@ -1,0 +1,415 @@
+"""One policy per record kind. The rules themselves are in the package's docstring."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from ..models import (
+    Agency,
+    AnalysisRun,
+    CohortEntry,
+    CohortGroup,
+    Intervention,
+    Meeting,
+    MeetingAction,
+    Person,
+    PersonScore,
+    Programme,
+)
+from .base import Category, RecordPolicy
+from .grants import (
+    ALL_ROLES,
+    DECIDE,
+    ENGAGED_STATUSES,
+    RECORD_FOR_ANY_AGENCY,
+    RECORD_FOR_OWN_AGENCY,
+    SEE_CASE_DETAIL,
+    SEE_ENGAGED_ONLY,
+    SEE_EVERY_STATUS,
+    WRITE_LETTERS,
+    Role,
+    User,
+    holds,
+    programme_pks,
+    roles_of,
+)
+
+PARTNER_VIEW = frozenset({Category.IDENTITY, Category.COHORT, Category.INTERVENTIONS,
+                          Category.SAFEGUARDING})
+
+
+class ProgrammePolicy(RecordPolicy[Programme]):
+    model = Programme
+    kind = "programme"
+    rules = {
+        "view": "_sees",
+        "decide": "_decides",
+        "see_case_detail": "_sees_case_detail",
+        "see_delivery": "_sees_case_detail",
+        "run_panel": "_runs_panel",
+        "start": "_may_start",
+    }
+    listed = {
+        "decide": "_decided_by",
+        "see_case_detail": "_with_case_detail",
+        "run_panel": "_with_panel",
+    }
+
+    def visible(self, user: User) -> QuerySet[Programme]:
+        """Programmes that one of the user's agencies partners in, in any role."""
+        return Programme.objects.filter(pk__in=programme_pks(user, ALL_ROLES)).order_by("name")
+
+    def of_person(self, user: User, person: Person) -> QuerySet[Programme]:
+        """Programmes through which the user sees the person."""
+        seen = entries.visible(user).filter(person=person)
+        return Programme.objects.filter(pk__in=seen.values("programme_id")).order_by("name")
+
+    def users_with(self, action: str, programme: Programme) -> QuerySet:
+        """``assign``: staff of the programme's partner agencies, who may be lead
+        professionals, action owners and attendees."""
+        if action != "assign":
+            return super().users_with(action, programme)
+        return (
+            get_user_model().objects
+            .filter(is_active=True, staff_roles__agency__in=programme.agencies.values("pk"))
+            .distinct().order_by("username")
+        )
+
+    def _sees(self, user: User, programme: Programme) -> bool:
+        return holds(user, ALL_ROLES, programme.pk)
+
+    def _decides(self, user: User, programme: Programme) -> bool:
+        """Panel decisions, programme settings, meetings and letter templates."""
+        return holds(user, DECIDE, programme.pk)
+
+    def _sees_case_detail(self, user: User, programme: Programme) -> bool:
+        return holds(user, SEE_CASE_DETAIL, programme.pk)
+
+    def _runs_panel(self, user: User, programme: Programme) -> bool:
+        return holds(user, _PANEL, programme.pk)
+
+    def coordinated_agencies(self, user: User) -> set[int]:
+        """Keys of the agencies the user is a coordinator for."""
+        return set(roles_of(user).filter(role=Role.COORDINATOR)
+                   .values_list("agency_id", flat=True))
+
+    def _may_start(self, user: User, programme: Programme | None = None) -> bool:
+        """A coordinator of any agency may start a programme (with their agency as a partner)."""
+        return roles_of(user).filter(role=Role.COORDINATOR).exists()
+
+    def _decided_by(self, user: User) -> QuerySet[Programme]:
+        return Programme.objects.filter(pk__in=programme_pks(user, DECIDE)).order_by("name")
+
+    def _with_case_detail(self, user: User) -> QuerySet[Programme]:
+        return Programme.objects.filter(
+            pk__in=programme_pks(user, SEE_CASE_DETAIL)).order_by("name")
+
+    def _with_panel(self, user: User) -> QuerySet[Programme]:
+        """Proposed and deferred people with their explanation: analysts and coordinators."""
+        return Programme.objects.filter(pk__in=programme_pks(user, _PANEL))
+
+
+_PANEL = tuple(sorted(set(SEE_EVERY_STATUS) & set(SEE_CASE_DETAIL)))
+
+
+class EntryPolicy(RecordPolicy[CohortEntry]):
+    model = CohortEntry
+    kind = "cohort_entry"
+    rules = {
+        "view": "_sees",
+        "decide": "_decides",
+        "edit_plan": "_edits_plan",
+        "write_letter": "_writes_letter",
+    }
+
+    def visible(self, user: User) -> QuerySet[CohortEntry]:
+        """By programme partnership, role and entry status."""
+        return CohortEntry.objects.filter(
+            Q(programme__in=programme_pks(user, SEE_EVERY_STATUS))
+            | Q(programme__in=programme_pks(user, SEE_ENGAGED_ONLY), status__in=ENGAGED_STATUSES)
+        )
+
+    def of_person(self, user: User, person: Person) -> QuerySet[CohortEntry]:
+        """The person's visible entries (one per programme)."""
+        return (
+            self.visible(user).filter(person=person)
+            .select_related("programme", "lead_professional", "decided_by")
+            .order_by("programme__name")
+        )
+
+    def with_case_detail(self, user: User) -> QuerySet[CohortEntry]:
+        return self.visible(user).filter(programme__in=programme_pks(user, SEE_CASE_DETAIL))
+
+    def prefetch(self, user: User, lookup: str = "cohort_entries") -> Prefetch:
+        """Prefetch a person's visible entries into ``person.visible_entries``; ``lookup`` is
+        the path to ``Person.cohort_entries``, e.g. ``person__cohort_entries``."""
+        return Prefetch(
+            lookup,
+            queryset=self.visible(user).select_related("programme").order_by("programme__name"),
+            to_attr="visible_entries",
+        )
+
+    def outside_run(self, user: User, run: AnalysisRun | None) -> QuerySet[CohortEntry]:
+        """Visible entries whose person has no score in the run (so is not ranked)."""
+        found = self.visible(user)
+        if run is not None:
+            # a correlated NOT EXISTS uses the (run, person) index; NOT IN read every score of
+            # the run (50,000 at a force's size) on every view of the cohort
+            scored = PersonScore.objects.filter(run=run, person_id=OuterRef("person_id"))
+            found = found.exclude(Exists(scored))
+        return found.select_related("person", "programme").order_by("programme__name", "person")
+
+    def _sees(self, user: User, entry: CohortEntry) -> bool:
+        return self.visible(user).filter(pk=entry.pk).exists()
+
+    def _decides(self, user: User, entry: CohortEntry) -> bool:
+        return programmes.can(user, "decide", entry.programme)
+
+    def _edits_plan(self, user: User, entry: CohortEntry) -> bool:
+        """The coordinator, or the person's lead professional while they can see the person."""
+        if not self._sees(user, entry):
+            return False
+        return entry.lead_professional_id == user.pk or self._decides(user, entry)
+
+    def _writes_letter(self, user: User, entry: CohortEntry) -> bool:
+        """Letters name and address a person: the coordinator, the programme's caseworkers
+        and the person's lead professional write them, and only they read them back."""
+        if not self._sees(user, entry):
+            return False
+        return entry.lead_professional_id == user.pk or holds(user, WRITE_LETTERS,
+                                                              entry.programme_id)
+
+
+class PersonPolicy(RecordPolicy[Person]):
+    model = Person
+    kind = "person"
+    rules = {
+        "view": "_sees",
+        "see_case_detail": "_sees_case_detail",
+        "add_intervention": "_adds_intervention",
+    }
+
+    def visible(self, user: User) -> QuerySet[Person]:
+        """Only through a cohort entry of a programme one of the user's agencies partners in."""
+        return Person.objects.filter(pk__in=entries.visible(user).values("person_id"))
+
+    def fields(self, user: User, person: Person) -> frozenset[Category]:
+        if not self._sees(user, person):
+            return frozenset()
+        if self._sees_case_detail(user, person):
+            return frozenset(Category)
+        return PARTNER_VIEW
+
+    def _sees(self, user: User, person: Person) -> bool:
+        return self.visible(user).filter(pk=person.pk).exists()
+
+    def _sees_case_detail(self, user: User, person: Person) -> bool:
+        """Police-held detail: events, recorded memberships, scores and their explanation."""
+        return entries.with_case_detail(user).filter(person=person).exists()
+
+    def _adds_intervention(self, user: User, person: Person, programme: Programme | None = None,
+                           agency: Agency | None = None) -> bool:
+        """Without a programme: in some programme the user sees the person in. Without an
+        agency: by at least one agency."""
+        if programme is None:
+            agencies = interventions.providers_for_person(user, person)
+        elif not programmes.of_person(user, person).filter(pk=programme.pk).exists():
+            return False
+        else:
+            agencies = interventions.providers(user, programme)
+        return (agencies if agency is None else agencies.filter(pk=agency.pk)).exists()
+
+
+class GroupPolicy(RecordPolicy[CohortGroup]):
+    """Cohort groups are police-held analysis: analysts, coordinators and caseworkers see them
+    (caseworkers only active and stepped-down groups); partner-agency users do not."""
+
+    model = CohortGroup
+    kind = "cohort_group"
+    rules = {
+        "view": "_sees",
+        "decide": "_decides",
+        "edit_plan": "_edits_plan",
+        "add_intervention": "_edits_plan",
+    }
+
+    def visible(self, user: User) -> QuerySet[CohortGroup]:
+        return CohortGroup.objects.filter(
+            Q(programme__in=programme_pks(user, SEE_EVERY_STATUS))
+            | Q(programme__in=programme_pks(user, (Role.CASEWORKER,)),
+                status__in=ENGAGED_STATUSES)
+        )
+
+    def _sees(self, user: User, group: CohortGroup) -> bool:
+        return self.visible(user).filter(pk=group.pk).exists()
+
+    def _decides(self, user: User, group: CohortGroup) -> bool:
+        return programmes.can(user, "decide", group.programme)
+
+    def _edits_plan(self, user: User, group: CohortGroup) -> bool:
+        """The group's coordinator and lead professional; its interventions are its plan's."""
+        if not self._sees(user, group):
+            return False
+        return group.lead_professional_id == user.pk or self._decides(user, group)
+
+
+class MeetingPolicy(RecordPolicy[Meeting]):
+    model = Meeting
+    kind = "meeting"
+    rules = {"view": "_sees", "manage": "_manages"}
+
+    def visible(self, user: User) -> QuerySet[Meeting]:
+        """The programme's analysts, coordinators and caseworkers, its chair and attendees."""
+        if not user.is_authenticated or not user.is_active:
+            return Meeting.objects.none()
+        attending = Meeting.attendees.through.objects.filter(user_id=user.pk)
+        return Meeting.objects.filter(
+            Q(programme__in=programme_pks(user, SEE_CASE_DETAIL))
+            | Q(pk__in=attending.values("meeting_id"))
+            | Q(chair_id=user.pk)
+        )
+
+    def _sees(self, user: User, meeting: Meeting) -> bool:
+        return self.visible(user).filter(pk=meeting.pk).exists()
+
+    def _manages(self, user: User, meeting: Meeting) -> bool:
+        """Attendance, decisions, actions and notes: the programme's coordinator or chair."""
+        return meeting.chair_id == user.pk or programmes.can(user, "decide", meeting.programme)
+
+
+class MeetingActionPolicy(RecordPolicy[MeetingAction]):
+    model = MeetingAction
+    kind = "action"
+    rules = {"view": "_sees", "update": "_updates"}
+
+    def visible(self, user: User) -> QuerySet[MeetingAction]:
+        if not user.is_authenticated or not user.is_active:
+            return MeetingAction.objects.none()
+        return MeetingAction.objects.filter(
+            Q(programme__in=programme_pks(user, SEE_CASE_DETAIL)) | Q(owner_id=user.pk)
+        )
+
+    def _sees(self, user: User, action: MeetingAction) -> bool:
+        return self.visible(user).filter(pk=action.pk).exists()
+
+    def _updates(self, user: User, action: MeetingAction) -> bool:
+        """Its owner, or the programme's coordinator, marks it done."""
+        return action.owner_id == user.pk or programmes.can(user, "decide", action.programme)
+
+
+class InterventionPolicy(RecordPolicy[Intervention]):
+    model = Intervention
+    kind = "intervention"
+    rules = {"view": "_sees", "update": "_updates"}
+
+    def visible(self, user: User) -> QuerySet[Intervention]:
+        """A person's where the user sees the person in that programme; a group's where the
+        user sees the group."""
+        seen_entry = entries.visible(user).filter(
+            person_id=OuterRef("person_id"), programme_id=OuterRef("programme_id"))
+        return Intervention.objects.filter(
+            Exists(seen_entry)
+            | Q(person__isnull=True, group__in=groups.visible(user).values("pk"))
+        )
+
+    def of_person(self, user: User, person: Person) -> QuerySet[Intervention]:
+        """Recorded in the programmes through which the user sees the person."""
+        return (
+            Intervention.objects.filter(
+                person=person, programme__in=programmes.of_person(user, person).values("pk"))
+            .select_related("agency", "programme", "created_by")
+            .order_by("-created_at", "-pk")
+        )
+
+    def providers(self, user: User, programme: Programme) -> QuerySet[Agency]:
+        """Agencies the user may name as an intervention's provider in this programme:
+        any partner for analysts, coordinators and caseworkers; a partner user its own."""
+        roles_here = roles_of(user).filter(agency__programmes=programme)
+        return Agency.objects.filter(programmes=programme).filter(
+            Exists(roles_here.filter(role__in=RECORD_FOR_ANY_AGENCY))
+            | Q(pk__in=roles_here.filter(role__in=RECORD_FOR_OWN_AGENCY).values("agency_id"))
+        )
+
+    def providers_for_person(self, user: User, person: Person) -> QuerySet[Agency]:
+        """Every agency the user may name as provider in some programme the person is seen in."""
+        roles = roles_of(user)
+        seen_in = programmes.of_person(user, person)
+        any_agency = Programme.objects.filter(
+            pk__in=seen_in.values("pk"),
+            agencies__in=roles.filter(role__in=RECORD_FOR_ANY_AGENCY).values("agency_id"),
+        )
+        own_agency = roles.filter(
+            role__in=RECORD_FOR_OWN_AGENCY, agency__programmes__in=seen_in.values("pk"))
+        return Agency.objects.filter(
+            Q(programmes__in=any_agency.values("pk")) | Q(pk__in=own_agency.values("agency_id"))
+        ).distinct().order_by("name")
+
+    def _sees(self, user: User, intervention: Intervention) -> bool:
+        return self.visible(user).filter(pk=intervention.pk).exists()
+
+    def _updates(self, user: User, intervention: Intervention) -> bool:
+        """Move it along its life-cycle or record a breach: for a person, anyone who may
+        record interventions by its provider agency (so a partner only its own agency's); for
+        a group, the group's coordinator and lead professional."""
+        if not self._sees(user, intervention):
+            return False
+        if intervention.person_id is None:
+            return groups.can(user, "edit_plan", intervention.group)
+        return self.providers(user, intervention.programme).filter(
+            pk=intervention.agency_id).exists()
+
+
+class RunPolicy(RecordPolicy[AnalysisRun]):
+    """Only a complete run is ever shown; a running or failed one is invisible. Its problem
+    profile is police-held analysis: analysts, coordinators and caseworkers see it."""
+
+    model = AnalysisRun
+    kind = "analysis_run"
+    rules = {"view_profile": "_sees_profile"}
+
+    def visible(self, user: User) -> QuerySet[AnalysisRun]:
+        # the profile is hundreds of kilobytes of JSON at a force's size: read only on request
+        return AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
+
+    def latest(self) -> AnalysisRun | None:
+        """The newest complete run."""
+        return (
+            AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
+            .order_by("-started_at", "-pk").first()
+        )
+
+    def _sees_profile(self, user: User, run: AnalysisRun | None = None) -> bool:
+        return holds(user, SEE_CASE_DETAIL)
+
+
+class ScorePolicy(RecordPolicy[PersonScore]):
+    model = PersonScore
+    kind = "person_score"
+
+    def visible(self, user: User) -> QuerySet[PersonScore]:
+        return PersonScore.objects.filter(person__in=people.visible(user))
+
+    def in_run(self, user: User, run: AnalysisRun | None) -> QuerySet[PersonScore]:
+        """A run's ranked people the user may see, each annotated with ``case_detail``:
+        whether the user may see the score and its explanation; templates show neither
+        when it is false."""
+        if run is None:
+            return PersonScore.objects.none()
+        detail = entries.with_case_detail(user).filter(person_id=OuterRef("person_id"))
+        return (
+            self.visible(user).filter(run=run)
+            .annotate(case_detail=Exists(detail)).order_by("rank", "pk")
+        )
+
+
+programmes = ProgrammePolicy()
+entries = EntryPolicy()
+people = PersonPolicy()
+groups = GroupPolicy()
+meetings = MeetingPolicy()
+meeting_actions = MeetingActionPolicy()
+interventions = InterventionPolicy()
+runs = RunPolicy()
+scores = ScorePolicy()
+
+KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
+    programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores)}

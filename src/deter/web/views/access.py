@@ -1,0 +1,43 @@
+"""Fetching the record a URL names: visible, or a 404 that looks exactly like a missing one."""
+
+from collections.abc import Mapping
+
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from .. import audit, policy
+
+
+def get_visible_or_404(
+    request: HttpRequest,
+    kind: str,
+    pk: object,
+    action: str,
+    *,
+    among: QuerySet | None = None,
+    where: Mapping[str, object] | None = None,
+    related: tuple[str, ...] = (),
+    permission: str | None = None,
+    **audit_details,
+) -> Model:
+    """The record of ``kind`` with key ``pk`` that the user may see, or ``Http404``.
+
+    ``among`` narrows the records to choose from (by default every one the policy shows the
+    user), ``where`` adds conditions from the URL (a group of the programme in the path), and
+    ``permission`` also requires ``policy.<kind>.can(user, permission, record)``. A refusal,
+    for whatever reason, is audited under ``action`` and answered exactly like a missing
+    record."""
+    records = policy.KINDS[kind]
+    candidates = records.visible(request.user) if among is None else among
+    found = (
+        candidates.select_related(*related).filter(pk=pk, **(where or {})).first()
+        if policy.valid_pk(pk) else None
+    )
+    if found is not None and permission is not None \
+            and not records.can(request.user, permission, found):
+        found = None
+    if found is None:
+        audit.record(request.user, action, kind, pk,
+                     outcome=audit.DENIED, path=request.path, **audit_details)
+        raise Http404(f"No {kind.replace('_', ' ')} found")
+    return found
