@@ -27,5 +27,5 @@ def _my_overdue_actions(user) -> int:
 
     if not user.is_authenticated:
         return 0
-    return MeetingAction.objects.filter(owner_id=user.pk, status=MeetingAction.Status.OPEN,
-                                 due__lt=timezone.localdate()).count()
+    return policy.meeting_actions.visible(user).filter(
+        owner_id=user.pk, status=MeetingAction.Status.OPEN, due__lt=timezone.localdate()).count()

@@ -50,9 +50,13 @@ from .base import MAX_PK, Category, RecordPolicy, UnknownAction, valid_pk
 from .grants import Role, User, caching_grants, forget_grants, roles_of, stop_caching
 from .records import (
     KINDS,
+    decisions,
     entries,
+    flags,
+    found_groups,
     groups,
     interventions,
+    letters,
     meeting_actions,
     meetings,
     people,
@@ -63,6 +67,7 @@ from .records import (
 
 __all__ = [
     "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "caching_grants", "entries", "forget_grants", "groups", "interventions", "meeting_actions",
+    "caching_grants", "decisions", "entries", "flags", "forget_grants", "found_groups", "groups",
+    "interventions", "letters", "meeting_actions",
     "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",
 ]

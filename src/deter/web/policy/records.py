@@ -6,9 +6,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from ..models import (
     Agency,
     AnalysisRun,
+    CohortDecision,
     CohortEntry,
     CohortGroup,
+    FoundGroup,
+    GroupViolenceFlag,
     Intervention,
+    Letter,
     Meeting,
     MeetingAction,
     Person,
@@ -401,6 +405,59 @@ class ScorePolicy(RecordPolicy[PersonScore]):
         )
 
 
+class DecisionPolicy(RecordPolicy[CohortDecision]):
+    """A panel decision is seen with the entry or group it is about."""
+
+    model = CohortDecision
+    kind = "cohort_decision"
+
+    def visible(self, user: User) -> QuerySet[CohortDecision]:
+        return CohortDecision.objects.filter(
+            Q(entry__in=entries.visible(user).values("pk"))
+            | Q(group__in=groups.visible(user).values("pk"))
+        )
+
+
+class FlagPolicy(RecordPolicy[GroupViolenceFlag]):
+    """A group violence flag is seen with its group."""
+
+    model = GroupViolenceFlag
+    kind = "group_flag"
+
+    def visible(self, user: User) -> QuerySet[GroupViolenceFlag]:
+        return GroupViolenceFlag.objects.filter(group__in=groups.visible(user).values("pk"))
+
+
+class LetterPolicy(RecordPolicy[Letter]):
+    """Letters name and address a person: seen with their intervention, and only by those who
+    may write letters for the person's entry (``entries.can(user, "write_letter", entry)``)."""
+
+    model = Letter
+    kind = "letter"
+
+    def visible(self, user: User) -> QuerySet[Letter]:
+        writer = entries.visible(user).filter(
+            Q(lead_professional_id=user.pk) | Q(programme__in=programme_pks(user, WRITE_LETTERS)),
+            person_id=OuterRef("intervention__person_id"),
+            programme_id=OuterRef("intervention__programme_id"),
+        ) if user.is_authenticated else CohortEntry.objects.none()
+        return Letter.objects.filter(
+            Exists(writer), intervention__in=interventions.visible(user).values("pk"))
+
+
+class FoundGroupPolicy(RecordPolicy[FoundGroup]):
+    """Groups an analysis run found are police-held analysis: analysts, coordinators and
+    caseworkers of some programme see them, in complete runs only."""
+
+    model = FoundGroup
+    kind = "found_group"
+
+    def visible(self, user: User) -> QuerySet[FoundGroup]:
+        if not holds(user, SEE_CASE_DETAIL):
+            return FoundGroup.objects.none()
+        return FoundGroup.objects.filter(run__status=AnalysisRun.Status.COMPLETE)
+
+
 programmes = ProgrammePolicy()
 entries = EntryPolicy()
 people = PersonPolicy()
@@ -410,6 +467,11 @@ meeting_actions = MeetingActionPolicy()
 interventions = InterventionPolicy()
 runs = RunPolicy()
 scores = ScorePolicy()
+decisions = DecisionPolicy()
+flags = FlagPolicy()
+letters = LetterPolicy()
+found_groups = FoundGroupPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
-    programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores)}
+    programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
+    decisions, flags, letters, found_groups)}

@@ -10,7 +10,7 @@ from django import template
 from .. import policy
 from ..domain import intervention_catalogue as catalogue
 from ..forms.casework import FlagResponseForm, GroupInterventionForm
-from ..models import GroupViolenceFlag, Intervention
+from ..models import GroupViolenceFlag
 
 register = template.Library()
 
@@ -56,7 +56,7 @@ def group_casework(context, group) -> dict:
         return {"visible": False}
     can_respond = policy.groups.can(user, "edit_plan", group)
     flags = list(
-        GroupViolenceFlag.objects.filter(group=group)
+        policy.flags.visible(user).filter(group=group)
         .select_related("event", "person", "responded_by").order_by("-raised_at", "-pk")
     )
     errors = context.get("casework_flag_form")
@@ -75,7 +75,8 @@ def group_casework(context, group) -> dict:
         "open_count": sum(f.status != GroupViolenceFlag.Status.DONE for f in flags),
         "can_respond": can_respond,
         "interventions": list(
-            Intervention.objects.filter(group=group).select_related("agency", "created_by")
+            policy.interventions.visible(user).filter(group=group)
+            .select_related("agency", "created_by")
             .order_by("-created_at", "-pk")
         ),
         "form": form if can_add else None,

@@ -79,7 +79,7 @@ def overdue_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     today = timezone.localdate()
     overdue = list(
-        _with_links(user, MeetingAction.objects.filter(
+        _with_links(user, policy.meeting_actions.visible(user).filter(
             programme__in=programmes.values("pk"), status=MeetingAction.Status.OPEN, due__lt=today))
         .order_by("due", "pk")[:OVERDUE_LIMIT]
     )

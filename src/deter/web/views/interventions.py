@@ -25,8 +25,6 @@ from ..forms.casework import (
     StatusUpdateForm,
 )
 from ..models import (
-    CohortEntry,
-    GroupViolenceFlag,
     Intervention,
     Letter,
     LetterTemplate,
@@ -47,9 +45,7 @@ def _letter_visible(user, intervention: Intervention) -> Letter | None:
     letter = getattr(intervention, "letter", None)  # None when no letter was written
     if letter is None or intervention.person_id is None:
         return None
-    entry = CohortEntry.objects.filter(programme=intervention.programme_id,
-                                       person=intervention.person_id).first()
-    return letter if entry and policy.entries.can(user, "write_letter", entry) else None
+    return policy.letters.visible(user).filter(pk=letter.pk).first()
 
 
 def _render_intervention(request: AuthenticatedHttpRequest, intervention: Intervention,
@@ -230,20 +226,9 @@ def letter_new(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> Ht
 @login_required
 @require_safe
 def letter_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
-    letter = (
-        Letter.objects.select_related("intervention", "intervention__programme").filter(pk=pk)
-        .first() if policy.valid_pk(pk) else None
-    )
-    intervention = letter.intervention if letter else None
-    visible = (
-        intervention is not None
-        and policy.interventions.visible(request.user).filter(pk=intervention.pk).exists()
-        and _letter_visible(request.user, intervention) is not None
-    )
-    if not visible:
-        audit.record(request.user, "download_letter", "letter", pk, outcome=audit.DENIED,
-                     format=fmt)
-        raise Http404("No letter found")
+    letter = get_visible_or_404(request, "letter", pk, "download_letter",
+                                related=("intervention", "intervention__programme"), format=fmt)
+    intervention = letter.intervention
     title = f"{intervention.title} – {letter.recipient}"
     filename = f"letter-{letter.pk}-{slugify(intervention.title)[:40] or 'deter'}.{fmt}"
     if fmt == "docx":
@@ -277,14 +262,8 @@ def group_page_url(group) -> str:
 @login_required
 @require_POST
 def flag_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    flag = (
-        GroupViolenceFlag.objects.select_related("group", "group__programme", "event", "person")
-        .filter(pk=pk, group__in=policy.groups.visible(request.user)).first()
-        if policy.valid_pk(pk) else None
-    )
-    if flag is None:
-        audit.record(request.user, "respond_to_flag", "group_flag", pk, outcome=audit.DENIED)
-        raise Http404("No flag found")
+    flag = get_visible_or_404(request, "group_flag", pk, "respond_to_flag",
+                              related=("group", "group__programme", "event", "person"))
     form = FlagResponseForm(request.POST, prefix=f"flag-{flag.pk}")
     if form.is_valid():
         try:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from .. import audit, policy
 from ..actions import meetings as actions
 from ..forms.base import GovukForm
 from ..forms.meetings import ActionForm, InviteForm, MeetingForm, NotesForm
-from ..models import CallInInvitation, CohortDecision, Meeting, MeetingAction
+from ..models import CallInInvitation, Meeting, MeetingAction
 from ..queries import agenda as agendas
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404
@@ -235,9 +234,7 @@ def _render_meeting(
     is_call_in = meeting.kind == Meeting.Kind.CALL_IN
 
     decisions = list(
-        CohortDecision.objects.filter(meeting=meeting)
-        .filter(Q(entry__in=policy.entries.visible(user).values("pk"))
-                | Q(group__in=policy.groups.visible(user).values("pk")))
+        policy.decisions.visible(user).filter(meeting=meeting)
         .select_related("entry__person", "group", "decided_by", "lead_professional")
         .order_by("decided_at", "pk")
     )

@@ -144,13 +144,13 @@ def decide_group(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> H
                          status=400)
 
 
-def proposing_scores(groups: list[CohortGroup]) -> list[FoundGroup | None]:
+def proposing_scores(user, groups: list[CohortGroup]) -> list[FoundGroup | None]:
     """Each group's score in the run that proposed it (found-group labels belong to a run)."""
     wanted = Q(pk__in=[])
     for group in groups:
         if group.proposed_by_run_id:
             wanted |= Q(run_id=group.proposed_by_run_id, group_label=group.label)
-    found = {(s.run_id, s.group_label): s for s in FoundGroup.objects.filter(wanted)}
+    found = {(s.run_id, s.group_label): s for s in policy.found_groups.visible(user).filter(wanted)}
     return [found.get((group.proposed_by_run_id, group.label)) for group in groups]
 
 
@@ -216,7 +216,7 @@ def _render_panel(
     panel_groups = [
         PanelGroup(group=group, score=score, form=form_for("group", group),
                    overdue=group.review_date is not None and group.review_date < today)
-        for group, score in zip(groups, proposing_scores(groups), strict=True)
+        for group, score in zip(groups, proposing_scores(user, groups), strict=True)
     ]
     audit.record(user, "view_panel", "programme", programme.pk,
                  meeting=meeting.pk if meeting else None,

@@ -204,7 +204,7 @@ def render_group_plan(
     return render(request, "deter/programme/group.html", {
         "group": group,
         "programme": programme,
-        "score": proposing_scores([group])[0],
+        "score": proposing_scores(request.user, [group])[0],
         "members": members,
         "decisions": list(group.decisions.select_related("decided_by", "lead_professional",
                                                          "meeting")),

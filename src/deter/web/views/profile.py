@@ -9,10 +9,6 @@ through ``policy.scores.in_run``.
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-import polars as pl
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -20,17 +16,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from deter.analysis import charts
 from deter.analysis.report import STABLE
 
 from .. import audit, policy
-from ..models import AnalysisRun, FoundGroup, PlaceScore, RelationScore
+from ..models import AnalysisRun, PlaceScore, RelationScore
+from ..queries import profile_charts
 from . import AuthenticatedHttpRequest
 
 TOP_GROUPS = 40
 TOP_PLACES = 20
 TOP_RELATIONS = 100
-CHARTS = ("conflict", "hotspots", "hour_weekday", "trend", "concentration")
+
 
 
 def _run_or_404(request: AuthenticatedHttpRequest, action: str) -> AnalysisRun:
@@ -73,7 +69,7 @@ def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def group_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
     run = _run_or_404(request, "view_group")
-    group = FoundGroup.objects.filter(run=run, group_label=label).first()
+    group = policy.found_groups.visible(request.user).filter(run=run, group_label=label).first()
     if group is None:
         audit.record(request.user, "view_group", "group", label, outcome=audit.DENIED)
         raise Http404("No such group")
@@ -108,62 +104,9 @@ def group_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
 @csp_update({"style-src": "'unsafe-inline'"})  # matplotlib's SVG styles its own elements inline
 def chart(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     run = _run_or_404(request, "view_chart")
-    if name not in CHARTS:
+    if name not in profile_charts.CHARTS:
         raise Http404("No such chart")
-    response = HttpResponse(_chart_svg(run.pk, name), content_type="image/svg+xml")
+    response = HttpResponse(profile_charts.chart_svg(run.pk, name), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
-
-@functools.lru_cache(maxsize=32)
-def _chart_svg(run_pk: int, name: str) -> str:
-    """A run's results never change once complete, so each chart is drawn once per process."""
-    run = AnalysisRun.objects.get(pk=run_pk)
-    profile = run.profile
-    if name == "conflict":
-        groups = pl.DataFrame(
-            [
-                {"group_id": label, "rank": rank, "harm_score": harm}
-                for label, rank, harm in run.groups.filter(
-                    Q(stability__isnull=True) | Q(stability__gte=STABLE)
-                ).values_list("group_label", "rank", "harm_score")
-            ],
-            schema={"group_id": pl.String, "rank": pl.Int64, "harm_score": pl.Float64},
-        )
-        mapped = groups["group_id"].implode()
-        relations = pl.DataFrame(
-            list(run.relations.values("group_a", "group_b", "relation", "weight")),
-            schema={"group_a": pl.String, "group_b": pl.String, "relation": pl.String,
-                    "weight": pl.Float64},
-        ).filter(pl.col("group_a").is_in(mapped) & pl.col("group_b").is_in(mapped))
-        return charts.conflict_map(groups, relations, seed=run.config.get("seed", 1))
-    if name == "hotspots":
-        places = pl.DataFrame(
-            list(run.places.filter(kind=PlaceScore.Kind.GRID).values(
-                "place_id", "latitude", "longitude", "harm", "rank"
-            )),
-            schema={"place_id": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
-                    "harm": pl.Float64, "rank": pl.Int64},
-        ).with_columns(pl.lit("grid").alias("place_kind"))
-        return charts.hotspot_map(places)
-    if name == "hour_weekday":
-        return charts.hour_weekday_chart(pl.DataFrame(profile.get("hour_weekday", []),
-                                                      schema=HOUR_WEEKDAY_SCHEMA), "harm")
-    if name == "trend":
-        return charts.trend_chart(pl.DataFrame(profile.get("trend", []), schema=TREND_SCHEMA))
-    curves = {
-        "people (offender harm)": np.asarray(
-            run.people.filter(harm_score__gt=0).values_list("harm_score", flat=True)
-        ),
-    }
-    for kind, label in ((PlaceScore.Kind.GRID, "grid cells"), (PlaceScore.Kind.LSOA, "LSOAs")):
-        harm = np.asarray(run.places.filter(kind=kind).values_list("harm", flat=True))
-        if harm.size:
-            curves[label] = harm
-    return charts.concentration_chart(curves)
-
-
-HOUR_WEEKDAY_SCHEMA = {"weekday": pl.Int64, "hour": pl.Int64, "events": pl.Int64,
-                       "harm": pl.Float64}
-TREND_SCHEMA = {"month": pl.String, "events": pl.Int64, "harm": pl.Float64,
-                "trend": pl.Float64, "seasonal": pl.Float64}
