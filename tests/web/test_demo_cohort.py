@@ -3,6 +3,7 @@
 import pytest
 
 from deter.web.demo.cohort import CONSEQUENCE, GROUP_RESPONSE, SUPPORT_OFFER
+from deter.web.demo.meetings import PANEL_TITLE
 from deter.web.demo.world import ACTIVE_COUNT, create_demo_world
 from deter.web.models import CohortDecision, CohortEntry, CohortGroup
 
@@ -31,6 +32,7 @@ def test_every_active_entry_has_its_acceptance_by_the_coordinator(run):
         assert decisions[0].decided_by.username == "coordinator"
         assert decisions[0].reason == entry.rationale
         assert decisions[0].lead_professional.username == "caseworker"
+        assert decisions[0].meeting.title == PANEL_TITLE  # accepted at the demo panel
         assert (entry.support_offer, entry.enforcement_consequence) == (SUPPORT_OFFER,
                                                                         CONSEQUENCE)
     for entry in CohortEntry.objects.filter(status="proposed"):
@@ -44,7 +46,8 @@ def test_the_demo_has_one_active_cohort_group_with_its_members(run):
     assert group.status == "active" and group.group_response == GROUP_RESPONSE
     assert group.label == run.groups.order_by("rank").first().group_label
     assert group.lead_professional.username == "caseworker"
-    assert group.decisions.get().to_status == "active"
+    assert [(d.from_status, d.to_status) for d in group.decisions.all()] == [
+        ("proposed", "active"), ("", "proposed")]
     labels = dict(run.people.values_list("person_id", "group_label"))
     members = CohortEntry.objects.filter(group=group)
     assert members.exists()

@@ -1,5 +1,6 @@
 """The demo world: agencies, users, programme and a cohort from a run; idempotent; demo only."""
 
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -8,8 +9,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 
 from deter.web import policy
-from deter.web.demo.world import ACTIVE_COUNT, add_months, create_demo_world
-from deter.web.models import Agency, CohortEntry, Programme, StaffRole
+from deter.web.demo.world import ACTIVE_COUNT, DEMO_LOGINS, add_months, create_demo_world
+from deter.web.models import (
+    Agency,
+    AuditEvent,
+    CohortDecision,
+    CohortEntry,
+    MeetingAction,
+    Programme,
+    StaffRole,
+)
 
 from .factories import make_event, make_person, make_run
 
@@ -94,3 +103,15 @@ def test_it_refuses_to_run_in_production(db, settings):
 def test_it_adds_months_clamping_to_the_month_end():
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
     assert add_months(date(2026, 1, 15), 3) == date(2026, 4, 15)
+
+
+def test_every_demo_record_is_written_through_an_audited_action(run):
+    create_demo_world(run, cohort_size=18)
+    done = Counter(AuditEvent.objects.filter(outcome="allowed").values_list("action", flat=True))
+    assert done["provision_user"] == len(DEMO_LOGINS)
+    assert done["provision_agency"] == Agency.objects.count()
+    assert done["create_programme"] == 1
+    assert done["propose"] == CohortEntry.objects.count() == 18
+    accepted = CohortDecision.objects.filter(to_status="active", entry__isnull=False)
+    assert done["decide"] == accepted.count() == ACTIVE_COUNT
+    assert done["add_action"] == MeetingAction.objects.count()

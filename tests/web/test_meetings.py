@@ -200,6 +200,22 @@ def test_bad_actions_are_refused_naming_the_field(world):
     assert not MeetingAction.objects.exists()
 
 
+def test_an_action_of_a_held_meeting_may_fall_due_from_the_meeting_on(world):
+    today = timezone.localdate()
+    held = create(world, held_at=at(today - timedelta(days=7), hour=10))
+    recorded = actions.add_action(world.coordinator, world.programme, "Refer",
+                                  world.caseworker, today - timedelta(days=3), meeting=held)
+    assert recorded.due == today - timedelta(days=3)
+    with pytest.raises(ValidationError) as error:
+        actions.add_action(world.coordinator, world.programme, "Refer", world.caseworker,
+                           today - timedelta(days=8), meeting=held)
+    assert "on or after the day of the meeting" in error.value.message_dict["due"][0]
+    with pytest.raises(ValidationError):  # without a meeting, only from today
+        actions.add_action(world.coordinator, world.programme, "Refer", world.caseworker,
+                           today - timedelta(days=3))
+    assert MeetingAction.objects.count() == 1
+
+
 def test_the_owner_marks_an_action_done_and_reopens_it(world):
     action = make_action(world.programme, world.caseworker, world.coordinator)
     actions.set_action_status(world.caseworker, action, MeetingAction.Status.DONE)

@@ -13,7 +13,9 @@ call-ins, actions), ``letters``.
 from .cohort import (
     decide,
     decide_group,
+    propose,
     propose_from_run,
+    propose_group,
     update_group_plan,
     update_plan,
 )
@@ -23,7 +25,9 @@ __all__ = [
     "add_intervention",
     "decide",
     "decide_group",
+    "propose",
     "propose_from_run",
+    "propose_group",
     "update_group_plan",
     "update_plan",
 ]

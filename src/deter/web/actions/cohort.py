@@ -7,6 +7,7 @@ plan. Nothing here changes a group's members when the group's status changes.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, policy
+from ..domain import people
 from ..models import (
     AnalysisRun,
     CohortDecision,
@@ -22,6 +24,7 @@ from ..models import (
     CohortGroup,
     CohortStatus,
     Meeting,
+    Person,
     PersonScore,
     Programme,
 )
@@ -155,58 +158,122 @@ def _propose_groups(
     return ours | {group.label: group for group in created}, created
 
 
+def check_proposal(actor: User, programme: Programme, *, rationale: str,
+                   review_date: date | None) -> tuple[str, date]:
+    """Authorise and validate a proposal; returns the cleaned rationale and review date."""
+    if not policy.programmes.can(actor, "decide", programme):
+        audit.record(actor, "propose", "programme", programme.pk, outcome=audit.DENIED)
+        raise PermissionDenied("Only the programme's coordinator may bring proposals to the panel")
+    rationale = (rationale or "").strip()
+    review_date = review_date or timezone.localdate() + timedelta(days=PROPOSAL_REVIEW_DAYS)
+    errors = {}
+    if not rationale:
+        errors["rationale"] = "Enter why the panel should consider this proposal"
+    if review_date <= timezone.localdate():
+        errors["review_date"] = "The review date must be in the future"
+    if errors:
+        raise ValidationError(errors)
+    return rationale, review_date
+
+
+def propose(
+    actor: User, programme: Programme, person: Person, *, rationale: str,
+    reason: str = "", run: AnalysisRun | None = None, review_date: date | None = None,
+) -> CohortEntry:
+    """Put one person before the programme's panel, with the rationale the panel will read.
+
+    ``reason`` is the decision history's note (by default the rationale); ``run`` the analysis
+    run the proposal rests on, if any. A person already in the programme is refused."""
+    rationale, review_date = check_proposal(actor, programme, rationale=rationale,
+                                            review_date=review_date)
+    with transaction.atomic():
+        Programme.objects.select_for_update().filter(pk=programme.pk).first()
+        if CohortEntry.objects.filter(programme=programme, person=person).exists():
+            raise ValidationError({"person": f"{person.person_id} is already in {programme}"})
+        entry = CohortEntry.objects.create(
+            programme=programme, person=person, status=Status.PROPOSED, proposed_by_run=run,
+            rationale=rationale, review_date=review_date,
+        )
+        CohortDecision.objects.create(
+            entry=entry, from_status="", to_status=Status.PROPOSED, reason=reason or rationale,
+            review_date=review_date, decided_by=actor,
+        )
+        audit.record(actor, "propose", "cohort_entry", entry.pk, programme=programme.pk,
+                     person=person.pk, run=run.pk if run else None, review_date=review_date)
+    return entry
+
+
+def propose_group(
+    actor: User, programme: Programme, *, label: str, rationale: str,
+    members: Iterable[CohortEntry] = (), run: AnalysisRun | None = None,
+    review_date: date | None = None,
+) -> CohortGroup:
+    """Put a group before the programme's panel; ``members`` (entries of the programme in no
+    group yet) join it."""
+    rationale, review_date = check_proposal(actor, programme, rationale=rationale,
+                                            review_date=review_date)
+    label = (label or "").strip()
+    members = list(members)
+    if not label:
+        raise ValidationError({"label": "Enter the group's label"})
+    if any(entry.programme_id != programme.pk for entry in members):
+        raise ValidationError({"members": "Every member must be in this programme's cohort"})
+    with transaction.atomic():
+        if CohortGroup.objects.filter(programme=programme, label=label).exists():
+            raise ValidationError({"label": f"{programme} already has a group {label}"})
+        group = CohortGroup.objects.create(
+            programme=programme, label=label, status=Status.PROPOSED, proposed_by_run=run,
+            rationale=rationale, review_date=review_date,
+        )
+        CohortDecision.objects.create(
+            group=group, from_status="", to_status=Status.PROPOSED, reason=rationale,
+            review_date=review_date, decided_by=actor,
+        )
+        joined = CohortEntry.objects.filter(
+            pk__in=[entry.pk for entry in members], group__isnull=True).update(group=group)
+        audit.record(actor, "propose_group", "cohort_group", group.pk, programme=programme.pk,
+                     label=label, run=run.pk if run else None, members=joined)
+    return group
+
+
 # --- decisions --------------------------------------------------------------------------------
 
 
-def _check_decision(
-    programme: Programme, from_status: str, to_status: str, *, reason: str,
-    review_date: date | None, lead_professional: AbstractBaseUser | None,
-    meeting: Meeting | None, actor: User,
-) -> None:
-    errors: dict[str, str] = {}
-    if to_status not in TRANSITIONS.get(from_status, frozenset()):
-        raise ValidationError({"to_status": (
-            f"A decision cannot move from {_label(from_status)} to {_label(to_status)}"
-        )})
-    if not reason:
-        errors["reason"] = (
-            "Enter the rationale for accepting" if to_status == Status.ACTIVE
-            else "Enter the reason for the decision"
-        )
-    if to_status == Status.ACTIVE and lead_professional is None:
-        errors["lead_professional"] = "Select the lead professional"
-    assignable = policy.programmes.users_with("assign", programme)
-    if lead_professional is not None and not assignable.filter(pk=lead_professional.pk).exists():
-        errors["lead_professional"] = "Select a lead professional from the programme's agencies"
-    if to_status in NEEDS_REVIEW_DATE:
-        if review_date is None:
-            errors["review_date"] = "Enter the review date"
-        elif review_date <= timezone.localdate():
-            errors["review_date"] = "The review date must be in the future"
-    elif review_date is not None and review_date <= timezone.localdate():
-        errors["review_date"] = "The review date must be in the future"
-    if meeting is not None and (
-        meeting.programme_id != programme.pk
-        or not policy.meetings.visible(actor).filter(pk=meeting.pk).exists()
-    ):
-        errors["meeting"] = "Select a meeting of this programme"
-    if errors:
-        raise ValidationError(errors)
+@dataclass(frozen=True)
+class PlannedDecision:
+    """A decision that has been authorised and validated, ready to write."""
+
+    subject: CohortEntry | CohortGroup
+    from_status: str
+    to_status: str
+    reason: str
+    review_date: date | None
+    lead_professional: AbstractBaseUser | None
+    meeting: Meeting | None
+
+    @property
+    def is_entry(self) -> bool:
+        return isinstance(self.subject, CohortEntry)
+
+    @property
+    def audit_as(self) -> tuple[str, str]:
+        """(action, record kind) for the audit trail."""
+        return ("decide", "cohort_entry") if self.is_entry else ("decide_group", "cohort_group")
 
 
-def _decide(
+def check_decision(
     actor: User, subject: CohortEntry | CohortGroup, to_status: str, *, reason: str,
     review_date: date | None, lead_professional: AbstractBaseUser | None,
     meeting: Meeting | None,
-) -> CohortDecision:
+) -> PlannedDecision:
+    """Authorise (only the coordinator decides) and validate a decision; writes nothing but
+    the refusal's audit row."""
     is_entry = isinstance(subject, CohortEntry)
-    kind = "cohort_entry" if is_entry else "cohort_group"
-    action = "decide" if is_entry else "decide_group"
-    programme = subject.programme
-    if not policy.programmes.can(actor, "decide", programme):
-        audit.record(actor, action, kind, subject.pk, outcome=audit.DENIED, to_status=to_status)
+    if not policy.programmes.can(actor, "decide", subject.programme):
+        audit.record(actor, "decide" if is_entry else "decide_group",
+                     "cohort_entry" if is_entry else "cohort_group", subject.pk,
+                     outcome=audit.DENIED, to_status=to_status)
         raise PermissionDenied("Only the programme's coordinator may record panel decisions")
-    reason = (reason or "").strip()
     from_status = subject.status
     if to_status in (Status.REJECTED, Status.EXITED):
         review_date, lead_professional = None, None  # nothing left to review or lead
@@ -214,39 +281,82 @@ def _decide(
         lead_professional = lead_professional or subject.lead_professional
     elif to_status == Status.PROPOSED and review_date is None:
         review_date = timezone.localdate() + timedelta(days=PROPOSAL_REVIEW_DAYS)
-    _check_decision(programme, from_status, to_status, reason=reason, review_date=review_date,
-                    lead_professional=lead_professional, meeting=meeting, actor=actor)
-    model = CohortEntry if is_entry else CohortGroup
+    planned = PlannedDecision(subject, from_status, to_status, (reason or "").strip(),
+                              review_date, lead_professional, meeting)
+    if to_status not in TRANSITIONS.get(from_status, frozenset()):
+        raise ValidationError({"to_status": (
+            f"A decision cannot move from {_label(from_status)} to {_label(to_status)}"
+        )})
+    errors = _decision_errors(actor, planned)
+    if errors:
+        raise ValidationError(errors)
+    return planned
+
+
+def _decision_errors(actor: User, planned: PlannedDecision) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    programme, to_status = planned.subject.programme, planned.to_status
+    if not planned.reason:
+        errors["reason"] = (
+            "Enter the rationale for accepting" if to_status == Status.ACTIVE
+            else "Enter the reason for the decision"
+        )
+    lead = planned.lead_professional
+    if to_status == Status.ACTIVE and lead is None:
+        errors["lead_professional"] = "Select the lead professional"
+    assignable = policy.programmes.users_with("assign", programme)
+    if lead is not None and not assignable.filter(pk=lead.pk).exists():
+        errors["lead_professional"] = "Select a lead professional from the programme's agencies"
+    review_date = planned.review_date
+    if to_status in NEEDS_REVIEW_DATE and review_date is None:
+        errors["review_date"] = "Enter the review date"
+    elif review_date is not None and review_date <= timezone.localdate():
+        errors["review_date"] = "The review date must be in the future"
+    meeting = planned.meeting
+    if meeting is not None and (
+        meeting.programme_id != programme.pk
+        or not policy.meetings.visible(actor).filter(pk=meeting.pk).exists()
+    ):
+        errors["meeting"] = "Select a meeting of this programme"
+    return errors
+
+
+def do_decision(actor: User, planned: PlannedDecision) -> CohortDecision:
+    """Write a checked decision under a row lock, refusing it if someone else has decided
+    since it was checked."""
+    subject, to_status = planned.subject, planned.to_status
+    action, kind = planned.audit_as
     with transaction.atomic():
-        current = model.objects.select_for_update().get(pk=subject.pk)
-        if current.status != from_status:
+        current = type(subject).objects.select_for_update().get(pk=subject.pk)
+        if current.status != planned.from_status:
             raise ValidationError({"to_status": (
                 f"Someone else has just recorded a decision: the status is now "
                 f"{_label(current.status)}. Check the page again before deciding"
             )})
         subject.status = to_status
         if to_status == Status.ACTIVE:
-            subject.rationale = reason
-        if review_date is not None:
-            subject.review_date = review_date
-        if lead_professional is not None:
-            subject.lead_professional = lead_professional
+            subject.rationale = planned.reason
+        if planned.review_date is not None:
+            subject.review_date = planned.review_date
+        if planned.lead_professional is not None:
+            subject.lead_professional = planned.lead_professional
         subject.decided_by = actor
         subject.decided_at = timezone.now()
         subject.save(update_fields=["status", "rationale", "review_date", "lead_professional",
                                     "decided_by", "decided_at"])
         decision = CohortDecision.objects.create(
-            entry=subject if is_entry else None, group=None if is_entry else subject,
-            from_status=from_status, to_status=to_status, reason=reason,
-            review_date=review_date, lead_professional=lead_professional, meeting=meeting,
-            decided_by=actor,
+            entry=subject if planned.is_entry else None,
+            group=None if planned.is_entry else subject,
+            from_status=planned.from_status, to_status=to_status, reason=planned.reason,
+            review_date=planned.review_date, lead_professional=planned.lead_professional,
+            meeting=planned.meeting, decided_by=actor,
         )
+        lead, meeting = planned.lead_professional, planned.meeting
         audit.record(
-            actor, action, kind, subject.pk, programme=programme.pk,
-            person=subject.person_id if is_entry else None,
-            from_status=from_status, to_status=to_status, reason=reason,
-            review_date=review_date,
-            lead_professional=lead_professional.pk if lead_professional else None,
+            actor, action, kind, subject.pk, programme=subject.programme_id,
+            person=subject.person_id if planned.is_entry else None,
+            from_status=planned.from_status, to_status=to_status, reason=planned.reason,
+            review_date=planned.review_date, lead_professional=lead.pk if lead else None,
             meeting=meeting.pk if meeting else None, decision=decision.pk,
         )
     return decision
@@ -263,8 +373,9 @@ def decide(
     review date in the future; every other decision needs a reason, and deferring, stepping
     down and re-activating a future review date. A refused transition names both statuses.
     """
-    return _decide(actor, entry, to_status, reason=reason, review_date=review_date,
-                   lead_professional=lead_professional, meeting=meeting)
+    return do_decision(actor, check_decision(
+        actor, entry, to_status, reason=reason, review_date=review_date,
+        lead_professional=lead_professional, meeting=meeting))
 
 
 def decide_group(
@@ -273,8 +384,9 @@ def decide_group(
     meeting: Meeting | None = None,
 ) -> CohortDecision:
     """The same decision about a group; the group's members keep their own statuses."""
-    return _decide(actor, group, to_status, reason=reason, review_date=review_date,
-                   lead_professional=lead_professional, meeting=meeting)
+    return do_decision(actor, check_decision(
+        actor, group, to_status, reason=reason, review_date=review_date,
+        lead_professional=lead_professional, meeting=meeting))
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -327,8 +439,7 @@ def update_plan(
     if values["safeguarding"] not in CohortEntry.Safeguarding.values:
         errors["safeguarding"] = "Select the safeguarding status from the list"
     elif values["safeguarding"]:
-        age = entry.person.age_on(timezone.localdate())
-        if age is not None and age >= 18:
+        if not people.is_child(entry.person.age_on(timezone.localdate())):
             errors["safeguarding"] = "A safeguarding status is recorded only for children"
         elif safeguarding_lead is None:
             errors["safeguarding_lead"] = "Select the safeguarding lead"

@@ -59,6 +59,21 @@ def add_intervention(
     """
     if (person is None) == (group is None):
         raise ValueError("an intervention is for a person or for a group, not both or neither")
+    intervention = Intervention(
+        programme=programme, person=person, group=group, kind=kind, category=category or "",
+        title=title.strip(), agency=agency, status=status, start=start, end=end,
+        outcome=outcome.strip(), conditions=conditions.strip(), expires=expires,
+        cps_decision=cps_decision.strip(), cps_decision_date=cps_decision_date,
+        created_by=actor,
+    )
+    return do_add_intervention(actor, check_add_intervention(actor, intervention))
+
+
+def check_add_intervention(actor: AbstractBaseUser, intervention: Intervention) -> Intervention:
+    """Authorise and validate an unsaved intervention; writes nothing but a refusal's audit
+    row."""
+    person, group = intervention.person, intervention.group
+    programme, agency = intervention.programme, intervention.agency
     if person is not None:
         allowed = policy.people.can(actor, "add_intervention", person,
                                      programme=programme, agency=agency)
@@ -74,32 +89,38 @@ def add_intervention(
             programme=programme.pk, agency=agency.pk,
         )
         raise PermissionDenied("You may not record this intervention")
-    intervention = Intervention(
-        programme=programme, person=person, group=group, kind=kind, category=category or "",
-        title=title.strip(), agency=agency, status=status, start=start, end=end,
-        outcome=outcome.strip(), conditions=conditions.strip(), expires=expires,
-        cps_decision=cps_decision.strip(), cps_decision_date=cps_decision_date,
-        created_by=actor,
-    )
-    _validate_new(intervention)
+    intervention.full_clean()
+    errors = {**_kind_errors(intervention), **_date_errors(intervention),
+              **_enforcement_errors(intervention)}
+    if errors:
+        raise ValidationError(errors)
+    return intervention
+
+
+def do_add_intervention(actor: AbstractBaseUser, intervention: Intervention) -> Intervention:
+    """Write a checked intervention, its first life-cycle update and the audit row."""
     today = timezone.localdate()
+    start = intervention.start
     first_on = start if start and start <= today else today
     with transaction.atomic():
         intervention.save()
         InterventionUpdate.objects.create(
-            intervention=intervention, status=status, on=first_on, note="", recorded_by=actor
+            intervention=intervention, status=intervention.status, on=first_on, note="",
+            recorded_by=actor,
         )
         audit.record(
             actor, "add_intervention", "intervention", intervention.pk,
-            person=person.pk if person else None, group=group.pk if group else None,
-            programme=programme.pk, agency=agency.pk, kind=kind, category=category,
-            status=status, start=start, end=end, expires=expires,
+            person=intervention.person_id, group=intervention.group_id,
+            programme=intervention.programme_id, agency=intervention.agency_id,
+            kind=intervention.kind, category=intervention.category,
+            status=intervention.status, start=start, end=intervention.end,
+            expires=intervention.expires,
         )
     return intervention
 
 
-def _validate_new(intervention: Intervention) -> None:
-    intervention.full_clean()
+def _kind_errors(intervention: Intervention) -> dict[str, str]:
+    """The category belongs to the kind, and the kind may start in this status."""
     errors: dict[str, str] = {}
     kind, category, status = intervention.kind, intervention.category, intervention.status
     if category and not catalogue.belongs(kind, category):
@@ -114,9 +135,20 @@ def _validate_new(intervention: Intervention) -> None:
             f"A new {Intervention.Kind(kind).label.lower()} intervention cannot start as "
             f"{catalogue.status_label(status)}: choose {allowed}"
         )
+    return errors
+
+
+def _date_errors(intervention: Intervention) -> dict[str, str]:
     start, end = intervention.start, intervention.end
     if start and end and end < start:
-        errors["end"] = "The end date must be the same as or after the start date"
+        return {"end": "The end date must be the same as or after the start date"}
+    return {}
+
+
+def _enforcement_errors(intervention: Intervention) -> dict[str, str]:
+    """Conditions and expiry belong to orders; CPS decisions to enforcement."""
+    errors: dict[str, str] = {}
+    kind, category, start = intervention.kind, intervention.category, intervention.start
     order = kind == Intervention.Kind.ENFORCEMENT and category in catalogue.ORDER_CATEGORIES
     if not order and (intervention.conditions or intervention.expires):
         errors["conditions"] = "Conditions and an expiry date are only for an ABA or a CPN"
@@ -128,8 +160,7 @@ def _validate_new(intervention: Intervention) -> None:
         errors["cps_decision"] = "A CPS decision is only recorded for enforcement"
     if intervention.cps_decision_date and intervention.cps_decision_date > timezone.localdate():
         errors["cps_decision_date"] = "The CPS decision date must be today or in the past"
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 def update_intervention(

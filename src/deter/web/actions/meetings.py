@@ -203,7 +203,20 @@ def add_action(
     """An action agreed for the programme (at a meeting, about a person or group, or neither).
 
     The coordinator adds actions to any of the programme; a meeting's chair to that meeting.
+    It falls due today or later, or for an action agreed at a meeting already held, on or
+    after the meeting's day (so a past meeting's actions can be recorded as they were agreed).
     """
+    action = check_add_action(actor, MeetingAction(
+        programme=programme, meeting=meeting, entry=entry, group=group,
+        description=(description or "").strip(), owner=owner, due=due, created_by=actor,
+    ), today=today or timezone.localdate())
+    return do_add_action(actor, action)
+
+
+def check_add_action(actor: AbstractBaseUser, action: MeetingAction, *,
+                     today: date) -> MeetingAction:
+    """Authorise and validate an unsaved action; writes nothing but a refusal's audit row."""
+    programme, meeting = action.programme, action.meeting
     allowed = policy.programmes.can(actor, "decide", programme) or (
         meeting is not None and meeting.programme_id == programme.pk
         and policy.meetings.can(actor, "manage", meeting))
@@ -211,37 +224,60 @@ def add_action(
         _refuse(actor, "add_action", "programme", programme.pk,
                 "You may not add actions to this programme",
                 meeting=meeting.pk if meeting else None)
-    today = today or timezone.localdate()
-    errors: dict[str, str] = {}
-    if not description.strip():
-        errors["description"] = "Enter what is to be done"
-    elif len(description.strip()) > DESCRIPTION_MAX:
-        errors["description"] = f"The action must be {DESCRIPTION_MAX:,} characters or fewer"
-    if owner is None:
-        errors["owner"] = "Select who owns the action"
-    elif not policy.programmes.users_with("assign", programme).filter(pk=owner.pk).exists():
-        errors["owner"] = (f"{owner.get_username()} is not staff of a partner agency in "
-                           f"{programme}, so cannot own its actions")
-    if due is None:
-        errors["due"] = "Enter the due date"
-    elif due < today:
-        errors["due"] = "The due date must be today or in the future"
-    if meeting is not None and meeting.programme_id != programme.pk:
-        errors["meeting"] = "The meeting belongs to another programme"
-    if entry is not None and entry.programme_id != programme.pk:
-        errors["entry"] = "The person is not in this programme's cohort"
-    if group is not None and group.programme_id != programme.pk:
-        errors["group"] = "The group is not in this programme"
+    errors = {**_action_text_errors(action), **_action_due_errors(action, today),
+              **_action_subject_errors(action)}
     if errors:
         raise ValidationError(errors)
-    action = MeetingAction(programme=programme, meeting=meeting, entry=entry, group=group,
-                    description=description.strip(), owner=owner, due=due, created_by=actor)
     action.full_clean()
+    return action
+
+
+def _action_text_errors(action: MeetingAction) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not action.description:
+        errors["description"] = "Enter what is to be done"
+    elif len(action.description) > DESCRIPTION_MAX:
+        errors["description"] = f"The action must be {DESCRIPTION_MAX:,} characters or fewer"
+    if action.owner_id is None:
+        errors["owner"] = "Select who owns the action"
+    elif not policy.programmes.users_with("assign", action.programme).filter(
+            pk=(owner := action.owner).pk).exists():
+        errors["owner"] = (f"{owner.get_username()} is not staff of a partner agency in "
+                           f"{action.programme}, so cannot own its actions")
+    return errors
+
+
+def _action_due_errors(action: MeetingAction, today: date) -> dict[str, str]:
+    due, meeting = action.due, action.meeting
+    if due is None:
+        return {"due": "Enter the due date"}
+    if meeting is not None and _meeting_day(meeting) < today:
+        if due < _meeting_day(meeting):
+            return {"due": "The due date must be on or after the day of the meeting"}
+    elif due < today:
+        return {"due": "The due date must be today or in the future"}
+    return {}
+
+
+def _action_subject_errors(action: MeetingAction) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    programme_pk = action.programme_id
+    if action.meeting is not None and action.meeting.programme_id != programme_pk:
+        errors["meeting"] = "The meeting belongs to another programme"
+    if action.entry is not None and action.entry.programme_id != programme_pk:
+        errors["entry"] = "The person is not in this programme's cohort"
+    if action.group is not None and action.group.programme_id != programme_pk:
+        errors["group"] = "The group is not in this programme"
+    return errors
+
+
+def do_add_action(actor: AbstractBaseUser, action: MeetingAction) -> MeetingAction:
+    """Write a checked action with its audit row."""
     with transaction.atomic():
         action.save()
-        audit.record(actor, "add_action", "action", action.pk, programme=programme.pk,
-                     meeting=meeting.pk if meeting else None, entry=entry.pk if entry else None,
-                     group=group.pk if group else None, owner=owner.pk, due=due)
+        audit.record(actor, "add_action", "action", action.pk, programme=action.programme_id,
+                     meeting=action.meeting_id, entry=action.entry_id, group=action.group_id,
+                     owner=action.owner_id, due=action.due)
     return action
 
 
@@ -283,34 +319,54 @@ def invite(actor: AbstractBaseUser, meeting: Meeting, role: str, person: Person 
     A cohort member must be active in the programme; everyone else is named (Deter holds no
     names of cohort members, and speakers need no account).
     """
+    return do_invite(actor, check_invite(actor, meeting, role, person, name))
+
+
+def check_invite(actor: AbstractBaseUser, meeting: Meeting, role: str, person: Person | None,
+                 name: str) -> CallInInvitation:
+    """Authorise and validate an invitation; writes nothing but a refusal's audit row."""
     if not policy.meetings.can(actor, "manage", meeting):
         _refuse(actor, "invite_to_call_in", "meeting", meeting.pk,
                 "You may not change this meeting", role=role)
-    name = name.strip()
     if meeting.kind != Kind.CALL_IN:
         raise ValidationError("Invitations are for call-ins; this is a "
                               f"{meeting.get_kind_display().lower()}")
     if role not in Role.values:
         raise ValidationError({"role": "Select who is being invited"})
     if role == Role.SUBJECT:
-        if person is None:
-            raise ValidationError({"person": "Select the cohort member to invite"})
-        active = CohortEntry.objects.filter(programme=meeting.programme_id, person=person,
-                                            status=CohortEntry.Status.ACTIVE).exists()
-        if not active:
-            raise ValidationError(
-                {"person": f"{person} is not active in {meeting.programme}'s cohort"})
-        if meeting.invitations.filter(person=person).exists():
-            raise ValidationError({"person": f"{person} is already invited"})
+        _check_subject(meeting, person)
         name = ""
     else:
-        if person is not None:
-            raise ValidationError({"person": "Only a cohort member is chosen from the cohort"})
-        if not name:
-            raise ValidationError({"name": "Enter the name of the person invited"})
-        if len(name) > 200:
-            raise ValidationError({"name": "The name must be 200 characters or fewer"})
-    invitation = CallInInvitation(meeting=meeting, role=role, person=person, name=name)
+        name = _checked_name(person, name)
+    return CallInInvitation(meeting=meeting, role=role, person=person, name=name)
+
+
+def _check_subject(meeting: Meeting, person: Person | None) -> None:
+    if person is None:
+        raise ValidationError({"person": "Select the cohort member to invite"})
+    active = CohortEntry.objects.filter(programme=meeting.programme_id, person=person,
+                                        status=CohortEntry.Status.ACTIVE).exists()
+    if not active:
+        raise ValidationError(
+            {"person": f"{person} is not active in {meeting.programme}'s cohort"})
+    if meeting.invitations.filter(person=person).exists():
+        raise ValidationError({"person": f"{person} is already invited"})
+
+
+def _checked_name(person: Person | None, name: str) -> str:
+    if person is not None:
+        raise ValidationError({"person": "Only a cohort member is chosen from the cohort"})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Enter the name of the person invited"})
+    if len(name) > 200:
+        raise ValidationError({"name": "The name must be 200 characters or fewer"})
+    return name
+
+
+def do_invite(actor: AbstractBaseUser, invitation: CallInInvitation) -> CallInInvitation:
+    """Write a checked invitation; a cohort member's call-in is also a planned intervention."""
+    meeting, person = invitation.meeting, invitation.person
     with transaction.atomic():
         invitation.save()
         if person is not None:
@@ -323,7 +379,8 @@ def invite(actor: AbstractBaseUser, meeting: Meeting, role: str, person: Person 
                 created_by=actor,
             )
         audit.record(actor, "invite_to_call_in", "call_in_invitation", invitation.pk,
-                     meeting=meeting.pk, role=role, person=person.pk if person else None)
+                     meeting=meeting.pk, role=invitation.role,
+                     person=person.pk if person else None)
     return invitation
 
 

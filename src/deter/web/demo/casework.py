@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ..actions import group_response
 from ..actions import interventions as actions
 from ..actions.letters import save_letter_template
+from ..ingest import events
 from ..models import (
     Agency,
     CohortEntry,
@@ -116,12 +116,9 @@ def _flag_demo_group_violence(programme: Programme) -> None:
     member = group and CohortEntry.objects.filter(
         group=group, status=CohortEntry.Status.ACTIVE).order_by("person__person_id").first()
     if member and not Event.objects.filter(event_id=DEMO_EVENT).exists():
-        event = Event.objects.create(
-            event_id=DEMO_EVENT,
+        events.record_event(
+            None, event_id=DEMO_EVENT,
             occurred_at=max(timezone.now(), group.decided_at + timedelta(microseconds=1)),
-            offence_code="8N",
-            offence_category="violence and sexual offences", source="demo",
+            offence_code="8N", offence_category="violence and sexual offences", source="demo",
+            involvements=[(member.person, Involvement.Role.SUSPECT)],
         )
-        Involvement.objects.create(event=event, person=member.person,
-                                   role=Involvement.Role.SUSPECT)
-    group_response.raise_flags(programme)

@@ -3,14 +3,14 @@
 Each demo entry gets the decisions that put it where it is (proposed by the analysis run, then
 accepted by the coordinator at the demo panel); each active person a support offer and a
 consequence; and the highest-harm found group with an active member becomes an active cohort
-group with its agreed group-wide response. ``demo_world`` calls these; they add nothing twice.
+group with its agreed group-wide response. ``demo_world`` calls these, through the actions;
+they add nothing twice.
 """
 
 from datetime import date
 
-from django.utils import timezone
-
-from ..models import AnalysisRun, CohortDecision, CohortEntry, CohortGroup, Programme
+from .. import actions
+from ..models import AnalysisRun, CohortEntry, CohortGroup, Meeting, Programme
 
 SUPPORT_OFFER = (
     "Youth worker mentoring with someone with lived experience, weekly; a place on the "
@@ -34,24 +34,20 @@ def plan_defaults(active: bool) -> dict[str, str]:
     return {"support_offer": SUPPORT_OFFER, "enforcement_consequence": CONSEQUENCE}
 
 
-def add_decision_history(entry: CohortEntry, run: AnalysisRun, coordinator) -> None:
-    """The proposal by the run and, for an active entry, the coordinator's acceptance."""
-    CohortDecision.objects.create(
-        entry=entry, from_status="", to_status=CohortEntry.Status.PROPOSED,
-        reason=f"Proposed by analysis run {run.pk}", decided_by=coordinator,
-    )
-    if entry.status == CohortEntry.Status.ACTIVE:
-        CohortDecision.objects.create(
-            entry=entry, from_status=CohortEntry.Status.PROPOSED,
-            to_status=CohortEntry.Status.ACTIVE, reason=entry.rationale,
-            review_date=entry.review_date, lead_professional=entry.lead_professional,
-            decided_by=coordinator,
-        )
+def accept(entry: CohortEntry, rationale: str, review: date, users: dict,
+           panel: Meeting) -> None:
+    """The coordinator accepts a proposed person at the demo panel and agrees their plan."""
+    coordinator, caseworker = users["coordinator"], users["caseworker"]
+    actions.decide(coordinator, entry, CohortEntry.Status.ACTIVE, reason=rationale,
+                   review_date=review, lead_professional=caseworker, meeting=panel)
+    actions.update_plan(coordinator, entry, lead_professional=caseworker, review_date=review,
+                        **plan_defaults(active=True))
 
 
-def add_demo_group(run: AnalysisRun, programme: Programme, users: dict,
-                   review: date) -> CohortGroup | None:
-    """The highest-harm found group with an active member, as an active cohort group."""
+def add_demo_group(run: AnalysisRun, programme: Programme, users: dict, review: date,
+                   panel: Meeting) -> CohortGroup | None:
+    """The highest-harm found group with an active member, proposed with its members and
+    accepted at the demo panel as a group-wide focus."""
     active_people = CohortEntry.objects.filter(
         programme=programme, status=CohortEntry.Status.ACTIVE).values("person_id")
     labels = (
@@ -59,29 +55,22 @@ def add_demo_group(run: AnalysisRun, programme: Programme, users: dict,
         .values("group_label")
     )
     score = run.groups.filter(group_label__in=labels).order_by("rank").first()
-    if score is None:
+    if score is None or CohortGroup.objects.filter(programme=programme,
+                                                   label=score.group_label).exists():
         return None
-    group, created = CohortGroup.objects.get_or_create(
-        programme=programme, label=score.group_label,
-        defaults={
-            "status": CohortGroup.Status.ACTIVE, "proposed_by_run": run,
-            "rationale": (
-                f"Found by analysis run {run.pk}: {score.size} members with a combined harm "
-                f"score of {score.harm_score:,.1f} (rank {score.rank}). Agreed at the demo "
-                "panel as a group-wide focus."
-            ),
-            "review_date": review, "lead_professional": users["caseworker"],
-            "group_response": GROUP_RESPONSE,
-            "decided_by": users["coordinator"], "decided_at": timezone.now(),
-        },
+    coordinator, caseworker = users["coordinator"], users["caseworker"]
+    members = CohortEntry.objects.filter(
+        programme=programme, group__isnull=True,
+        person_id__in=run.people.filter(group_label=score.group_label).values("person_id"))
+    rationale = (
+        f"Found by analysis run {run.pk}: {score.size} members with a combined harm "
+        f"score of {score.harm_score:,.1f} (rank {score.rank}). Agreed at the demo "
+        "panel as a group-wide focus."
     )
-    if created:
-        CohortDecision.objects.create(
-            group=group, from_status="", to_status=CohortGroup.Status.ACTIVE,
-            reason=group.rationale, review_date=review, lead_professional=users["caseworker"],
-            decided_by=users["coordinator"],
-        )
-    members = run.people.filter(group_label=score.group_label).values("person_id")
-    CohortEntry.objects.filter(programme=programme, person_id__in=members,
-                               group__isnull=True).update(group=group)
+    group = actions.propose_group(coordinator, programme, label=score.group_label, run=run,
+                                  rationale=rationale, members=members)
+    actions.decide_group(coordinator, group, CohortGroup.Status.ACTIVE, reason=rationale,
+                         review_date=review, lead_professional=caseworker, meeting=panel)
+    actions.update_group_plan(coordinator, group, group_response=GROUP_RESPONSE,
+                              lead_professional=caseworker, review_date=review)
     return group

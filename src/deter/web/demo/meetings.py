@@ -1,9 +1,10 @@
 """The demo programme's meetings: a panel held last week, with the decisions it recorded and
 two actions (one now overdue), and a call-in coming up with its invitations.
 
-``demo_world`` calls ``add_demo_meetings``; calling it again adds nothing (each meeting is
-found by its title). The panel is in the past, so its actions are written as they stood then
-rather than through ``add_action``, which refuses a due date in the past.
+``demo_world`` calls ``add_demo_panel`` once the cohort is proposed (so the panel's agenda
+lists the proposals), records the panel's decisions at it, then calls ``add_demo_meetings``;
+calling them again adds nothing (each meeting is found by its title). Everything goes through
+the actions: an action agreed at a past meeting may fall due any day from that meeting on.
 """
 
 from datetime import datetime, time, timedelta
@@ -11,14 +12,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from ..actions import meetings as actions
-from ..models import (
-    CallInInvitation,
-    CohortDecision,
-    CohortEntry,
-    Meeting,
-    MeetingAction,
-    Programme,
-)
+from ..models import CallInInvitation, CohortEntry, Meeting, Programme
 
 PANEL_TITLE = "Monthly multi-agency panel"
 CALL_IN_TITLE = "Call-in: groups in the programme area"
@@ -44,8 +38,9 @@ def add_demo_meetings(programme: Programme, users: dict) -> None:
         CohortEntry.objects.filter(programme=programme, status=CohortEntry.Status.ACTIVE)
         .select_related("person").order_by("person__person_id")
     )
-    if not Meeting.objects.filter(programme=programme, title=PANEL_TITLE).exists():
-        _add_panel(programme, users, active)
+    panel = add_demo_panel(programme, users)
+    if not panel.notes:
+        _record_panel(panel, users, active)
     if (programme.uses_call_ins and active
             and not Meeting.objects.filter(programme=programme, title=CALL_IN_TITLE).exists()):
         call_in = actions.create_meeting(
@@ -60,30 +55,36 @@ def add_demo_meetings(programme: Programme, users: dict) -> None:
             actions.invite(coordinator, call_in, role, name=name)
 
 
-def _add_panel(programme: Programme, users: dict, active: list[CohortEntry]) -> None:
+def add_demo_panel(programme: Programme, users: dict) -> Meeting:
+    """Last week's panel, its agenda generated from the proposals then before it."""
+    found = Meeting.objects.filter(programme=programme, title=PANEL_TITLE).first()
+    if found is not None:
+        return found
     coordinator = users["coordinator"]
-    panel = actions.create_meeting(
+    return actions.create_meeting(
         coordinator, programme, Meeting.Kind.PANEL, PANEL_TITLE, _at(-PANEL_DAYS_AGO, 10),
         place="Civic Centre, committee room 2", chair=coordinator,
         attendees=[users["analyst"], users["caseworker"], users["school"]],
         other_attendees="Youth offending team manager\nCommunity safety officer, district council",
     )
-    panel.notes = ("The panel agreed the cohort proposed by the analysis, with a lead "
-                   "professional and a review date for each person, and two actions.")
-    panel.save(update_fields=["notes"])
-    # the acceptances the demo cohort records were made at this panel
-    CohortDecision.objects.filter(entry__programme=programme, meeting__isnull=True,
-                                  to_status=CohortEntry.Status.ACTIVE).update(meeting=panel)
+
+
+def _record_panel(panel: Meeting, users: dict, active: list[CohortEntry]) -> None:
+    """The panel's notes and the two actions it agreed (one now overdue)."""
+    coordinator, programme = users["coordinator"], panel.programme
+    actions.update_meeting_notes(
+        coordinator, panel,
+        "The panel agreed the cohort proposed by the analysis, with a lead professional and a "
+        "review date for each person, and two actions.")
     today = timezone.localdate()
     first = active[0] if active else None
-    MeetingAction.objects.create(
-        programme=programme, meeting=panel, entry=first, owner=users["caseworker"],
-        created_by=coordinator, due=today - timedelta(days=3),
-        description="Make the referral to youth worker mentoring and confirm the first session"
+    actions.add_action(
+        coordinator, programme,
+        "Make the referral to youth worker mentoring and confirm the first session"
         + (f" for {first.person.person_id}" if first else ""),
-    )
-    MeetingAction.objects.create(
-        programme=programme, meeting=panel, entry=active[1] if len(active) > 1 else None,
-        owner=users["school"], created_by=coordinator, due=today + timedelta(days=14),
-        description="Agree a safe travel plan to and from school and share attendance weekly",
-    )
+        users["caseworker"], today - timedelta(days=3), meeting=panel, entry=first)
+    actions.add_action(
+        coordinator, programme,
+        "Agree a safe travel plan to and from school and share attendance weekly",
+        users["school"], today + timedelta(days=14), meeting=panel,
+        entry=active[1] if len(active) > 1 else None)

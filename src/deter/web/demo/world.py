@@ -2,7 +2,9 @@
 
 For trying Deter with the synthetic county (``deter demo``); it refuses to run in production.
 Every demo user has one documented password, returned in ``DemoLogin``. Calling it again adds
-nothing that is already there.
+nothing that is already there. Every record is written through the action functions, so the
+demo's audit trail reads as real use would: the coordinator proposes the cohort, the panel's
+agenda is generated from the proposals, and the coordinator accepts people at the panel.
 """
 
 import calendar
@@ -10,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit
-from ..domain.offences import VIOLENT_CATEGORIES
+from .. import actions, audit
+from ..actions import accounts
+from ..actions import programmes as programme_actions
+from ..domain.offences import violence_of
 from ..models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, StaffRole
 from . import casework as demo_casework
 from . import cohort as demo_cohort
@@ -74,15 +77,17 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def violent_offences(explanation: object) -> list[dict]:
-    """Offender-side explanation items whose offence is violent, most recent first."""
+def violent_offences(explanation: object, run: AnalysisRun | None = None) -> list[dict]:
+    """Offender-side explanation items whose offence is violent (by the run's definition),
+    most recent first."""
     items = explanation if isinstance(explanation, list) else []
+    violence = violence_of(run)
     return sorted(
         (
             i for i in items
             if isinstance(i, dict)
             and i.get("side") == "offender"
-            and str(i.get("offence_category", "")).lower() in VIOLENT_CATEGORIES
+            and violence.counts(i.get("offence_code"), i.get("offence_category"))
         ),
         key=lambda i: str(i.get("occurred_at", "")),
         reverse=True,
@@ -100,20 +105,17 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         raise ImproperlyConfigured("the demo world is refused in production (DETER_ENV=production)")
     with transaction.atomic():
         agencies = {
-            name: Agency.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+            name: accounts.provision_agency(None, name=name, kind=kind)
             for name, kind, _ in AGENCIES
         }
-        users = {login.username: _demo_user(login, agencies[login.agency]) for login in DEMO_LOGINS}
-        programme, _ = Programme.objects.get_or_create(
-            name=PROGRAMME_NAME,
-            defaults={
-                "problem": "Knife crime and serious violence between groups of young people",
-                "area": AREA,
-                "start": timezone.localdate(),
-                "emphasis": Programme.Emphasis.BALANCED,
-            },
-        )
-        programme.agencies.add(*(agencies[name] for name, _, partner in AGENCIES if partner))
+        users = {
+            login.username: accounts.provision_user(
+                None, username=login.username, password=login.password,
+                agency=agencies[login.agency], role=login.role)
+            for login in DEMO_LOGINS
+        }
+        programme = _programme(users["coordinator"],
+                               [agencies[name] for name, _, partner in AGENCIES if partner])
         created = _cohort_from_run(run, programme, users, cohort_size) if run else 0
         demo_meetings.add_demo_meetings(programme, users)
         demo_casework.add_demo_casework(programme, users)
@@ -124,12 +126,16 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
     return list(DEMO_LOGINS)
 
 
-def _demo_user(login: DemoLogin, agency: Agency):
-    user, _ = get_user_model().objects.get_or_create(username=login.username)
-    user.set_password(login.password)
-    user.save(update_fields=["password"])
-    StaffRole.objects.get_or_create(user=user, agency=agency, role=login.role)
-    return user
+def _programme(coordinator, partners: list[Agency]) -> Programme:
+    programme = Programme.objects.filter(name=PROGRAMME_NAME).first()
+    if programme is not None:
+        return programme
+    return programme_actions.create_programme(
+        coordinator, name=PROGRAMME_NAME,
+        problem="Knife crime and serious violence between groups of young people",
+        area=AREA, start=timezone.localdate(), agencies=partners,
+        emphasis=Programme.Emphasis.BALANCED,
+    )
 
 
 def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: int) -> int:
@@ -137,31 +143,32 @@ def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: 
     for score in run.people.order_by("rank", "pk").iterator(chunk_size=500):
         if len(chosen) >= size:
             break
-        if violent := violent_offences(score.explanation):
+        if violent := violent_offences(score.explanation, run):
             chosen.append((score, violent))
-    today, now = timezone.localdate(), timezone.now()
-    created = 0
+    today = timezone.localdate()
+    coordinator = users["coordinator"]
+    already = set(CohortEntry.objects.filter(programme=programme).values_list("person_id",
+                                                                              flat=True))
+    to_accept = []
     for position, (score, violent) in enumerate(chosen, start=1):
+        if score.person_id in already:
+            continue
         active = position <= ACTIVE_COUNT
         review = add_months(today, ACTIVE_REVIEW_MONTHS if active else PROPOSED_REVIEW_MONTHS)
-        entry, was_created = CohortEntry.objects.get_or_create(
-            programme=programme,
-            person_id=score.person_id,
-            defaults={
-                "status": CohortEntry.Status.ACTIVE if active else CohortEntry.Status.PROPOSED,
-                "rationale": _rationale(run, score, violent, position, active, size, review),
-                "review_date": review,
-                "lead_professional": users["caseworker"] if active else None,
-                "decided_by": users["coordinator"] if active else None,
-                "decided_at": now if active else None,
-                **demo_cohort.plan_defaults(active),
-            },
+        entry = actions.propose(
+            coordinator, programme, score.person, run=run, review_date=review,
+            rationale=_rationale(run, score, violent, position, False, size, review),
+            reason=f"Proposed by analysis run {run.pk}",
         )
-        if was_created:
-            demo_cohort.add_decision_history(entry, run, users["coordinator"])
-        created += was_created
-    demo_cohort.add_demo_group(run, programme, users, add_months(today, ACTIVE_REVIEW_MONTHS))
-    return created
+        if active:
+            to_accept.append((entry, _rationale(run, score, violent, position, True, size,
+                                                review)))
+    panel = demo_meetings.add_demo_panel(programme, users)
+    review = add_months(today, ACTIVE_REVIEW_MONTHS)
+    for entry, rationale in to_accept:
+        demo_cohort.accept(entry, rationale, review, users, panel)
+    demo_cohort.add_demo_group(run, programme, users, review, panel)
+    return len(chosen) - len(already & {score.person_id for score, _ in chosen})
 
 
 def _rationale(run, score, violent, position, active, size, review) -> str:
