@@ -466,7 +466,7 @@ def _programme(run, size: int, today: dt.date) -> dict[str, int]:
 def _group_flags(groups: dict, entries: list) -> None:
     """An open flag for the latest violent event of up to three members of each active group."""
     from deter.web import models as m
-    from deter.web.domain.offences import VIOLENT_CATEGORIES
+    from deter.web.domain.offences import default_violence, violent
 
     flags = []
     for group in groups.values():
@@ -474,9 +474,8 @@ def _group_flags(groups: dict, entries: list) -> None:
             continue
         members = [e for e in entries if e.group_id == group.pk][:3]
         for entry in members:
-            involvement = (m.Involvement.objects.filter(
-                person_id=entry.person_id, role__in=("suspect", "offender"),
-                event__offence_category__in=[c.lower() for c in VIOLENT_CATEGORIES])
+            involvement = (violent(m.Involvement.objects.filter(
+                person_id=entry.person_id, role__in=("suspect", "offender")), default_violence())
                 .select_related("event").order_by("-event__occurred_at").first())
             if involvement and all(f.event_id != involvement.event_id for f in flags
                                    if f.group_id == group.pk):

@@ -10,12 +10,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from deter.analysis.violence import Violence
 from deter.web.actions import group_response
-from deter.web.domain.offences import VIOLENT_CATEGORIES, is_violent
+from deter.web.domain.offences import current_violence
 from deter.web.models import AuditEvent, CohortEntry, CohortGroup, GroupViolenceFlag, Intervention
 
 from .casework_factories import active_group, entry_of
-from .factories import make_entry, make_event, make_person
+from .factories import make_entry, make_event, make_person, make_run
 
 
 @pytest.fixture
@@ -24,10 +25,26 @@ def group(world):
                         members=[world.active, world.stepped_down, world.exited])
 
 
-def test_violent_categories_are_the_analysis_set():
-    assert VIOLENT_CATEGORIES == {"violence and sexual offences", "robbery",
-                                  "possession of weapons"}
-    assert is_violent(" Robbery ") and not is_violent("burglary") and not is_violent(None)
+def test_without_a_run_the_default_harm_tables_violence_applies(world, group):
+    make_event("E-ROBBERY", world.active, category=" Robbery ", days_ago=2)
+    make_event("E-BURGLARY", world.active, category="burglary", days_ago=2)
+    assert group_response.raise_flags() == 1
+    assert GroupViolenceFlag.objects.get().event.event_id == "E-ROBBERY"
+
+
+def test_the_newest_runs_harm_table_decides_what_is_violent(world, group):
+    """A programme whose table counts burglary as violent and this assault's code (5A) as not
+    gets flags for exactly what its selection criteria counted."""
+    narrowed = Violence(classified_codes=frozenset({"5A"}), violent_codes=frozenset(),
+                        violent_categories=frozenset({"burglary"}))
+    run = make_run([])
+    run.violence = narrowed.to_json()
+    run.save()
+    make_event("E-ASSAULT", world.active, days_ago=2)  # 5A, violence and sexual offences
+    make_event("E-BURGLARY", world.active, category="burglary", days_ago=2)
+    assert group_response.raise_flags() == 1
+    assert GroupViolenceFlag.objects.get().event.event_id == "E-BURGLARY"
+    assert current_violence() == narrowed
 
 
 def test_violence_by_a_member_after_acceptance_is_flagged_once(world, group):

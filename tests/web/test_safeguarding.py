@@ -1,7 +1,11 @@
 """The safeguarding summary on a child's page, and its warning when nothing is recorded."""
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from deter.web import actions
+from deter.web.domain import people
 from deter.web.models import CohortEntry
 
 from .factories import make_entry, make_person, make_user
@@ -69,12 +73,15 @@ def test_an_adult_with_a_recorded_status_still_shows_it_without_a_warning(client
     assert "Child</strong>" not in page.split('id="safeguarding"')[1].split("</table>")[0]
 
 
-def test_unknown_age_is_not_treated_as_a_child_here(client, world):
+def test_unknown_age_is_treated_as_a_child(client, world):
     person = make_person("P-NO-DOB", age=None)
-    make_entry(world.programme, person)
+    make_entry(world.programme, person, status=CohortEntry.Status.ACTIVE)
     client.force_login(world.coordinator)
     response = client.get(url(person))
-    assert response.context["safeguarding"] is None
+    assert response.context["safeguarding"].is_child
+    page = response.content.decode()
+    assert "age is not recorded, so they are treated as a child" in page
+    assert "Treated as a child</strong>" in page and WARNING in page
 
 
 def test_a_partner_sees_the_safeguarding_summary_of_a_child_they_work_with(client, world):
@@ -92,3 +99,42 @@ def test_only_programmes_the_viewer_sees_are_listed(client, world):
     section = client.get(url(world.active)).content.decode().split('id="safeguarding"')[1]
     assert "Drug market" not in section.split("</table>")[0]
     assert f"{WARNING} in Knife crime" in section
+
+
+# --- one definition of a child, at each place that asks ------------------------------------
+
+
+@pytest.mark.parametrize(("age", "child", "label"), [
+    (14, True, "Child"), (17, True, "Child"), (18, False, ""), (47, False, ""),
+    (None, True, "Treated as a child"),
+])
+def test_a_child_is_under_18_or_of_unknown_age(age, child, label):
+    assert people.is_child(age) is child
+    assert people.child_label(age) == label
+
+
+@pytest.mark.parametrize(("age", "offered"), [(16, True), (None, True), (18, False)])
+def test_the_plan_form_offers_safeguarding_to_children_only(client, world, age, offered):
+    entry = make_entry(world.programme, make_person(f"P-AGE-{age}", age=age))
+    client.force_login(world.coordinator)
+    page = client.get(reverse("entry_plan", args=[entry.pk])).content.decode()
+    assert ('name="plan-safeguarding"' in page) is offered
+
+
+@pytest.mark.parametrize(("age", "allowed"), [(16, True), (None, True), (18, False)])
+def test_a_safeguarding_status_is_recorded_for_children_only(world, age, allowed):
+    entry = make_entry(world.programme, make_person(f"P-SG-{age}", age=age))
+    arguments = {"support_offer": "", "enforcement_consequence": "",
+                 "lead_professional": world.caseworker, "review_date": entry.review_date,
+                 "safeguarding": CohortEntry.Safeguarding.CHILD_IN_NEED,
+                 "safeguarding_lead": world.caseworker}
+    if allowed:
+        actions.update_plan(world.coordinator, entry, **arguments)
+        entry.refresh_from_db()
+        assert entry.safeguarding == CohortEntry.Safeguarding.CHILD_IN_NEED
+    else:
+        with pytest.raises(ValidationError) as error:
+            actions.update_plan(world.coordinator, entry, **arguments)
+        assert "only for children" in error.value.message_dict["safeguarding"][0]
+        entry.refresh_from_db()
+        assert entry.safeguarding == ""

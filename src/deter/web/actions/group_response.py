@@ -11,11 +11,10 @@ group and event, so running it again raises nothing new.
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .. import audit, policy
-from ..domain.offences import VIOLENT_CATEGORIES
+from ..domain.offences import current_violence, violent
 from ..models import (
     CohortEntry,
     CohortGroup,
@@ -36,19 +35,17 @@ def raise_flags(programme: Programme | None = None) -> int:
     if programme is not None:
         groups = groups.filter(programme=programme)
     created = 0
+    violence = current_violence()
     for group in groups:
         members = CohortEntry.objects.filter(
             group=group, status__in=MEMBER_STATUSES
         ).values("person_id")
         flagged = GroupViolenceFlag.objects.filter(group=group).values("event_id")
+        candidates = Involvement.objects.filter(
+            person__in=members, role__in=INVOLVED_AS, event__occurred_at__gt=group.decided_at,
+        ).exclude(event__in=flagged)
         involvements = (
-            Involvement.objects.filter(
-                person__in=members, role__in=INVOLVED_AS,
-                event__occurred_at__gt=group.decided_at,
-            )
-            .annotate(category=Lower("event__offence_category"))
-            .filter(category__in=VIOLENT_CATEGORIES)
-            .exclude(event__in=flagged)
+            violent(candidates, violence)
             .order_by("event__occurred_at", "event_id", "person_id")
             .values_list("event_id", "person_id")
         )

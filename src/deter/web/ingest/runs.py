@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 import deter
+from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
+from deter.analysis.violence import Violence
 
 from .. import audit
 from ..actions import group_response
@@ -42,6 +44,7 @@ def run_analysis(
             run.finished_at = timezone.now()
             run.summary = _jsonable(result.summary)
             run.profile = _jsonable(_profile(result))
+            run.violence = Violence.of(load_harm_table(config.harm_table)).to_json()
             run.save()
             audit.record(actor, "run_analysis", "analysis_run", str(run.pk),
                          people=result.people.height, groups=result.groups.height)

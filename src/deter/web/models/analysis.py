@@ -25,6 +25,11 @@ class AnalysisRun(models.Model):
         "recorded-group comparison",
     )
     code_version = models.CharField(max_length=32)
+    violence = models.JSONField(
+        default=dict,
+        help_text="What the run's harm table counts as violent (deter.analysis.violence), so "
+        "flags and agendas built on this run agree with its selection criteria",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 
-from ..domain.offences import VIOLENT_CATEGORIES
+from deter.analysis.violence import Violence
+
+from ..domain.offences import violence_of, violent
 from ..models import (
     AnalysisRun,
     CohortEntry,
@@ -76,7 +77,7 @@ def build_agenda(programme: Programme, *, since: datetime, today: date,
                  meeting_day: date | None = None) -> dict:
     """The agenda for a meeting of ``programme`` on ``meeting_day`` (default ``today``)."""
     meeting_day = meeting_day or today
-    run = (AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE)
+    run = (AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
            .order_by("-started_at", "-pk").first())
     return {
         "generated_at": timezone.now().isoformat(),
@@ -86,7 +87,7 @@ def build_agenda(programme: Programme, *, since: datetime, today: date,
         "run": run.pk if run else None,
         "proposals": _proposals(programme, run),
         "reviews": _reviews(programme, today, meeting_day),
-        "violence": _violence(programme, since),
+        "violence": _violence(programme, since, violence_of(run)),
         "flags": _flags(programme),
         "overdue_actions": _overdue_actions(programme, today),
     }
@@ -161,12 +162,14 @@ def _reviews(programme: Programme, today: date, meeting_day: date) -> list[dict]
     return items
 
 
-def _violence(programme: Programme, since: datetime) -> list[dict]:
+def _violence(programme: Programme, since: datetime, violence: Violence) -> list[dict]:
+    """Violence (by the run's definition) involving engaged members since ``since``."""
     members = CohortEntry.objects.filter(programme=programme, status__in=ENGAGED)
+    candidates = Involvement.objects.filter(
+        person__in=members.values("person_id"), role__in=VIOLENCE_ROLES,
+        event__occurred_at__gte=since)
     involvements = (
-        Involvement.objects.annotate(category=Lower("event__offence_category"))
-        .filter(person__in=members.values("person_id"), role__in=VIOLENCE_ROLES,
-                category__in=sorted(VIOLENT_CATEGORIES), event__occurred_at__gte=since)
+        violent(candidates, violence)
         .select_related("event", "person").order_by("-event__occurred_at", "event_id", "pk")
     )
     return [

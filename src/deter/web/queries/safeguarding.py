@@ -1,8 +1,9 @@
 """The safeguarding summary at the top of a child's page.
 
-Children as young as 14 are in focused deterrence cohorts, so for anyone under 18 the page
-leads with their safeguarding status and lead in each programme the viewer sees them in, the
-lead professional, and a warning where an active plan has no safeguarding status recorded.
+Children as young as 14 are in focused deterrence cohorts, so for a child (``domain.people``:
+under 18, or of unknown age) the page leads with their safeguarding status and lead in each
+programme the viewer sees them in, the lead professional, and a warning where an active plan
+has no safeguarding status recorded.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import policy
+from ..domain import people
 from ..models import CohortEntry, Person
 from ..policy import User
-
-ADULT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Summary:
 
     @property
     def is_child(self) -> bool:
-        return self.age is not None and self.age < ADULT_AGE
+        return people.is_child(self.age)
 
 
 def summary(user: User, person: Person, today: date,
@@ -38,7 +38,7 @@ def summary(user: User, person: Person, today: date,
         entries = list(
             policy.entries.of_person(user, person).select_related("safeguarding_lead"))
     age = person.age_on(today)
-    is_child = age is not None and age < ADULT_AGE
+    is_child = people.is_child(age)
     if not is_child and not any(entry.safeguarding for entry in entries):
         return None
     unrecorded = [

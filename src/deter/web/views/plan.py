@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import actions, audit, policy
 from ..actions.cohort import UNDER_REVIEW
+from ..domain import people
 from ..forms.cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from . import AuthenticatedHttpRequest
@@ -32,9 +33,7 @@ def _entry_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Co
 
 
 def _is_child(entry: CohortEntry) -> bool:
-    """Unknown age counts as a child here: safeguarding may then still be recorded."""
-    age = entry.person.age_on(timezone.localdate())
-    return age is None or age < 18
+    return people.is_child(entry.person.age_on(timezone.localdate()))
 
 
 @login_required
