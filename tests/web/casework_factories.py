@@ -6,7 +6,13 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from deter.web.actions import interventions as actions
-from deter.web.models import CohortEntry, CohortGroup, Intervention, InterventionUpdate
+from deter.web.models import (
+    AuditEvent,
+    CohortEntry,
+    CohortGroup,
+    Intervention,
+    InterventionUpdate,
+)
 
 
 def days_ago(n: int) -> date:
@@ -64,3 +70,11 @@ def active_group(world, label="G1", decided_days_ago=10, lead=None, members=()) 
 def updates_of(intervention) -> list[tuple[str, date]]:
     return list(InterventionUpdate.objects.filter(intervention=intervention)
                 .values_list("status", "on"))
+
+
+def the_audit_row(action: str, actor, object_type: str, object_id) -> AuditEvent:
+    """The one allowed audit row of ``action``, which must name this actor and object."""
+    row = AuditEvent.objects.get(action=action, outcome="allowed")
+    assert (row.actor, row.actor_name, row.object_type, row.object_id) == (
+        actor, actor.get_username(), object_type, str(object_id))
+    return row

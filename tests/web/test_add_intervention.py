@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from deter.web.models import AuditEvent, Intervention
 
+from .casework_factories import the_audit_row
+
 VALID = {
     "kind": "support",
     "title": "Boxing club mentoring",
@@ -23,19 +25,25 @@ def post(client, world, person, **changes):
 
 def test_it_adds_the_intervention_and_audits_it(client, world):
     client.force_login(world.caseworker)
+    assert not Intervention.objects.exists()
     response = post(client, world, world.active)
     assert response.status_code == 302
-    assert response["Location"].endswith(f"/people/{world.active.pk}/#interventions")
+    assert response["Location"] == reverse("person", args=[world.active.pk]) + "#interventions"
     intervention = Intervention.objects.get()
     assert (intervention.person, intervention.programme, intervention.agency) == (
         world.active, world.programme, world.police)
     assert intervention.title == "Boxing club mentoring"
     assert intervention.start.isoformat() == "2026-03-02" and intervention.end is None
+    assert (intervention.kind, intervention.status, intervention.outcome) == (
+        "support", "referred", "Attended first session")
     assert intervention.created_by == world.caseworker
     row = AuditEvent.objects.get(action="add_intervention")
     assert (row.actor, row.outcome, row.object_type, row.object_id) == (
         world.caseworker, "allowed", "intervention", str(intervention.pk))
     assert row.detail["person"] == world.active.pk
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "Intervention added: Boxing club mentoring" in page.content.decode()
 
 
 def test_it_lists_the_new_intervention_on_the_person_page(client, world):
@@ -78,12 +86,16 @@ def test_it_refuses_a_partner_naming_another_agency_as_provider(client, world):
     assert response.status_code == 400
     assert "Select an agency you may record interventions for" in response.content.decode()
     assert not Intervention.objects.exists()
+    assert not AuditEvent.objects.filter(action="add_intervention", outcome="allowed").exists()
 
 
 def test_it_lets_a_partner_record_their_own_agency(client, world):
     client.force_login(world.partner)
     assert post(client, world, world.active, agency=world.school.pk).status_code == 302
-    assert Intervention.objects.get().agency == world.school
+    intervention = Intervention.objects.get()
+    assert (intervention.agency, intervention.person, intervention.created_by) == (
+        world.school, world.active, world.partner)
+    the_audit_row("add_intervention", world.partner, "intervention", intervention.pk)
 
 
 def test_it_refuses_an_agency_outside_the_programme(client, world):

@@ -11,7 +11,15 @@ from django.utils import timezone
 from deter.web.actions import interventions as actions
 from deter.web.models import AuditEvent, Intervention, InterventionUpdate, OrderBreach
 
-from .casework_factories import active_group, days_ago, move, order, referral, updates_of
+from .casework_factories import (
+    active_group,
+    days_ago,
+    move,
+    order,
+    referral,
+    the_audit_row,
+    updates_of,
+)
 from .factories import make_event
 
 Kind = Intervention.Kind
@@ -110,6 +118,11 @@ def test_a_coordinator_and_the_lead_professional_add_group_interventions(world):
             group=group, category="conferencing")
         assert intervention.group == group and intervention.person is None
         assert updates_of(intervention) == [("planned", timezone.localdate())]
+        stored = Intervention.objects.get(pk=intervention.pk)
+        assert (stored.group, stored.person, stored.agency, stored.created_by) == (
+            group, None, world.vru, user)
+        row = AuditEvent.objects.get(action="add_intervention", object_id=str(intervention.pk))
+        assert (row.actor, row.outcome, row.object_type) == (user, "allowed", "intervention")
 
 
 @pytest.mark.parametrize("who", ["caseworker", "analyst", "partner", "stranger"])
@@ -260,6 +273,11 @@ def test_staff_who_record_for_any_agency_may_update(world, who):
     intervention = referral(world, agency=world.police)
     move(world, intervention, ("accepted", 1), by=getattr(world, who))
     assert intervention.status == "accepted"
+    update = InterventionUpdate.objects.get(intervention=intervention, status="accepted")
+    assert (update.on, update.recorded_by) == (days_ago(1), getattr(world, who))
+    row = the_audit_row("update_intervention", getattr(world, who), "intervention",
+                        intervention.pk)
+    assert (row.detail["from_status"], row.detail["to_status"]) == ("referred", "accepted")
 
 
 def test_a_partner_updates_only_its_own_agencys_interventions(world):
@@ -412,11 +430,18 @@ def test_the_status_form_moves_the_referral_along(client, world):
     client.force_login(world.caseworker)
     response = status_post(client, intervention, "accepted", days_ago(3))
     assert response.status_code == 302
+    intervention.refresh_from_db()
+    assert intervention.status == "accepted"
+    update = InterventionUpdate.objects.get(intervention=intervention, status="accepted")
+    assert (update.on, update.note, update.recorded_by) == (
+        days_ago(3), "Attended the first session", world.caseworker)
+    row = the_audit_row("update_intervention", world.caseworker, "intervention",
+                        intervention.pk)
+    assert row.detail == {"from_status": "referred", "to_status": "accepted",
+                          "on": days_ago(3).isoformat()}
     assert response["Location"] == reverse("intervention", args=[intervention.pk])
     text = client.get(response["Location"]).content.decode()
     assert "Status changed to Accepted" in text and "Attended the first session" in text
-    intervention.refresh_from_db()
-    assert intervention.status == "accepted"
 
 
 @pytest.mark.parametrize(("status", "on", "message"), [
@@ -447,7 +472,12 @@ def test_the_breach_form_records_a_breach_on_the_order_page(client, world):
         "occurred_on_day": when.day, "occurred_on_month": when.month,
         "occurred_on_year": when.year, "description": "Seen on the estate at night"})
     assert response.status_code == 302
-    assert OrderBreach.objects.get().description == "Seen on the estate at night"
+    breach = OrderBreach.objects.get()
+    assert (breach.intervention, breach.occurred_on, breach.description, breach.recorded_by) \
+        == (aba, when, "Seen on the estate at night", world.analyst)
+    row = the_audit_row("record_breach", world.analyst, "intervention", aba.pk)
+    assert row.detail["breach"] == breach.pk and row.detail["occurred_on"] == when.isoformat()
+    assert client.get(response["Location"]).status_code == 200
     response = client.post(reverse("intervention_breach", args=[aba.pk]), {
         "occurred_on_day": "", "occurred_on_month": "", "occurred_on_year": "",
         "description": ""})
@@ -499,6 +529,10 @@ def test_the_person_page_form_records_an_order_with_its_conditions(client, world
     assert response.status_code == 302
     aba = Intervention.objects.get()
     assert (aba.category, aba.conditions, aba.expires) == ("aba", "No contact with G2", expiry)
+    assert (aba.person, aba.programme, aba.agency, aba.kind, aba.status, aba.created_by) == (
+        world.active, world.programme, world.police, "enforcement", "active", world.coordinator)
+    row = the_audit_row("add_intervention", world.coordinator, "intervention", aba.pk)
+    assert row.detail["category"] == "aba" and row.detail["person"] == world.active.pk
     text = client.get(reverse("person", args=[world.active.pk])).content.decode()
     assert reverse("intervention", args=[aba.pk]) in text
     assert "Acceptable Behaviour Agreement" in text

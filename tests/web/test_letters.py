@@ -15,7 +15,7 @@ from deter.web.actions import letters as actions
 from deter.web.domain import letters
 from deter.web.models import AuditEvent, Intervention, Letter, LetterTemplate
 
-from .casework_factories import entry_of
+from .casework_factories import entry_of, the_audit_row
 
 BODY = (
     "$address\n\n$date\n\nDear $recipient,\n\n"
@@ -132,16 +132,27 @@ def test_the_template_pages(client, world, template):
     for message in ("Enter the template name", "Select the type of letter",
                     "Enter the letter text"):
         assert message in text
+    assert not LetterTemplate.objects.filter(name="Warning letter").exists()
     response = client.post(reverse("letter_template_new", args=[world.programme.pk]), {
         "name": "Warning letter", "kind": "letter", "body": "Dear $recipient"})
     assert response.status_code == 302
+    created = LetterTemplate.objects.get(name="Warning letter")
+    assert (created.programme, created.kind, created.body, created.updated_by) == (
+        world.programme, "letter", "Dear $recipient", world.coordinator)
+    row = AuditEvent.objects.get(action="create_letter_template", object_id=str(created.pk))
+    assert (row.actor, row.outcome, row.object_type) == (
+        world.coordinator, "allowed", "letter_template")
+    assert client.get(response["Location"]).status_code == 200
     edit = reverse("letter_template_edit", args=[world.programme.pk, template.pk])
     assert "$support_offer" in client.get(edit).content.decode()
     response = client.post(edit, {"name": "Custom notice", "kind": "letter",
                                   "body": "Hello $recipient"})
     assert response.status_code == 302
     template.refresh_from_db()
-    assert template.body == "Hello $recipient"
+    assert (template.body, template.kind) == ("Hello $recipient", "letter")
+    row = the_audit_row("update_letter_template", world.coordinator, "letter_template",
+                        template.pk)
+    assert row.detail["before"]["body"] == BODY and row.detail["kind"] == "letter"
 
 
 @pytest.mark.parametrize("who", ["analyst", "caseworker", "partner", "stranger"])
@@ -213,7 +224,10 @@ def test_bad_recipients_are_refused(world, template, plan, recipient, address, f
 def test_others_may_not_write_letters(world, template, plan, who):
     with pytest.raises(PermissionDenied):
         actions.generate_letter(getattr(world, who), plan, template, "Jo", "1 Road")
-    assert AuditEvent.objects.filter(action="generate_letter", outcome="denied").exists()
+    assert not Letter.objects.exists() and not Intervention.objects.exists()
+    row = AuditEvent.objects.get(action="generate_letter")
+    assert (row.actor, row.outcome, row.object_type, row.object_id) == (
+        getattr(world, who), "denied", "person", str(world.active.pk))
 
 
 def test_a_partner_who_is_the_lead_professional_may_write_letters(world, template, plan):
@@ -221,6 +235,9 @@ def test_a_partner_who_is_the_lead_professional_may_write_letters(world, templat
     plan.save()
     letter = actions.generate_letter(world.partner, plan, template, "Jo", "1 Road")
     assert letter.intervention.agency == world.school
+    stored = Letter.objects.get()
+    assert (stored.pk, stored.recipient, stored.created_by) == (letter.pk, "Jo", world.partner)
+    the_audit_row("generate_letter", world.partner, "letter", letter.pk)
 
 
 def test_a_template_of_another_programme_is_refused(world, plan):
@@ -239,10 +256,22 @@ def test_the_letter_form(client, world, template, plan):
     response = client.post(url, {"template": template.pk, "recipient": "", "address": ""})
     assert response.status_code == 400
     assert "Enter the name of the person the letter is to" in response.content.decode()
+    assert not Letter.objects.exists()
     response = client.post(url, {"template": template.pk, "recipient": "Jordan Smith",
                                  "address": "12 Mill Lane"})
-    letter = Letter.objects.get()
     assert response.status_code == 302
+    letter = Letter.objects.select_related("intervention").get()
+    assert (letter.template, letter.recipient, letter.address, letter.created_by) == (
+        template, "Jordan Smith", "12 Mill Lane", world.caseworker)
+    assert "Dear Jordan Smith," in letter.body and "$" not in letter.body
+    intervention = letter.intervention
+    assert (intervention.person, intervention.programme, intervention.agency,
+            intervention.kind, intervention.status, intervention.created_by) == (
+        world.active, world.programme, world.social_care, "communication", "completed",
+        world.caseworker)
+    row = the_audit_row("generate_letter", world.caseworker, "letter", letter.pk)
+    assert row.detail["person"] == world.active.pk
+    assert row.detail["intervention"] == intervention.pk
     assert response["Location"] == reverse("intervention", args=[letter.intervention_id])
     page = client.get(response["Location"]).content.decode()
     assert "Letter written to Jordan Smith" in page

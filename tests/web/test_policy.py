@@ -103,29 +103,14 @@ def test_it_lets_partners_record_interventions_only_by_their_own_agency(world):
         world.school}
 
 
-def test_it_checks_the_agency_without_a_programme(world):
-    assert policy.people.can(world.partner, "add_intervention", world.active, agency=world.school)
-    assert not policy.people.can(world.partner, "add_intervention", world.active,
-                                 agency=world.police)
-
-
 def test_it_refuses_interventions_for_people_the_user_cannot_see(world):
-    assert not policy.people.can(world.stranger, "add_intervention", world.active)
-    assert not policy.people.can(world.caseworker, "add_intervention", world.proposed)
+    # without a programme and agency: test_policy_matrix
     assert not policy.people.can(world.coordinator, "add_intervention", world.police_only,
                                  programme=world.police_only_programme, agency=world.police)
 
 
-def test_it_refuses_interventions_in_a_programme_the_person_is_not_seen_in(world):
-    assert not policy.people.can(world.analyst, "add_intervention", world.active,
-                                 programme=world.police_only_programme, agency=world.police)
-
-
 def test_it_limits_case_detail_to_staff_roles(world):
-    assert policy.people.can(world.coordinator, "see_case_detail", world.active)
-    assert policy.people.can(world.caseworker, "see_case_detail", world.active)
-    assert not policy.people.can(world.partner, "see_case_detail", world.active)
-    assert not policy.people.can(world.stranger, "see_case_detail", world.active)
+    # policy.people.can(..., "see_case_detail", ...) role by role: test_policy_matrix
     scores = {s.person: s.case_detail for s in policy.scores.in_run(
         world.partner, world.run)}
     assert scores == {world.active: False, world.stepped_down: False}

@@ -1,0 +1,336 @@
+"""Every record kind's every action, role by role, from one table.
+
+Each row of ``TABLE`` names a policy (``policy.<kind>``), an action from its ``rules`` (or
+``visible``), a representative record from the ``records`` fixture, any context the action
+takes, and the roles that are allowed; every other role of ``ROLES`` is refused. The answers
+come from the rules in ``deter.web.policy``'s docstring and the tests in test_policy.py and
+test_meetings.py, never from asking the policy. A new rule is one row; a new action without a
+row fails ``test_every_action_of_every_kind_has_a_row``.
+
+For a kind with a ``view`` rule, a ``view`` row checks both ``can(user, "view", record)`` and
+that the record is (or is not) in ``visible(user)``; kinds without one have ``visible`` rows.
+
+Cells where the policy answers otherwise than the docstring are listed in ``CONTRADICTIONS``
+and expected to fail (strictly, so mending the rule makes them pass and fail the suite until
+the entry is removed).
+"""
+
+from typing import NamedTuple
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from deter.web import policy
+from deter.web.models import AnalysisRun, Intervention, Meeting, PersonScore, StaffRole
+
+from .factories import make_run, make_user
+from .meetings_factories import make_action, make_group, make_meeting
+
+Role = StaffRole.Role
+
+ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "superuser",
+         "anonymous", "deactivated")
+STAFF = frozenset({"analyst", "coordinator", "caseworker"})  # the case-detail roles
+ENGAGED = STAFF | {"partner"}  # who sees an active or stepped-down person
+EVERY_STATUS = frozenset({"analyst", "coordinator"})
+A, C, CW, P = "analyst", "coordinator", "caseworker", "partner"
+NOBODY: frozenset[str] = frozenset()
+
+
+class Row(NamedTuple):
+    kind: str  # the attribute of ``deter.web.policy``: people, entries, ...
+    action: str  # a key of the kind's ``rules``, or "visible"
+    record: str  # a key of the ``records`` fixture
+    allowed: frozenset[str]
+    context: tuple[tuple[str, str], ...] = ()  # keyword -> key of the ``records`` fixture
+
+
+def row(kind, action, record, allowed, **context) -> Row:
+    return Row(kind, action, record, frozenset(allowed), tuple(sorted(context.items())))
+
+
+TABLE: list[Row] = [
+    # --- programmes: any role of a partner agency sees it; the coordinator decides; case
+    # detail and the delivery page for analysts, coordinators and caseworkers; the panel
+    # (proposals with their explanation) for those who see every status and case detail
+    row("programmes", "view", "programme", ENGAGED),
+    row("programmes", "view", "police_only_programme", {A}),
+    row("programmes", "decide", "programme", {C}),
+    row("programmes", "decide", "police_only_programme", NOBODY),
+    row("programmes", "see_case_detail", "programme", STAFF),
+    row("programmes", "see_case_detail", "police_only_programme", {A}),
+    row("programmes", "see_delivery", "programme", STAFF),
+    row("programmes", "see_delivery", "police_only_programme", {A}),
+    row("programmes", "run_panel", "programme", EVERY_STATUS),
+    row("programmes", "run_panel", "police_only_programme", {A}),
+    # a coordinator of any agency starts a programme (test_programme_settings)
+    row("programmes", "start", "programme", {C}),
+    row("programmes", "start", "police_only_programme", {C}),
+    # --- people: through a cohort entry only; caseworkers and partners only engaged people;
+    # police-held detail for staff roles; interventions by staff for any agency, partners
+    # their own
+    row("people", "view", "active", ENGAGED),
+    row("people", "view", "proposed", EVERY_STATUS),
+    row("people", "view", "exited", EVERY_STATUS),
+    row("people", "view", "police_only", {A}),
+    row("people", "view", "unlisted", NOBODY),
+    row("people", "see_case_detail", "active", STAFF),
+    row("people", "see_case_detail", "proposed", EVERY_STATUS),
+    row("people", "see_case_detail", "police_only", {A}),
+    row("people", "see_case_detail", "unlisted", NOBODY),
+    row("people", "add_intervention", "active", ENGAGED),
+    row("people", "add_intervention", "active", ENGAGED, agency="school"),
+    row("people", "add_intervention", "active", STAFF, agency="police"),
+    row("people", "add_intervention", "active", NOBODY, agency="housing"),
+    row("people", "add_intervention", "active", STAFF, programme="programme",
+        agency="police"),
+    row("people", "add_intervention", "active", NOBODY, programme="police_only_programme",
+        agency="police"),
+    row("people", "add_intervention", "proposed", EVERY_STATUS),
+    row("people", "add_intervention", "police_only", {A}),
+    row("people", "add_intervention", "unlisted", NOBODY),
+    # --- cohort entries: as people; the coordinator decides; the plan is the coordinator's
+    # and the lead professional's; letters the coordinator's, the caseworkers' and the lead
+    # professional's, only while they see the person
+    row("entries", "view", "active_entry", ENGAGED),
+    row("entries", "view", "proposed_entry", EVERY_STATUS),
+    row("entries", "view", "stepped_down_entry", ENGAGED),
+    row("entries", "view", "police_only_entry", {A}),
+    row("entries", "decide", "active_entry", {C}),
+    row("entries", "decide", "proposed_entry", {C}),
+    row("entries", "decide", "police_only_entry", NOBODY),
+    row("entries", "edit_plan", "active_entry", {C}),  # no lead professional
+    row("entries", "edit_plan", "proposed_entry", {C}),  # its lead, a caseworker, cannot see it
+    row("entries", "edit_plan", "stepped_down_entry", {C, P}),  # the partner is its lead
+    row("entries", "edit_plan", "police_only_entry", NOBODY),
+    row("entries", "write_letter", "active_entry", {C, CW}),
+    row("entries", "write_letter", "proposed_entry", {C}),
+    row("entries", "write_letter", "stepped_down_entry", {C, CW, P}),
+    row("entries", "write_letter", "police_only_entry", NOBODY),
+    # --- cohort groups: police-held analysis, for staff roles (caseworkers only active and
+    # stepped-down groups), never partners, even as lead; its plan and interventions, the
+    # coordinator's and lead professional's
+    row("groups", "view", "active_group", STAFF),  # the partner is its lead
+    row("groups", "view", "proposed_group", EVERY_STATUS),
+    row("groups", "view", "stepped_down_group", STAFF),
+    row("groups", "view", "police_only_group", {A}),
+    row("groups", "decide", "active_group", {C}),
+    row("groups", "decide", "proposed_group", {C}),
+    row("groups", "decide", "police_only_group", NOBODY),
+    row("groups", "edit_plan", "active_group", {C}),
+    row("groups", "edit_plan", "proposed_group", {C}),  # its lead, a caseworker, cannot see it
+    row("groups", "edit_plan", "stepped_down_group", {C, CW}),  # the caseworker is its lead
+    row("groups", "edit_plan", "police_only_group", NOBODY),
+    row("groups", "add_intervention", "active_group", {C}),
+    row("groups", "add_intervention", "proposed_group", {C}),
+    row("groups", "add_intervention", "stepped_down_group", {C, CW}),
+    row("groups", "add_intervention", "police_only_group", NOBODY),
+    # --- meetings: staff roles of the programme and anyone invited; managed by the
+    # coordinator and (test_meetings) the chair
+    row("meetings", "view", "attended_meeting", ENGAGED),  # the partner attends
+    row("meetings", "view", "meeting", STAFF),
+    row("meetings", "view", "chaired_meeting", STAFF),  # chaired by the deactivated user
+    row("meetings", "view", "police_only_meeting", {A, C}),  # the coordinator attends
+    row("meetings", "manage", "attended_meeting", {C}),
+    row("meetings", "manage", "meeting", {C}),  # no chair
+    row("meetings", "manage", "chaired_meeting", {C}),  # chaired by the deactivated user
+    row("meetings", "manage", "caseworker_chairs", {C, CW}),
+    row("meetings", "manage", "police_only_meeting", NOBODY),
+    # --- meeting actions: staff roles of the programme, and always the owner, who with the
+    # coordinator marks it done
+    row("meeting_actions", "view", "partners_action", ENGAGED),
+    row("meeting_actions", "view", "caseworkers_action", STAFF),
+    row("meeting_actions", "view", "deactivated_users_action", STAFF),
+    row("meeting_actions", "view", "police_only_action", {A, P}),  # the partner owns it
+    row("meeting_actions", "update", "partners_action", {C, P}),
+    row("meeting_actions", "update", "caseworkers_action", {C, CW}),
+    row("meeting_actions", "update", "deactivated_users_action", {C}),
+    row("meeting_actions", "update", "police_only_action", {P}),
+    # --- interventions: seen with the person or group; moved along by whoever may record
+    # by the provider agency (a partner only its own); a group's by its coordinator and lead
+    row("interventions", "view", "schools_intervention", ENGAGED),
+    row("interventions", "view", "polices_intervention", ENGAGED),
+    row("interventions", "view", "proposed_persons_intervention", EVERY_STATUS),
+    row("interventions", "view", "police_only_intervention", {A}),
+    row("interventions", "view", "active_groups_intervention", STAFF),
+    row("interventions", "view", "stepped_down_groups_intervention", STAFF),
+    row("interventions", "update", "schools_intervention", ENGAGED),
+    row("interventions", "update", "polices_intervention", STAFF),
+    row("interventions", "update", "proposed_persons_intervention", EVERY_STATUS),
+    row("interventions", "update", "police_only_intervention", {A}),
+    row("interventions", "update", "active_groups_intervention", {C}),
+    row("interventions", "update", "stepped_down_groups_intervention", {C, CW}),
+    # --- analysis runs: only a complete run is shown; its problem profile is police-held
+    # analysis for staff roles of a programme
+    row("runs", "visible", "run", ROLES),
+    row("runs", "visible", "failed_run", NOBODY),
+    row("runs", "view_profile", "run", STAFF),
+    # --- scores: with the person
+    row("scores", "visible", "active_score", ENGAGED),
+    row("scores", "visible", "proposed_score", EVERY_STATUS),
+    row("scores", "visible", "police_only_score", {A}),
+    row("scores", "visible", "unlisted_score", NOBODY),
+]
+
+# (kind, action, record, role) -> how the policy contradicts the docstring
+CONTRADICTIONS: dict[tuple[str, str, str, str], str] = {
+    ("meetings", "manage", "meeting", "anonymous"):
+        "MeetingPolicy._manages compares meeting.chair_id == user.pk: with no chair both are "
+        "None, so an anonymous user may manage a chairless meeting",
+    ("meetings", "manage", "police_only_meeting", "anonymous"):
+        "the same: the police-only meeting has no chair either",
+    ("meetings", "manage", "chaired_meeting", "deactivated"):
+        "MeetingPolicy._manages lets the chair manage without checking is_active: a "
+        "deactivated chair keeps managing the meeting, though deactivated users see nothing",
+    ("meeting_actions", "update", "deactivated_users_action", "deactivated"):
+        "MeetingActionPolicy._updates lets the owner update without checking is_active: a "
+        "deactivated owner may still mark the action done",
+}
+
+
+@pytest.fixture
+def users(world) -> dict:
+    retired = make_user("retired", world.vru, Role.COORDINATOR)
+    retired.is_active = False
+    retired.save()
+    return {
+        "analyst": world.analyst, "coordinator": world.coordinator,
+        "caseworker": world.caseworker, "partner": world.partner, "stranger": world.stranger,
+        "superuser": world.superuser, "anonymous": AnonymousUser(), "deactivated": retired,
+    }
+
+
+@pytest.fixture
+def records(world, users) -> dict:
+    programme, police_only_programme = world.programme, world.police_only_programme
+    entries = {e.person_id: e for e in programme.cohort.all()}
+    active_entry, proposed_entry = entries[world.active.pk], entries[world.proposed.pk]
+    stepped_down_entry = entries[world.stepped_down.pk]
+    proposed_entry.lead_professional = world.caseworker
+    proposed_entry.save()
+    stepped_down_entry.lead_professional = world.partner
+    stepped_down_entry.save()
+    police_only_entry = world.police_only.cohort_entries.get()
+    retired = users["deactivated"]
+
+    active_group = make_group(programme, "G1", "active", lead_professional=world.partner)
+    stepped_down_group = make_group(programme, "G2", "stepped_down",
+                                    lead_professional=world.caseworker)
+    police_only_group = make_group(police_only_programme, "G9", "active")
+
+    def meeting(in_programme, title, **extra) -> Meeting:
+        attendees = extra.pop("attendees", ())
+        made = make_meeting(in_programme, world.coordinator, title=title, **extra)
+        made.attendees.set(attendees)
+        return made
+
+    def intervention(person, agency, group=None, in_programme=programme) -> Intervention:
+        return Intervention.objects.create(
+            programme=in_programme, person=person, group=group, kind="support",
+            title="Mentoring", agency=agency, created_by=world.coordinator)
+
+    failed = make_run([world.active], status=AnalysisRun.Status.FAILED)
+    scores = {s.person_id: s for s in PersonScore.objects.filter(run=world.run)}
+    return {
+        "programme": programme, "police_only_programme": police_only_programme,
+        "police": world.police, "school": world.school, "housing": world.housing,
+        "active": world.active, "proposed": world.proposed, "exited": world.exited,
+        "police_only": world.police_only, "unlisted": world.unlisted,
+        "active_entry": active_entry, "proposed_entry": proposed_entry,
+        "stepped_down_entry": stepped_down_entry, "police_only_entry": police_only_entry,
+        "active_group": active_group,
+        "proposed_group": make_group(programme, "G3", "proposed",
+                                     lead_professional=world.caseworker),
+        "stepped_down_group": stepped_down_group, "police_only_group": police_only_group,
+        "attended_meeting": meeting(programme, "Attended", attendees=[world.partner],
+                                    chair=world.coordinator),
+        "meeting": meeting(programme, "Chairless"),
+        "chaired_meeting": meeting(programme, "Chaired by the retired", chair=retired),
+        "caseworker_chairs": meeting(programme, "Caseworker chairs", chair=world.caseworker),
+        "police_only_meeting": meeting(police_only_programme, "Drug market panel",
+                                       attendees=[world.coordinator]),
+        "partners_action": make_action(programme, world.partner, world.coordinator),
+        "caseworkers_action": make_action(programme, world.caseworker, world.coordinator),
+        "deactivated_users_action": make_action(programme, retired, world.coordinator),
+        "police_only_action": make_action(police_only_programme, world.partner, world.analyst),
+        "schools_intervention": intervention(world.active, world.school),
+        "polices_intervention": intervention(world.active, world.police),
+        "proposed_persons_intervention": intervention(world.proposed, world.social_care),
+        "police_only_intervention": intervention(world.police_only, world.police,
+                                                 in_programme=police_only_programme),
+        "active_groups_intervention": intervention(None, world.vru, group=active_group),
+        "stepped_down_groups_intervention": intervention(None, world.vru,
+                                                         group=stepped_down_group),
+        "run": world.run, "failed_run": failed,
+        "active_score": scores[world.active.pk], "proposed_score": scores[world.proposed.pk],
+        "police_only_score": scores[world.police_only.pk],
+        "unlisted_score": scores[world.unlisted.pk],
+    }
+
+
+def cell_id(entry: Row, role: str) -> str:
+    context = ",".join(f"{k}={v}" for k, v in entry.context)
+    return f"{entry.kind}.{entry.action}:{entry.record}{'(' + context + ')' if context else ''}" \
+           f":{role}"
+
+
+def cells():
+    for entry in TABLE:
+        for role in ROLES:
+            reason = CONTRADICTIONS.get((entry.kind, entry.action, entry.record, role))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(entry, role, id=cell_id(entry, role), marks=marks)
+
+
+@pytest.mark.parametrize(("entry", "role"), list(cells()))
+def test_the_policy_answers_each_cell_as_the_rules_say(users, records, entry, role):
+    kind = getattr(policy, entry.kind)
+    user, record = users[role], records[entry.record]
+    expected = role in entry.allowed
+    if entry.action == "visible":
+        assert kind.visible(user).filter(pk=record.pk).exists() is expected
+        return
+    context = {name: records[key] for name, key in entry.context}
+    assert kind.can(user, entry.action, record, **context) is expected
+    if entry.action == "view":
+        assert kind.visible(user).filter(pk=record.pk).exists() is expected
+
+
+def attribute_of(kind: policy.RecordPolicy) -> str:
+    names = [name for name in policy.__all__ if getattr(policy, name) is kind]
+    assert len(names) == 1, kind
+    return names[0]
+
+
+def test_every_action_of_every_kind_has_a_row():
+    covered = {(entry.kind, entry.action) for entry in TABLE}
+    missing = []
+    for kind in policy.KINDS.values():
+        name = attribute_of(kind)
+        for action in [*kind.rules, "view" if "view" in kind.rules else "visible"]:
+            if (name, action) not in covered:
+                missing.append(f"policy.{name}: {action}")
+    assert not missing, f"no row in TABLE for {missing}"
+
+
+def test_the_table_names_only_known_kinds_actions_records_and_roles(records):
+    kinds = {attribute_of(kind): kind for kind in policy.KINDS.values()}
+    for entry in TABLE:
+        assert entry.kind in kinds, entry
+        assert entry.action == "visible" or entry.action in kinds[entry.kind].rules, entry
+        assert entry.record in records and set(entry.allowed) <= set(ROLES), entry
+        assert all(key in records for _, key in entry.context), entry
+        assert isinstance(records[entry.record], kinds[entry.kind].model), entry
+    for kind, action, record, role in CONTRADICTIONS:
+        assert any((e.kind, e.action, e.record) == (kind, action, record) for e in TABLE)
+        assert role in ROLES
+
+
+@pytest.mark.parametrize("name", sorted(attribute_of(kind) for kind in policy.KINDS.values()))
+def test_an_unknown_action_is_an_error_not_a_no(world, records, name):
+    kind = getattr(policy, name)
+    record = next(r for r in records.values() if isinstance(r, kind.model))
+    with pytest.raises(policy.UnknownAction):
+        kind.can(world.coordinator, "no_such_action", record)
+    with pytest.raises(policy.UnknownAction):
+        kind.can(AnonymousUser(), "no_such_action", record)
