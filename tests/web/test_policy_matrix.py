@@ -21,10 +21,19 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from deter.web import policy
-from deter.web.models import AnalysisRun, Intervention, Meeting, PersonScore, StaffRole
+from deter.web.models import (
+    AnalysisRun,
+    CohortDecision,
+    FoundGroup,
+    Intervention,
+    Letter,
+    Meeting,
+    PersonScore,
+    StaffRole,
+)
 
 from .factories import make_run, make_user
-from .meetings_factories import make_action, make_group, make_meeting
+from .meetings_factories import make_action, make_flag, make_group, make_meeting
 
 Role = StaffRole.Role
 
@@ -170,22 +179,28 @@ TABLE: list[Row] = [
     row("scores", "visible", "proposed_score", EVERY_STATUS),
     row("scores", "visible", "police_only_score", {A}),
     row("scores", "visible", "unlisted_score", NOBODY),
+    # --- decisions: with the entry or group they are about
+    row("decisions", "visible", "active_entrys_decision", ENGAGED),
+    row("decisions", "visible", "proposed_entrys_decision", EVERY_STATUS),
+    row("decisions", "visible", "active_groups_decision", STAFF),
+    row("decisions", "visible", "proposed_groups_decision", EVERY_STATUS),
+    # --- group violence flags: with their group (police-held)
+    row("flags", "visible", "active_groups_flag", STAFF),
+    row("flags", "visible", "proposed_groups_flag", EVERY_STATUS),
+    # --- letters: the coordinator, the programme's caseworkers and the lead professional
+    row("letters", "visible", "active_persons_letter", {C, CW}),
+    row("letters", "visible", "stepped_down_persons_letter", {C, CW, P}),  # P leads
+    row("letters", "visible", "proposed_persons_letter", {C}),  # CW leads but cannot see
+    # --- groups an analysis run found: police-held analysis for staff roles
+    row("found_groups", "visible", "found_group", STAFF),
+    row("found_groups", "visible", "failed_runs_found_group", NOBODY),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
-CONTRADICTIONS: dict[tuple[str, str, str, str], str] = {
-    ("meetings", "manage", "meeting", "anonymous"):
-        "MeetingPolicy._manages compares meeting.chair_id == user.pk: with no chair both are "
-        "None, so an anonymous user may manage a chairless meeting",
-    ("meetings", "manage", "police_only_meeting", "anonymous"):
-        "the same: the police-only meeting has no chair either",
-    ("meetings", "manage", "chaired_meeting", "deactivated"):
-        "MeetingPolicy._manages lets the chair manage without checking is_active: a "
-        "deactivated chair keeps managing the meeting, though deactivated users see nothing",
-    ("meeting_actions", "update", "deactivated_users_action", "deactivated"):
-        "MeetingActionPolicy._updates lets the owner update without checking is_active: a "
-        "deactivated owner may still mark the action done",
-}
+# Cells where the policy contradicted its docstring. The matrix found three (an anonymous user
+# managing a chairless meeting because None == None, and a deactivated chair or action owner
+# keeping their rights); all were mended in the policy.
+CONTRADICTIONS: dict[tuple[str, str, str, str], str] = {}
 
 
 @pytest.fixture
@@ -230,6 +245,21 @@ def records(world, users) -> dict:
             title="Mentoring", agency=agency, created_by=world.coordinator)
 
     failed = make_run([world.active], status=AnalysisRun.Status.FAILED)
+    proposed_group = make_group(programme, "G3", "proposed", lead_professional=world.caseworker)
+
+    def decision(**about) -> CohortDecision:
+        return CohortDecision.objects.create(from_status="", to_status="proposed",
+                                             reason="Proposed", decided_by=world.coordinator,
+                                             **about)
+
+    def letter(person, agency=world.school) -> Letter:
+        return Letter.objects.create(intervention=intervention(person, agency),
+                                     recipient="A parent", body="Dear parent",
+                                     created_by=world.coordinator)
+
+    def found_group(run) -> FoundGroup:
+        return FoundGroup.objects.create(run=run, group_label=f"N-{run.pk}", rank=1, size=3,
+                                         harm_score=10.0, victim_harm_score=0.0)
     scores = {s.person_id: s for s in PersonScore.objects.filter(run=world.run)}
     return {
         "programme": programme, "police_only_programme": police_only_programme,
@@ -239,8 +269,18 @@ def records(world, users) -> dict:
         "active_entry": active_entry, "proposed_entry": proposed_entry,
         "stepped_down_entry": stepped_down_entry, "police_only_entry": police_only_entry,
         "active_group": active_group,
-        "proposed_group": make_group(programme, "G3", "proposed",
-                                     lead_professional=world.caseworker),
+        "proposed_group": proposed_group,
+        "active_entrys_decision": decision(entry=active_entry),
+        "proposed_entrys_decision": decision(entry=proposed_entry),
+        "active_groups_decision": decision(group=active_group),
+        "proposed_groups_decision": decision(group=proposed_group),
+        "active_groups_flag": make_flag(active_group, world.active, "E-FLAG-1"),
+        "proposed_groups_flag": make_flag(proposed_group, world.proposed, "E-FLAG-2"),
+        "active_persons_letter": letter(world.active),
+        "stepped_down_persons_letter": letter(world.stepped_down),
+        "proposed_persons_letter": letter(world.proposed, world.social_care),
+        "found_group": found_group(world.run),
+        "failed_runs_found_group": found_group(failed),
         "stepped_down_group": stepped_down_group, "police_only_group": police_only_group,
         "attended_meeting": meeting(programme, "Attended", attendees=[world.partner],
                                     chair=world.coordinator),

@@ -30,9 +30,14 @@ _request_grants: ContextVar[dict[int, dict[str, frozenset[int]]] | None] = Conte
     "deter_policy_grants", default=None)
 
 
+def active(user: User) -> bool:
+    """Signed in and not deactivated: anyone else holds nothing, whatever a record names."""
+    return user.is_authenticated and user.is_active
+
+
 def roles_of(user: User) -> QuerySet[StaffRole]:
     """The user's roles; none for anonymous or deactivated users."""
-    if not user.is_authenticated or not user.is_active:
+    if not active(user):
         return StaffRole.objects.none()
     return StaffRole.objects.filter(user_id=user.pk)
 

@@ -32,6 +32,7 @@ from .grants import (
     WRITE_LETTERS,
     Role,
     User,
+    active,
     holds,
     programme_pks,
     roles_of,
@@ -277,7 +278,8 @@ class MeetingPolicy(RecordPolicy[Meeting]):
 
     def _manages(self, user: User, meeting: Meeting) -> bool:
         """Attendance, decisions, actions and notes: the programme's coordinator or chair."""
-        return meeting.chair_id == user.pk or programmes.can(user, "decide", meeting.programme)
+        return (active(user) and meeting.chair_id == user.pk) \
+            or programmes.can(user, "decide", meeting.programme)
 
 
 class MeetingActionPolicy(RecordPolicy[MeetingAction]):
@@ -297,7 +299,8 @@ class MeetingActionPolicy(RecordPolicy[MeetingAction]):
 
     def _updates(self, user: User, action: MeetingAction) -> bool:
         """Its owner, or the programme's coordinator, marks it done."""
-        return action.owner_id == user.pk or programmes.can(user, "decide", action.programme)
+        return (active(user) and action.owner_id == user.pk) \
+            or programmes.can(user, "decide", action.programme)
 
 
 class InterventionPolicy(RecordPolicy[Intervention]):
