@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import policy
@@ -215,9 +215,7 @@ def _local(moment: datetime) -> tuple[date, datetime]:
 
 
 def _url(name: str, *args: int) -> str:
-    """A link only to pages that exist in this version of Deter."""
-    pattern = _url_pattern(name, len(args))
-    return pattern.format(*args) if pattern else ""
+    return _url_pattern(name, len(args)).format(*args)
 
 
 @functools.cache
@@ -225,11 +223,7 @@ def _url_pattern(name: str, arity: int) -> str:
     """``reverse`` once per URL name, not once per item: "/interventions/{}/" for a page
     whose arguments are all whole numbers."""
     markers = [_MARKER + i for i in range(arity)]
-    try:
-        path = reverse(name, args=markers)
-    except NoReverseMatch:
-        return ""
-    path = path.replace("{", "{{").replace("}", "}}")
+    path = reverse(name, args=markers).replace("{", "{{").replace("}", "}}")
     for marker in markers:
         path = path.replace(str(marker), "{}", 1)
     return path

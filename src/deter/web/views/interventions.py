@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -250,13 +250,8 @@ def letter_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Htt
 
 
 def group_page_url(group) -> str:
-    """The group's page where the group's casework is shown, or the delivery page."""
-    for name, args in (("group_plan", [group.programme_id, group.pk]),):
-        try:
-            return reverse(name, args=args) + "#group-response"
-        except NoReverseMatch:
-            continue
-    return reverse("programme_delivery", args=[group.programme_id]) + "#group-flags"
+    """The group's page, where its casework (flags and their response) is shown."""
+    return reverse("group_plan", args=[group.programme_id, group.pk]) + "#group-response"
 
 
 @login_required
