@@ -78,6 +78,10 @@ class RecordPolicy(Generic[M]):
         """Every category of a visible record, unless a kind says less."""
         return frozenset(Category)
 
+    def _sees(self, user: User, record: M) -> bool:
+        """The ``view`` rule of every kind: the record is among the visible ones."""
+        return self.visible(user).filter(pk=record.pk).exists()
+
     def actions(self) -> tuple[str, ...]:
         return tuple(sorted(self.rules))
 

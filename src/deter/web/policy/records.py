@@ -163,9 +163,6 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
             found = found.exclude(Exists(scored))
         return found.select_related("person", "programme").order_by("programme__name", "person")
 
-    def _sees(self, user: User, entry: CohortEntry) -> bool:
-        return self.visible(user).filter(pk=entry.pk).exists()
-
     def _decides(self, user: User, entry: CohortEntry) -> bool:
         return programmes.can(user, "decide", entry.programme)
 
@@ -204,9 +201,6 @@ class PersonPolicy(RecordPolicy[Person]):
             return frozenset(Category)
         return PARTNER_VIEW
 
-    def _sees(self, user: User, person: Person) -> bool:
-        return self.visible(user).filter(pk=person.pk).exists()
-
     def _sees_case_detail(self, user: User, person: Person) -> bool:
         """Police-held detail: events, recorded memberships, scores and their explanation."""
         return entries.with_case_detail(user).filter(person=person).exists()
@@ -244,9 +238,6 @@ class GroupPolicy(RecordPolicy[CohortGroup]):
                 status__in=ENGAGED_STATUSES)
         )
 
-    def _sees(self, user: User, group: CohortGroup) -> bool:
-        return self.visible(user).filter(pk=group.pk).exists()
-
     def _decides(self, user: User, group: CohortGroup) -> bool:
         return programmes.can(user, "decide", group.programme)
 
@@ -264,7 +255,7 @@ class MeetingPolicy(RecordPolicy[Meeting]):
 
     def visible(self, user: User) -> QuerySet[Meeting]:
         """The programme's analysts, coordinators and caseworkers, its chair and attendees."""
-        if not user.is_authenticated or not user.is_active:
+        if not active(user):
             return Meeting.objects.none()
         attending = Meeting.attendees.through.objects.filter(user_id=user.pk)
         return Meeting.objects.filter(
@@ -272,9 +263,6 @@ class MeetingPolicy(RecordPolicy[Meeting]):
             | Q(pk__in=attending.values("meeting_id"))
             | Q(chair_id=user.pk)
         )
-
-    def _sees(self, user: User, meeting: Meeting) -> bool:
-        return self.visible(user).filter(pk=meeting.pk).exists()
 
     def _manages(self, user: User, meeting: Meeting) -> bool:
         """Attendance, decisions, actions and notes: the programme's coordinator or chair."""
@@ -288,14 +276,11 @@ class MeetingActionPolicy(RecordPolicy[MeetingAction]):
     rules = {"view": "_sees", "update": "_updates"}
 
     def visible(self, user: User) -> QuerySet[MeetingAction]:
-        if not user.is_authenticated or not user.is_active:
+        if not active(user):
             return MeetingAction.objects.none()
         return MeetingAction.objects.filter(
             Q(programme__in=programme_pks(user, SEE_CASE_DETAIL)) | Q(owner_id=user.pk)
         )
-
-    def _sees(self, user: User, action: MeetingAction) -> bool:
-        return self.visible(user).filter(pk=action.pk).exists()
 
     def _updates(self, user: User, action: MeetingAction) -> bool:
         """Its owner, or the programme's coordinator, marks it done."""
@@ -349,9 +334,6 @@ class InterventionPolicy(RecordPolicy[Intervention]):
         return Agency.objects.filter(
             Q(programmes__in=any_agency.values("pk")) | Q(pk__in=own_agency.values("agency_id"))
         ).distinct().order_by("name")
-
-    def _sees(self, user: User, intervention: Intervention) -> bool:
-        return self.visible(user).filter(pk=intervention.pk).exists()
 
     def _updates(self, user: User, intervention: Intervention) -> bool:
         """Move it along its life-cycle or record a breach: for a person, anyone who may
