@@ -121,8 +121,9 @@ def _floor_pandas(folder: Path, report: Path) -> None:
 
 
 def _deter(folder: Path, report: Path) -> None:
+    from deter.analysis.config import AnalysisConfig
     from deter.analysis.extract import read_extract
-    from deter.analysis.pipeline import AnalysisConfig, analyse
+    from deter.analysis.pipeline import analyse
 
     started = time.perf_counter()
     extract = read_extract(folder)
@@ -140,7 +141,7 @@ def _deter(folder: Path, report: Path) -> None:
 
 def _pandas_networkx(folder: Path, report: Path) -> None:
     from benchmarks.pandas_networkx import BETWEENNESS_SAMPLES, run
-    from deter.analysis.pipeline import AnalysisConfig
+    from deter.analysis.config import AnalysisConfig
 
     # as many betweenness sources as Deter samples (imported before the clock starts)
     k = getattr(AnalysisConfig(), "betweenness_samples", BETWEENNESS_SAMPLES)

@@ -143,8 +143,7 @@ def _date_arg(text: str) -> datetime:
 
 
 def _config(args: argparse.Namespace):
-    from deter.analysis.criteria import SelectionCriteria
-    from deter.analysis.pipeline import AnalysisConfig
+    from deter.analysis.config import AnalysisConfig, SelectionCriteria
 
     try:
         criteria = SelectionCriteria(

@@ -6,18 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from deter.analysis.criteria import SelectionCriteria
+from deter.analysis.config import AnalysisConfig, RFGConfig, SelectionCriteria
 from deter.analysis.extract import Extract, ExtractError
 from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.pipeline import (
     GROUP_COLUMNS,
     OUTPUT_FILES,
-    AnalysisConfig,
     AnalysisResult,
     analyse,
     write_outputs,
 )
-from deter.analysis.rfg import RFGConfig
 
 AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
 from deter.analysis.keyplayers import key_players, reach_sets
 from deter.analysis.network import build_network
-from deter.analysis.pipeline import AnalysisConfig, analyse
+from deter.analysis.pipeline import analyse
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 REAL = SHARED / "data" / "real"

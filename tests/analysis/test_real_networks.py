@@ -21,9 +21,10 @@ import igraph as ig
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.network import build_network
-from deter.analysis.pipeline import AnalysisConfig, analyse
+from deter.analysis.pipeline import analyse
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 NETWORKS = SHARED / "data" / "real" / "networks"

@@ -45,21 +45,19 @@ person: most people with a high score will not be harmed.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import igraph as ig
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import resolve_as_of
 from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.keyplayers import vertex_names
 from deter.analysis.network import victim_suspect_links
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 EXPOSURE_COLUMNS = (
     "person_id", "violence_victim", "violence_suspect", "victims_1", "suspects_1", "exposed_1",
@@ -87,8 +85,6 @@ def network_exposure(
     events' offence code and category (default: the configured harm table's violent offences).
     """
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     if within_days <= 0:
         raise ValueError("within_days must be positive")

@@ -14,14 +14,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import igraph as ig
 import numpy as np
 import polars as pl
 
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
+from deter.analysis.config import AnalysisConfig
 
 
 @dataclass
@@ -109,8 +108,6 @@ def find_groups(
     harm of their members, so ``N001`` is the group with the most harm.
     """
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     membership = leiden_membership(graph, config)
     weights = "weight" if "weight" in graph.es.attributes() else None

@@ -21,16 +21,13 @@ reflects police attention as well as offending.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig, to_utc
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, load_harm_table
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 OFFENDER, VICTIM = "offender", "victim"
 HARM_EVENT_COLUMNS = (
@@ -62,17 +59,6 @@ def event_harm(events: pl.DataFrame, table: HarmTable | None = None) -> pl.DataF
         )
         .drop("_by_code", "_by_category")
     )
-
-
-def to_utc(moment: datetime | date | None) -> datetime | None:
-    """A UTC-aware datetime (naive values are taken as UTC; a date as its midnight)."""
-    if moment is None:
-        return None
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(), tzinfo=UTC)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def resolve_as_of(extract: Extract, config: AnalysisConfig) -> datetime | None:
@@ -161,8 +147,6 @@ def person_harm(
     ``table``: the harm table (default: ``load_harm_table(config.harm_table)``).
     """
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     table = table or load_harm_table(config.harm_table)
     as_of = resolve_as_of(extract, config)

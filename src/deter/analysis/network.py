@@ -21,17 +21,13 @@ rivalries between groups (``deter.analysis.relations``) and exposure to violence
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import igraph as ig
 import numpy as np
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import resolve_as_of, window_associations, window_events
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 CO_OFFENDING = "co-offending"
 EDGE_COLUMNS = ("a", "b", "weight", "shared_events", "kinds")
@@ -132,8 +128,6 @@ def build_network(extract: Extract, config: AnalysisConfig | None = None) -> ig.
     """The undirected people network: vertex attr ``name``; edge attrs ``weight``,
     ``shared_events`` and ``kinds``."""
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     ids = person_ids(extract)
     edges = edge_table(extract, config, ids)
@@ -154,8 +148,6 @@ def victim_suspect_links(extract: Extract, config: AnalysisConfig | None = None)
     These links are not part of ``build_network`` (see the module text).
     """
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     as_of = resolve_as_of(extract, config)
     events = window_events(extract.events, as_of, config).select(

@@ -35,18 +35,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import age_days, resolve_as_of, window_associations, window_events
 from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.network import victim_suspect_links
 from deter.analysis.stability import recorded_memberships
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 RIVALRY, ALLIANCE = "rivalry", "alliance"
 RELATION_COLUMNS = (
@@ -85,8 +82,6 @@ def group_relations(
     already computed.
     """
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     _check_membership(membership)
     if min_events < 1:
@@ -126,8 +121,6 @@ def recorded_group_relations(
     """``group_relations`` over the recorded memberships that overlap the window (recorded
     group ids), as a check of recorded intelligence against the events."""
     if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
         config = AnalysisConfig()
     return group_relations(
         extract, recorded_memberships(extract, config), config, violent=violent,

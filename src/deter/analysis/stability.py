@@ -42,19 +42,16 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import igraph as ig
 import numpy as np
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.groups import adjusted_rand_index, find_groups
 from deter.analysis.harm import resolve_as_of
 from deter.analysis.keyplayers import vertex_groups
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 SPLIT, KEPT, NOT_FOUND = "split", "kept together", "not found as a group"
 RECORDED_COLUMNS = (

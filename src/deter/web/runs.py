@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 import deter
-from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
+from deter.analysis.config import AnalysisConfig
+from deter.analysis.pipeline import AnalysisResult, analyse
 
 from . import audit, group_response
 from .dataset import extract_from_database
