@@ -105,18 +105,20 @@ def _build(scale: str, seed: int, folder: Path, report: Path) -> None:
 def _floor_polars(folder: Path, report: Path) -> None:
     import polars as pl
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     rows = {p.stem: pl.read_parquet(p).height for p in sorted(folder.glob("*.parquet"))}
     _write(report, {"seconds": {"read": round(time.perf_counter() - started, 3)},
+                    "cpu": round(time.process_time() - started_cpu, 3),
                     "rows": rows, "done": True})
 
 
 def _floor_pandas(folder: Path, report: Path) -> None:
     import pandas as pd
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     rows = {p.stem: len(pd.read_parquet(p)) for p in sorted(folder.glob("*.parquet"))}
     _write(report, {"seconds": {"read": round(time.perf_counter() - started, 3)},
+                    "cpu": round(time.process_time() - started_cpu, 3),
                     "rows": rows, "done": True})
 
 
@@ -125,15 +127,18 @@ def _deter(folder: Path, report: Path) -> None:
     from deter.analysis.extract import read_extract
     from deter.analysis.pipeline import analyse
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     extract = read_extract(folder)
-    read = time.perf_counter() - started
+    read, read_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     _write(report, {"seconds": {"read": round(read, 3)}})
     result = analyse(extract, AnalysisConfig())
     steps = {k: v for k, v in result.summary["seconds"].items() if k != "total"}
+    cpu_steps = {k: v for k, v in result.summary["cpu_seconds"].items() if k != "total"}
     _write(report, {
         "seconds": {"read": round(read, 3), **steps},
+        "cpu_seconds": {"read": round(read_cpu, 3), **cpu_steps},
         "wall": round(time.perf_counter() - started, 3),
+        "cpu": round(time.process_time() - started_cpu, 3),
         "people": result.people.height, "edges": result.graph.ecount(),
         "groups": result.groups.height, "done": True,
     })
@@ -145,11 +150,11 @@ def _pandas_networkx(folder: Path, report: Path) -> None:
 
     # as many betweenness sources as Deter samples (imported before the clock starts)
     k = getattr(AnalysisConfig(), "betweenness_samples", BETWEENNESS_SAMPLES)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     seconds = run(folder, k, report=lambda so_far: _write(report, {"seconds": so_far}))
     seconds.pop("total", None)
     _write(report, {"seconds": seconds, "wall": round(time.perf_counter() - started, 3),
-                    "done": True})
+                    "cpu": round(time.process_time() - started_cpu, 3), "done": True})
 
 
 WORKERS = {
@@ -217,6 +222,8 @@ def _run_child(args: list[str], timeout: float | None) -> dict[str, Any]:
         return {
             "report": values,
             "peak_rss_gib": usage.ru_maxrss * 1024 / GIB,  # Linux reports kilobytes
+            # the whole child, start-up and imports included (getrusage of the child)
+            "process_cpu": usage.ru_utime + usage.ru_stime,
             "process_seconds": elapsed,
             "error": error,
         }
@@ -233,6 +240,9 @@ def run_contender(
     seconds = report.get("seconds", {})
     result["steps"] = seconds
     result["wall"] = report.get("wall", sum(seconds.values()) if seconds else None)
+    result["cpu_steps"] = report.get("cpu_seconds", {})
+    # a child stopped by the timeout reports no CPU of its own: the kernel's count stands in
+    result["cpu"] = report.get("cpu", result["process_cpu"] if result["error"] else None)
     if not report.get("done") and not result["error"]:
         result["error"] = "stopped before the end"
     return result
@@ -242,24 +252,31 @@ def run_contender(
 
 
 def markdown_table(results: dict[str, dict[str, Any]]) -> str:
-    deter = results.get("deter", {}).get("wall") if not results.get("deter", {}).get("error") \
-        else None
-    floor = results.get("floor-polars", {}).get("wall")
+    """Wall and CPU seconds (from the first read to the end, in the child), the child's whole
+    CPU time (start-up and imports included, from getrusage), peak memory, and each as a
+    multiple of Deter's and of the Polars floor."""
+    deter = results.get("deter", {}) if not results.get("deter", {}).get("error") else {}
+    floor = results.get("floor-polars", {})
     lines = [
-        "| contender | wall s | peak RSS GiB | x Deter | x floor | steps (s) |",
-        "|---|---|---|---|---|---|",
+        "| contender | wall s | CPU s | whole process CPU s | peak RSS GiB | x Deter wall "
+        "| x Deter CPU | x floor wall | steps: wall s (CPU s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        wall = r.get("wall")
+        wall, cpu = r.get("wall"), r.get("cpu")
         shown = "-" if wall is None else f"{wall:.2f}"
         if r.get("error"):
             shown = f"{r['error']} (steps that finished: {shown})"
-        ratio_deter = _ratio(wall, deter)
-        ratio_floor = _ratio(wall, floor)
-        steps = ", ".join(f"{k} {v:.2f}" for k, v in r.get("steps", {}).items())
+        cpu_steps = r.get("cpu_steps", {})
+        steps = ", ".join(
+            f"{k} {v:.2f}" + (f" ({cpu_steps[k]:.2f})" if k in cpu_steps else "")
+            for k, v in r.get("steps", {}).items()
+        )
         lines.append(
-            f"| {name} | {shown} | {r['peak_rss_gib']:.2f} | {ratio_deter} | {ratio_floor} "
-            f"| {steps} |"
+            f"| {name} | {shown} | {'-' if cpu is None else f'{cpu:.2f}'} "
+            f"| {r['process_cpu']:.2f} | {r['peak_rss_gib']:.2f} "
+            f"| {_ratio(wall, deter.get('wall'))} | {_ratio(cpu, deter.get('cpu'))} "
+            f"| {_ratio(wall, floor.get('wall'))} | {steps} |"
         )
     return "\n".join(lines)
 
@@ -278,11 +295,14 @@ def common_steps_note(results: dict[str, dict[str, Any]]) -> str:
     if deter.get("error") or not deter.get("steps") or not pandas.get("wall"):
         return ""
     common = sum(v for k, v in deter["steps"].items() if k in COMMON_STEPS)
+    common_cpu = sum(v for k, v in deter.get("cpu_steps", {}).items() if k in COMMON_STEPS)
     names = ", ".join(k for k in deter["steps"] if k in COMMON_STEPS)
     finished = "" if not pandas.get("error") else " (pandas-networkx did not finish: at least)"
     return (
-        f"\nDeter on the steps pandas-networkx also runs ({names}): {common:.2f} s; "
-        f"pandas-networkx takes {_ratio(pandas['wall'], common)} times as long{finished}.\n"
+        f"\nDeter on the steps pandas-networkx also runs ({names}): {common:.2f} s wall, "
+        f"{common_cpu:.2f} s CPU; pandas-networkx takes {_ratio(pandas['wall'], common)} times "
+        f"as long in wall time and {_ratio(pandas.get('cpu'), common_cpu)} times the CPU"
+        f"{finished}.\n"
     )
 
 
@@ -299,6 +319,10 @@ def machine() -> str:
         f"igraph {_version('igraph')}, pandas {pandas.__version__}, "
         f"networkx {networkx.__version__}"
     )
+
+
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in averages)
 
 
 def _version(module: str) -> str:
@@ -351,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         f"peak {built['peak_rss_gib']:.2f} GiB)",
         flush=True,
     )
+    load_before = os.getloadavg()
     results: dict[str, dict[str, Any]] = {}
     for contender in contenders:
         timeout = args.pandas_timeout * 60 if contender == "pandas-networkx" else None
@@ -365,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         f"\n{args.scale} extract, seed {args.seed}: {built['events']:,} events, "
         f"{built['involvements']:,} involvements, {built['people']:,} people\n"
-        f"{machine()}\n\n{markdown_table(results)}\n{common_steps_note(results)}"
+        f"{machine()}\nload average (1, 5, 15 min) before {_load(load_before)}, "
+        f"after {_load(os.getloadavg())}\n\n{markdown_table(results)}\n"
+        f"{common_steps_note(results)}"
     )
     print(text)
     if args.out:
