@@ -117,6 +117,28 @@ def side_of_role() -> pl.Expr:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class EventWindow:
+    """The events one analysis looks at: ``as_of`` (``resolve_as_of``), the harm ``table``, and
+    ``events``: the extract's events in the window (UTC) with ``age_days``, ``decay``,
+    ``harm_weight`` and ``weighted_by``.  Built once a run (``event_window``) and shared by
+    harm, the network, relations and places."""
+
+    as_of: datetime | None
+    table: HarmTable
+    events: pl.DataFrame
+
+
+def event_window(
+    extract: Extract, config: AnalysisConfig | None = None, table: HarmTable | None = None
+) -> EventWindow:
+    config = config or AnalysisConfig()
+    table = table or load_harm_table(config.harm_table)
+    as_of = resolve_as_of(extract, config)
+    events = event_harm(window_events(extract.events, as_of, config), table)
+    return EventWindow(as_of, table, events)
+
+
 @dataclass
 class PersonHarm:
     """Per-person harm and its explanation.
@@ -140,17 +162,19 @@ class PersonHarm:
 
 
 def person_harm(
-    extract: Extract, config: AnalysisConfig | None = None, table: HarmTable | None = None
+    extract: Extract,
+    config: AnalysisConfig | None = None,
+    table: HarmTable | None = None,
+    *,
+    window: EventWindow | None = None,
 ) -> PersonHarm:
     """Offender and victim harm per person over the window, with the per-event explanation.
 
-    ``table``: the harm table (default: ``load_harm_table(config.harm_table)``).
+    ``table``: the harm table (default: ``load_harm_table(config.harm_table)``); ``window``:
+    the run's ``event_window``, when already built (it then gives the table).
     """
-    if config is None:
-        config = AnalysisConfig()
-    table = table or load_harm_table(config.harm_table)
-    as_of = resolve_as_of(extract, config)
-    events = event_harm(window_events(extract.events, as_of, config), table)
+    window = window or event_window(extract, config, table)
+    table, as_of, events = window.table, window.as_of, window.events
     unweighted_events = events.filter(pl.col("weighted_by").is_null())
     unweighted = (
         unweighted_events.group_by("offence_code", "offence_category")

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +34,14 @@ from deter.analysis.disproportionality import breakdown
 from deter.analysis.exposure import exposure_summary, network_exposure
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
-from deter.analysis.harm import person_harm
-from deter.analysis.harm_tables import HarmTable, load_harm_table
+from deter.analysis.harm import event_window, person_harm
+from deter.analysis.harm_tables import HarmTable
 from deter.analysis.keyplayers import key_players, reach_sets
-from deter.analysis.network import build_network, victim_suspect_links
 from deter.analysis.places import concentration_table, places_summary, places_table
+from deter.analysis.prepared import prepare
 from deter.analysis.relations import RELATION_COLUMNS, group_relations
 from deter.analysis.rfg import rfg_scores
-from deter.analysis.stability import compare_recorded, leiden_stability
+from deter.analysis.stability import compare_recorded, leiden_stability, recorded_memberships
 from deter.analysis.timing import (
     HOUR_WEEKDAY_COLUMNS,
     TREND_METHODS,
@@ -103,36 +103,38 @@ def analyse(
         started, started_cpu = now, now_cpu
 
     say("scoring harm")
-    table = load_harm_table(config.harm_table)
-    harm = person_harm(extract, config, table)
+    window = event_window(extract, config)
+    harm = person_harm(extract, config, window=window)
     step("harm")
+    table = window.table
     if harm.events_unweighted:
         say(
             f"{harm.events_unweighted} of {harm.events_in_window} events in the window have no "
             f"known offence code or category and score 0 {table.unit}"
         )
     say("building the network")
-    graph = build_network(extract, config)
+    prepared = prepare(extract, config, window=window)
+    graph, components = prepared.graph, prepared.components
     step("network")
     say(f"finding groups among {graph.vcount()} people and {graph.ecount()} links")
-    found = find_groups(graph, config, person_harm=harm.scores)
+    found = find_groups(graph, config, person_harm=harm.scores, components=components)
     step("groups")
     say("ranking")
     people = _rank_people(graph, harm.scores, found.membership)
-    groups = _rank_groups(people, extract, harm.as_of, config)
+    groups = _rank_groups(people, recorded_memberships(extract, config, prepared.window))
     step("ranking")
     say("scoring RFGV and applying the selection criteria")
     people = _select_people(people, extract, harm.as_of, table, config)
     step("selection")
     say("finding key players, relations between groups and network exposure")
-    links = victim_suspect_links(extract, config)
     players = key_players(
         graph, found.membership, exact_max_vertices=config.betweenness_exact_max,
-        samples=config.betweenness_samples, seed=config.seed,
+        samples=config.betweenness_samples, seed=config.seed, components=components,
     )
     exposure = network_exposure(
         graph, extract, config, within_days=config.exposure_days,
-        at_risk_min_score=config.at_risk_min_exposure, links=links,
+        at_risk_min_score=config.at_risk_min_exposure, links=prepared.links,
+        window=prepared.window,
     )
     people = people.join(
         players.people.select("person_id", "strength", "betweenness", "broker_groups",
@@ -142,17 +144,17 @@ def analyse(
         exposure.select("person_id", "exposure_score", "steps_to_victim", "at_risk"),
         on="person_id", how="left", maintain_order="left",
     ).select(PEOPLE_COLUMNS)
-    relations = group_relations(extract, found.membership, config, links=links).select(
-        RELATION_COLUMNS
-    )
+    relations = group_relations(
+        extract, found.membership, config, links=prepared.links, window=prepared.window
+    ).select(RELATION_COLUMNS)
     step("network analysis")
     if config.stability_seeds > 1 and groups.height:
         say(f"finding groups again with {config.stability_seeds - 1} more seeds for stability")
         stability = leiden_stability(graph, found.membership, config,
-                                     seeds=config.stability_seeds)
+                                     seeds=config.stability_seeds, components=components)
     else:
         stability = None
-    recorded = compare_recorded(found.membership, extract, config)
+    recorded = compare_recorded(found.membership, extract, config, window=prepared.window)
     groups = _describe_groups(groups, reach_sets(graph, found.membership), stability, recorded)
     step("stability")
     say("mapping places and times")
@@ -190,7 +192,7 @@ def analyse(
             "sources": players.betweenness_sources,
             "people": players.betweenness_vertices,
         },
-        "exposure": exposure_summary(graph, exposure),
+        "exposure": exposure_summary(graph, exposure, components),
         "relations": {
             "rivalries": int((relations["relation"] == "rivalry").sum()),
             "alliances": int((relations["relation"] == "alliance").sum()),
@@ -322,18 +324,16 @@ def _rank_people(
     )
 
 
-def _rank_groups(
-    people: pl.DataFrame, extract: Extract, as_of: datetime | None, config: AnalysisConfig
-) -> pl.DataFrame:
+def _rank_groups(people: pl.DataFrame, recorded_memberships: pl.DataFrame) -> pl.DataFrame:
     """One row per group; rank 1 = most summed offender harm; with the recorded group most of
-    its members belong to (memberships overlapping the window)."""
+    its members belong to (``recorded_memberships``: those overlapping the window)."""
     members = people.filter(pl.col("group_id").is_not_null())
     groups = members.group_by("group_id").agg(
         pl.len().cast(pl.Int64).alias("size"),
         pl.col("harm_score").sum(),
         pl.col("victim_harm_score").sum(),
     )
-    recorded = _recorded_groups(members, extract, as_of, config)
+    recorded = _recorded_groups(members, recorded_memberships)
     return (
         groups.join(recorded, on="group_id", how="left")
         .with_columns(
@@ -347,20 +347,11 @@ def _rank_groups(
     )
 
 
-def _recorded_groups(
-    members: pl.DataFrame, extract: Extract, as_of: datetime | None, config: AnalysisConfig
-) -> pl.DataFrame:
-    memberships = extract.memberships
-    if as_of is not None:
-        first = (as_of - timedelta(days=config.window_days)).date()
-        memberships = memberships.filter(
-            (pl.col("start").is_null() | (pl.col("start") <= as_of.date()))
-            & (pl.col("end").is_null() | (pl.col("end") >= first))
-        )
+def _recorded_groups(members: pl.DataFrame, memberships: pl.DataFrame) -> pl.DataFrame:
     return (
         members.select("person_id", "group_id")
         .join(
-            memberships.select("person_id", pl.col("group_id").alias("recorded")).unique(),
+            memberships.select("person_id", pl.col("group_id").alias("recorded")),
             on="person_id",
             how="inner",
         )
