@@ -134,6 +134,9 @@ def _deter(folder: Path, report: Path) -> None:
     result = analyse(extract, AnalysisConfig())
     steps = {k: v for k, v in result.summary["seconds"].items() if k != "total"}
     cpu_steps = {k: v for k, v in result.summary["cpu_seconds"].items() if k != "total"}
+    result.people.select("person_id", "group_id", "betweenness").write_parquet(
+        outputs_path(folder, "deter")
+    )
     _write(report, {
         "seconds": {"read": round(read, 3), **steps},
         "cpu_seconds": {"read": round(read_cpu, 3), **cpu_steps},
@@ -150,11 +153,65 @@ def _pandas_networkx(folder: Path, report: Path) -> None:
 
     # as many betweenness sources as Deter samples (imported before the clock starts)
     k = getattr(AnalysisConfig(), "betweenness_samples", BETWEENNESS_SAMPLES)
+    outputs: dict[str, dict] = {}
     started, started_cpu = time.perf_counter(), time.process_time()
-    seconds = run(folder, k, report=lambda so_far: _write(report, {"seconds": so_far}))
+    seconds = run(folder, k, report=lambda so_far: _write(report, {"seconds": so_far}),
+                  outputs=outputs)
     seconds.pop("total", None)
-    _write(report, {"seconds": seconds, "wall": round(time.perf_counter() - started, 3),
-                    "cpu": round(time.process_time() - started_cpu, 3), "done": True})
+    wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    _pandas_outputs(outputs).write_parquet(outputs_path(folder, "pandas-networkx"))
+    _write(report, {"seconds": seconds, "wall": round(wall, 3), "cpu": round(cpu, 3),
+                    "done": True})
+
+
+def outputs_path(folder: Path, contender: str) -> Path:
+    """Where a contender leaves its groups and betweenness for the comparison."""
+    out = folder.parent / f"{folder.name}-outputs"
+    out.mkdir(exist_ok=True)
+    return out / f"{contender}.parquet"
+
+
+def _pandas_outputs(outputs: dict[str, dict]):
+    import polars as pl
+
+    betweenness = outputs["betweenness"]
+    groups = outputs["groups"]
+    people = list(betweenness)
+    return pl.DataFrame({
+        "person_id": people,
+        "group_id": [None if groups.get(p) is None else str(groups[p]) for p in people],
+        "betweenness": [betweenness[p] for p in people],
+    }, schema={"person_id": pl.String, "group_id": pl.String, "betweenness": pl.Float64})
+
+
+def agreement_note(folder: Path, results: dict[str, dict[str, Any]]) -> str:
+    """Groups (ARI) and betweenness (top-100 overlap, Spearman) of the two pipelines, over
+    the people in components of three or more: the outputs of this run, or of the last run of
+    a contender not run this time (so the slow pandas pipeline can be run on its own)."""
+    import polars as pl
+
+    from benchmarks.agreement import betweenness_agreement, group_agreement
+
+    names = ("deter", "pandas-networkx")
+    if any(results.get(n, {}).get("error") for n in names) or not all(
+        outputs_path(folder, n).exists() for n in names
+    ):
+        return ""
+    theirs = pl.read_parquet(outputs_path(folder, "pandas-networkx"))
+    ours = pl.read_parquet(outputs_path(folder, "deter")).join(
+        theirs.select("person_id"), on="person_id", how="semi"
+    )
+    ari = group_agreement(ours.select("person_id", "group_id"),
+                          theirs.select("person_id", "group_id"))
+    b = betweenness_agreement(ours, theirs)
+    ours_groups = ours["group_id"].drop_nulls().n_unique()
+    their_groups = theirs["group_id"].drop_nulls().n_unique()
+    return (
+        f"\nAgreement over the {b['people']:,} people in components of three or more: groups "
+        f"ARI {ari:.3f} (Deter {ours_groups:,} groups, pandas-networkx {their_groups:,}); "
+        f"betweenness: {b['top_overlap']} of the top "
+        f"{b['top']} in common, Spearman {b['spearman']}.\n"
+    )
 
 
 WORKERS = {
@@ -392,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{built['involvements']:,} involvements, {built['people']:,} people\n"
         f"{machine()}\nload average (1, 5, 15 min) before {_load(load_before)}, "
         f"after {_load(os.getloadavg())}\n\n{markdown_table(results)}\n"
-        f"{common_steps_note(results)}"
+        f"{common_steps_note(results)}{agreement_note(folder, results)}"
     )
     print(text)
     if args.out:
