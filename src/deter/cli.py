@@ -122,6 +122,9 @@ ANALYSIS_OPTIONS = (
     ("--harm-table", "harm_table", str,
      "harm weights: cchi-2026, ons-css:FILE.csv, or a CSV file of "
      "offence_code/offence_category and weight"),
+    ("--population", "population_table", str,
+     "LSOA residents (lsoa_code,population CSV or the 2011 Census LSOA file) for events and "
+     "harm per 1,000 residents"),
 )
 CRITERIA_OPTIONS = (  # for these, 0 switches the criterion off
     ("--violent-within-days", "violent_within_days", int,

@@ -166,6 +166,9 @@ class AnalysisConfig:
     rfg: RFGConfig = field(default_factory=RFGConfig)  # the RFGV score's window and bands
     criteria: SelectionCriteria = field(default_factory=SelectionCriteria)  # who is proposed
     cell_metres: float = 250.0  # hotspot grid cell side (British National Grid squares in GB)
+    # LSOA residents (a CSV: lsoa_code,population, or the 2011 Census LSOA file) for events and
+    # harm per 1,000 residents of each LSOA (deter.analysis.places.read_lsoa_population)
+    population_table: str | None = None
     timezone: str = DEFAULT_TIMEZONE  # local time for hour-of-week patterns and months
     # groups are found again with this many seeds in all (the configured one first) to report
     # their stability; each extra seed costs one more Leiden run
@@ -199,6 +202,8 @@ class AnalysisConfig:
             raise ValueError("rfg must be an RFGConfig")
         if not isinstance(self.criteria, SelectionCriteria):
             raise ValueError("criteria must be a SelectionCriteria")
+        if self.population_table is not None and not str(self.population_table).strip():
+            raise ValueError("population_table must name a CSV file, or be None")
         if not self.cell_metres > 0:
             raise ValueError("cell_metres must be positive")
         if self.stability_seeds < 1:
@@ -225,6 +230,7 @@ class AnalysisConfig:
             "rfg": self.rfg.as_dict(),
             "criteria": self.criteria.as_dict(),
             "cell_metres": self.cell_metres,
+            "population_table": self.population_table,
             "timezone": self.timezone,
             "stability_seeds": self.stability_seeds,
             "betweenness_exact_max": self.betweenness_exact_max,

@@ -37,7 +37,12 @@ from deter.analysis.groups import find_groups
 from deter.analysis.harm import event_window, person_harm
 from deter.analysis.harm_tables import HarmTable
 from deter.analysis.keyplayers import key_players, reach_sets
-from deter.analysis.places import concentration_table, places_summary, places_table
+from deter.analysis.places import (
+    concentration_table,
+    places_summary,
+    places_table,
+    read_lsoa_population,
+)
 from deter.analysis.prepared import prepare
 from deter.analysis.relations import RELATION_COLUMNS, group_relations
 from deter.analysis.rfg import rfg_scores
@@ -252,7 +257,11 @@ def _places_and_time(
 ) -> tuple[pl.DataFrame, tuple[pl.DataFrame, pl.DataFrame]]:
     """Hotspots (decayed harm, like people's scores) and time patterns (undecayed: a decay
     would invent a rising trend); the hour of the week only when the events carry times."""
-    places = places_table(events, cell_metres=config.cell_metres, decay="decay", table=table)
+    population = (
+        read_lsoa_population(config.population_table) if config.population_table else None
+    )
+    places = places_table(events, cell_metres=config.cell_metres, decay="decay", table=table,
+                          population=population)
     if events.height and times_known(events):
         hour_weekday = hour_by_weekday(events, timezone=config.timezone)
     else:

@@ -666,28 +666,6 @@ def concentration(
     )
 
 
-def concentration_curve(
-    values: pl.Series | pl.DataFrame | Sequence[float] | np.ndarray,
-    *,
-    column: str = "harm",
-    zeros: int = 0,
-    points: int = 101,
-) -> pl.DataFrame:
-    """``unit_share`` (0 to 1, most harmful units first) against the ``harm_share`` they hold,
-    at ``points`` evenly spaced unit shares, linear between units (the curve is exact at every
-    whole unit).  The mirror image of the Lorenz curve; empty when the total is 0."""
-    ordered = _values(values, column, zeros)
-    if not isinstance(points, int) or points < 2:
-        raise ValueError(f"points must be a whole number of at least 2, not {points!r}")
-    total = float(ordered.sum())
-    if total <= 0:
-        return pl.DataFrame(schema={"unit_share": pl.Float64, "harm_share": pl.Float64})
-    x = np.arange(len(ordered) + 1) / len(ordered)
-    y = np.concatenate([[0.0], np.cumsum(ordered) / total])
-    grid = np.linspace(0.0, 1.0, points)
-    return pl.DataFrame({"unit_share": grid, "harm_share": np.interp(grid, x, y)})
-
-
 def gini(
     values: pl.Series | pl.DataFrame | Sequence[float] | np.ndarray,
     *,
