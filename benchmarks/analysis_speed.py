@@ -58,8 +58,9 @@ def fingerprint(scale: str, seed: int) -> str:
     import polars as pl
 
     digest = hashlib.sha256(f"{scale}:{seed}:{pl.__version__}".encode())
-    for part in ("synth.py", "extract.py"):
-        digest.update((ROOT / "src" / "deter" / "analysis" / part).read_bytes())
+    analysis = ROOT / "src" / "deter" / "analysis"
+    for part in [*sorted((analysis / "synth").glob("*.py")), analysis / "extract.py"]:
+        digest.update(part.read_bytes())
     return digest.hexdigest()[:16]
 
 
