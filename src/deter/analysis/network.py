@@ -65,17 +65,23 @@ def edge_table(
     window = window or event_window(extract, config)
     as_of = window.as_of
     weights = dict(config.association_weights)
-    index = pl.Enum(ids.to_list()) if ids.len() else pl.Enum([])
+    # each person's vertex index: their place in ``ids`` (a join: an Enum of a million
+    # categories costs seconds to build)
+    index = ids.to_frame("person_id").with_row_index("v").lazy().with_columns(
+        pl.col("v").cast(pl.Int64)
+    )
 
-    def vertex(expr: pl.Expr) -> pl.Expr:
-        return expr.cast(index).to_physical().cast(pl.Int64)
+    def vertex(frame: pl.LazyFrame, column: str, alias: str) -> pl.LazyFrame:
+        return frame.join(index.rename({"person_id": column, "v": alias}), on=column,
+                          how="left", maintain_order="left")
 
     in_window = window.events.select("event_id")
     offending = (
         extract.involvements.lazy()
         .filter(pl.col("role").is_in(OFFENDING_ROLES))
         .join(in_window.lazy(), on="event_id", how="semi")
-        .select("event_id", vertex(pl.col("person_id")).alias("v"))
+        .pipe(vertex, "person_id", "v")
+        .select("event_id", "v")
         .unique()
     )
     co_offending = (
@@ -90,9 +96,11 @@ def edge_table(
     associations = (
         window_associations(extract.associations, as_of, config)
         .lazy()
+        .pipe(vertex, "person_a", "p")
+        .pipe(vertex, "person_b", "q")
         .select(
-            vertex(pl.col("person_a")).alias("p"),
-            vertex(pl.col("person_b")).alias("q"),
+            "p",
+            "q",
             pl.col("kind"),
             (_kind_weight(pl.col("kind"), weights) * pl.col("weight").fill_null(1.0)).alias(
                 "w"
