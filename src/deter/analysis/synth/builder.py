@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -53,6 +54,43 @@ from deter.analysis.synth.scales import (
     YEARS,
     Scale,
 )
+
+
+class GroupCoOffending(NamedTuple):
+    """Group co-offending events (E1): group, count, sizes, member slots, codes, times."""
+
+    e1_group: Any
+    e1_n: Any
+    e1_k: Any
+    ev: Any
+    person: Any
+    to_periphery: Any
+    e1_code: Any
+    e1_time: Any
+
+
+class RivalViolence(NamedTuple):
+    """Rival violence events (E2): attackers, targets, victims, codes, times."""
+
+    e2_n: Any
+    e2_k: Any
+    e2_time: Any
+    aggressor: Any
+    target: Any
+    ev2: Any
+    person2: Any
+    victim2_ev: Any
+    victim2: Any
+    bystander: Any
+    e2_code: Any
+
+
+class Unidentified(NamedTuple):
+    """Events with no identified suspect (E4)."""
+
+    e4_n: Any
+    e4_code: Any
+    e4_time: Any
 
 
 @dataclass(frozen=True)
@@ -287,52 +325,15 @@ class _Builder:
         log_act = np.log(self.activity)
 
         # 1. Group co-offending: 2-4 members of one group on an event.
-        n1 = rng.poisson(self.size * 0.6 * YEARS * self.group_activity)
-        e1_group = np.repeat(np.arange(g), n1)
-        e1_n = len(e1_group)
-        e1_k = np.minimum(
-            rng.choice([2, 3, 4], size=e1_n, p=[0.5, 0.33, 0.17]), self.size[e1_group]
+        e1_group, e1_n, e1_k, ev, person, to_periphery, e1_code, e1_time = (
+            self.plant_group_co_offending(log_act)
         )
-        ev, slot, person = self.choose_members(e1_group, e1_k, log_act)
-        last = slot == (e1_k[ev] - 1)
-        # now and then the last suspect is from an allied group, or a peripheral associate
-        has_ally = self.ally_count[e1_group[ev]] > 0
-        to_ally = last & has_ally & (rng.random(len(ev)) < 0.05)
-        to_periphery = last & ~to_ally & (rng.random(len(ev)) < 0.1)
-        person = person.copy()
-        person[to_ally] = self.random_member(self.random_ally(e1_group[ev[to_ally]]))
-        e1_code = self.draw_codes(e1_n, *self.mix(GROUP_CO_OFFENDING))
-        e1_time = self.draw_times(np.full(e1_n, FAMILIES.index("evening")))
 
         # 2. Rival violence: suspects from one group, the victim a member of its rival.
-        intensity = rng.lognormal(np.log(5.0), 0.6, len(self.rivals))  # events a year
-        n2 = rng.poisson(intensity * YEARS)
-        e2_pair = np.repeat(np.arange(len(self.rivals)), n2)
-        e2_n = len(e2_pair)
-        flip = rng.random(e2_n) < 0.5
-        e2_time = self.draw_times(np.full(e2_n, FAMILIES.index("evening")))
-        # retaliation: a third of attacks answer an earlier attack in the same rivalry, days later
-        retaliate = rng.random(e2_n) < 0.35
-        pair_start = np.concatenate([[0], np.cumsum(n2)[:-1]])
-        parent = pair_start[e2_pair] + (rng.random(e2_n) * n2[e2_pair]).astype(int)
-        retaliate &= ~retaliate[parent]
-        delay_days = 1 + np.floor(rng.exponential(5.0, e2_n)).astype(np.int64)
-        new_time = (e2_time[parent] // 86400 + delay_days) * 86400 + e2_time % 86400
-        retaliate &= new_time < SECONDS
-        e2_time = np.where(retaliate, new_time, e2_time)
-        flip = np.where(retaliate, ~flip[parent], flip)
-        aggressor = np.where(flip, self.rivals[e2_pair, 1], self.rivals[e2_pair, 0])
-        target = np.where(flip, self.rivals[e2_pair, 0], self.rivals[e2_pair, 1])
-        e2_k = np.minimum(
-            rng.choice([1, 2, 3], size=e2_n, p=[0.45, 0.35, 0.2]), self.size[aggressor]
-        )
-        ev2, slot2, person2 = self.choose_members(aggressor, e2_k, log_act)
-        victim2_ev, _, victim2 = self.choose_members(target, np.ones(e2_n, int), 0.5 * log_act)
-        # a retaliation targets the one who led the attack it answers
-        leader = person2[slot2 == 0]
-        victim2 = np.where(retaliate, leader[parent], victim2)
-        bystander = rng.random(e2_n) < 0.1  # the victim is not a member: the wrong person
-        e2_code = self.draw_codes(e2_n, *self.mix(GROUP_RIVAL_VIOLENCE))
+        (
+            e2_n, e2_k, e2_time, aggressor, target, ev2,
+            person2, victim2_ev, victim2, bystander, e2_code,
+        ) = self.plant_rival_violence(log_act)
 
         # 3. Identified-suspect general crime: the "power few" and members' own offending.
         w = self.national
@@ -393,12 +394,7 @@ class _Builder:
 
         # 4. No identified suspect: a victim only, or nobody at all.
         e4_n = s.events - e1_n - e2_n - e3_n
-        if e4_n < 0:
-            raise RuntimeError("synthetic county parameters give more events than the target")
-        nosus_mix = np.flatnonzero(w * (1 - self.p_suspect) > 0)
-        np_ = (w * (1 - self.p_suspect))[nosus_mix]
-        e4_code = self.draw_codes(e4_n, nosus_mix, np_ / np_.sum())
-        e4_time = self.draw_times(self.family[e4_code])
+        e4_n, e4_code, e4_time = self.plant_unidentified(e4_n, w)
 
         # Event arrays in one order: E1, E2, E3, E4.
         off = np.cumsum([0, e1_n, e2_n, e3_n, e4_n])
@@ -703,6 +699,79 @@ class _Builder:
             }
         ).sort("person_id")
         return SyntheticCounty(extract, truth_memberships, truth_relations, truth_people)
+
+    def plant_group_co_offending(self, log_act) -> GroupCoOffending:
+        """Events of 2-4 members of one group offending together."""
+        rng = self.rng
+        g = self.s.groups
+        n1 = rng.poisson(self.size * 0.6 * YEARS * self.group_activity)
+        e1_group = np.repeat(np.arange(g), n1)
+        e1_n = len(e1_group)
+        e1_k = np.minimum(
+            rng.choice([2, 3, 4], size=e1_n, p=[0.5, 0.33, 0.17]), self.size[e1_group]
+        )
+        ev, slot, person = self.choose_members(e1_group, e1_k, log_act)
+        last = slot == (e1_k[ev] - 1)
+        # now and then the last suspect is from an allied group, or a peripheral associate
+        has_ally = self.ally_count[e1_group[ev]] > 0
+        to_ally = last & has_ally & (rng.random(len(ev)) < 0.05)
+        to_periphery = last & ~to_ally & (rng.random(len(ev)) < 0.1)
+        person = person.copy()
+        person[to_ally] = self.random_member(self.random_ally(e1_group[ev[to_ally]]))
+        e1_code = self.draw_codes(e1_n, *self.mix(GROUP_CO_OFFENDING))
+        e1_time = self.draw_times(np.full(e1_n, FAMILIES.index("evening")))
+        return GroupCoOffending(
+            e1_group=e1_group, e1_n=e1_n, e1_k=e1_k, ev=ev, person=person,
+            to_periphery=to_periphery, e1_code=e1_code, e1_time=e1_time,
+        )
+
+    def plant_rival_violence(self, log_act) -> RivalViolence:
+        """Suspects from one group, the victim a member of its rival; a third retaliations."""
+        rng = self.rng
+        intensity = rng.lognormal(np.log(5.0), 0.6, len(self.rivals))  # events a year
+        n2 = rng.poisson(intensity * YEARS)
+        e2_pair = np.repeat(np.arange(len(self.rivals)), n2)
+        e2_n = len(e2_pair)
+        flip = rng.random(e2_n) < 0.5
+        e2_time = self.draw_times(np.full(e2_n, FAMILIES.index("evening")))
+        # retaliation: a third of attacks answer an earlier attack in the same rivalry, days later
+        retaliate = rng.random(e2_n) < 0.35
+        pair_start = np.concatenate([[0], np.cumsum(n2)[:-1]])
+        parent = pair_start[e2_pair] + (rng.random(e2_n) * n2[e2_pair]).astype(int)
+        retaliate &= ~retaliate[parent]
+        delay_days = 1 + np.floor(rng.exponential(5.0, e2_n)).astype(np.int64)
+        new_time = (e2_time[parent] // 86400 + delay_days) * 86400 + e2_time % 86400
+        retaliate &= new_time < SECONDS
+        e2_time = np.where(retaliate, new_time, e2_time)
+        flip = np.where(retaliate, ~flip[parent], flip)
+        aggressor = np.where(flip, self.rivals[e2_pair, 1], self.rivals[e2_pair, 0])
+        target = np.where(flip, self.rivals[e2_pair, 0], self.rivals[e2_pair, 1])
+        e2_k = np.minimum(
+            rng.choice([1, 2, 3], size=e2_n, p=[0.45, 0.35, 0.2]), self.size[aggressor]
+        )
+        ev2, slot2, person2 = self.choose_members(aggressor, e2_k, log_act)
+        victim2_ev, _, victim2 = self.choose_members(target, np.ones(e2_n, int), 0.5 * log_act)
+        # a retaliation targets the one who led the attack it answers
+        leader = person2[slot2 == 0]
+        victim2 = np.where(retaliate, leader[parent], victim2)
+        bystander = rng.random(e2_n) < 0.1  # the victim is not a member: the wrong person
+        e2_code = self.draw_codes(e2_n, *self.mix(GROUP_RIVAL_VIOLENCE))
+        return RivalViolence(
+            e2_n=e2_n, e2_k=e2_k, e2_time=e2_time, aggressor=aggressor, target=target, ev2=ev2,
+            person2=person2, victim2_ev=victim2_ev, victim2=victim2, bystander=bystander,
+            e2_code=e2_code,
+        )
+
+    def plant_unidentified(self, e4_n: int, w: np.ndarray) -> Unidentified:
+        """``e4_n`` events with no identified suspect: a victim only, or nobody at all (``w``:
+        the national mix of offences)."""
+        if e4_n < 0:
+            raise RuntimeError("synthetic county parameters give more events than the target")
+        nosus_mix = np.flatnonzero(w * (1 - self.p_suspect) > 0)
+        np_ = (w * (1 - self.p_suspect))[nosus_mix]
+        e4_code = self.draw_codes(e4_n, nosus_mix, np_ / np_.sum())
+        e4_time = self.draw_times(self.family[e4_code])
+        return Unidentified(e4_n=e4_n, e4_code=e4_code, e4_time=e4_time)
 
     def locate(self, events: EventsToPlace) -> tuple[np.ndarray, np.ndarray]:
         """Latitude and longitude of every event: territories, town centres, estates, homes."""
