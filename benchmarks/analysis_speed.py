@@ -58,8 +58,9 @@ def fingerprint(scale: str, seed: int) -> str:
     import polars as pl
 
     digest = hashlib.sha256(f"{scale}:{seed}:{pl.__version__}".encode())
-    for part in ("synth.py", "extract.py"):
-        digest.update((ROOT / "src" / "deter" / "analysis" / part).read_bytes())
+    analysis = ROOT / "src" / "deter" / "analysis"
+    for part in [*sorted((analysis / "synth").glob("*.py")), analysis / "extract.py"]:
+        digest.update(part.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -105,34 +106,43 @@ def _build(scale: str, seed: int, folder: Path, report: Path) -> None:
 def _floor_polars(folder: Path, report: Path) -> None:
     import polars as pl
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     rows = {p.stem: pl.read_parquet(p).height for p in sorted(folder.glob("*.parquet"))}
     _write(report, {"seconds": {"read": round(time.perf_counter() - started, 3)},
+                    "cpu": round(time.process_time() - started_cpu, 3),
                     "rows": rows, "done": True})
 
 
 def _floor_pandas(folder: Path, report: Path) -> None:
     import pandas as pd
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     rows = {p.stem: len(pd.read_parquet(p)) for p in sorted(folder.glob("*.parquet"))}
     _write(report, {"seconds": {"read": round(time.perf_counter() - started, 3)},
+                    "cpu": round(time.process_time() - started_cpu, 3),
                     "rows": rows, "done": True})
 
 
 def _deter(folder: Path, report: Path) -> None:
+    from deter.analysis.config import AnalysisConfig
     from deter.analysis.extract import read_extract
-    from deter.analysis.pipeline import AnalysisConfig, analyse
+    from deter.analysis.pipeline import analyse
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     extract = read_extract(folder)
-    read = time.perf_counter() - started
+    read, read_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     _write(report, {"seconds": {"read": round(read, 3)}})
     result = analyse(extract, AnalysisConfig())
     steps = {k: v for k, v in result.summary["seconds"].items() if k != "total"}
+    cpu_steps = {k: v for k, v in result.summary["cpu_seconds"].items() if k != "total"}
+    result.people.select("person_id", "group_id", "betweenness").write_parquet(
+        outputs_path(folder, "deter")
+    )
     _write(report, {
         "seconds": {"read": round(read, 3), **steps},
+        "cpu_seconds": {"read": round(read_cpu, 3), **cpu_steps},
         "wall": round(time.perf_counter() - started, 3),
+        "cpu": round(time.process_time() - started_cpu, 3),
         "people": result.people.height, "edges": result.graph.ecount(),
         "groups": result.groups.height, "done": True,
     })
@@ -140,15 +150,69 @@ def _deter(folder: Path, report: Path) -> None:
 
 def _pandas_networkx(folder: Path, report: Path) -> None:
     from benchmarks.pandas_networkx import BETWEENNESS_SAMPLES, run
-    from deter.analysis.pipeline import AnalysisConfig
+    from deter.analysis.config import AnalysisConfig
 
     # as many betweenness sources as Deter samples (imported before the clock starts)
     k = getattr(AnalysisConfig(), "betweenness_samples", BETWEENNESS_SAMPLES)
-    started = time.perf_counter()
-    seconds = run(folder, k, report=lambda so_far: _write(report, {"seconds": so_far}))
+    outputs: dict[str, dict] = {}
+    started, started_cpu = time.perf_counter(), time.process_time()
+    seconds = run(folder, k, report=lambda so_far: _write(report, {"seconds": so_far}),
+                  outputs=outputs)
     seconds.pop("total", None)
-    _write(report, {"seconds": seconds, "wall": round(time.perf_counter() - started, 3),
+    wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    _pandas_outputs(outputs).write_parquet(outputs_path(folder, "pandas-networkx"))
+    _write(report, {"seconds": seconds, "wall": round(wall, 3), "cpu": round(cpu, 3),
                     "done": True})
+
+
+def outputs_path(folder: Path, contender: str) -> Path:
+    """Where a contender leaves its groups and betweenness for the comparison."""
+    out = folder.parent / f"{folder.name}-outputs"
+    out.mkdir(exist_ok=True)
+    return out / f"{contender}.parquet"
+
+
+def _pandas_outputs(outputs: dict[str, dict]):
+    import polars as pl
+
+    betweenness = outputs["betweenness"]
+    groups = outputs["groups"]
+    people = list(betweenness)
+    return pl.DataFrame({
+        "person_id": people,
+        "group_id": [None if groups.get(p) is None else str(groups[p]) for p in people],
+        "betweenness": [betweenness[p] for p in people],
+    }, schema={"person_id": pl.String, "group_id": pl.String, "betweenness": pl.Float64})
+
+
+def agreement_note(folder: Path, results: dict[str, dict[str, Any]]) -> str:
+    """Groups (ARI) and betweenness (top-100 overlap, Spearman) of the two pipelines, over
+    the people in components of three or more: the outputs of this run, or of the last run of
+    a contender not run this time (so the slow pandas pipeline can be run on its own)."""
+    import polars as pl
+
+    from benchmarks.agreement import betweenness_agreement, group_agreement
+
+    names = ("deter", "pandas-networkx")
+    if any(results.get(n, {}).get("error") for n in names) or not all(
+        outputs_path(folder, n).exists() for n in names
+    ):
+        return ""
+    theirs = pl.read_parquet(outputs_path(folder, "pandas-networkx"))
+    ours = pl.read_parquet(outputs_path(folder, "deter")).join(
+        theirs.select("person_id"), on="person_id", how="semi"
+    )
+    ari = group_agreement(ours.select("person_id", "group_id"),
+                          theirs.select("person_id", "group_id"))
+    b = betweenness_agreement(ours, theirs)
+    ours_groups = ours["group_id"].drop_nulls().n_unique()
+    their_groups = theirs["group_id"].drop_nulls().n_unique()
+    return (
+        f"\nAgreement over the {b['people']:,} people in components of three or more: groups "
+        f"ARI {ari:.3f} (Deter {ours_groups:,} groups, pandas-networkx {their_groups:,}); "
+        f"betweenness: {b['top_overlap']} of the top "
+        f"{b['top']} in common, Spearman {b['spearman']}.\n"
+    )
 
 
 WORKERS = {
@@ -216,6 +280,8 @@ def _run_child(args: list[str], timeout: float | None) -> dict[str, Any]:
         return {
             "report": values,
             "peak_rss_gib": usage.ru_maxrss * 1024 / GIB,  # Linux reports kilobytes
+            # the whole child, start-up and imports included (getrusage of the child)
+            "process_cpu": usage.ru_utime + usage.ru_stime,
             "process_seconds": elapsed,
             "error": error,
         }
@@ -232,6 +298,9 @@ def run_contender(
     seconds = report.get("seconds", {})
     result["steps"] = seconds
     result["wall"] = report.get("wall", sum(seconds.values()) if seconds else None)
+    result["cpu_steps"] = report.get("cpu_seconds", {})
+    # a child stopped by the timeout reports no CPU of its own: the kernel's count stands in
+    result["cpu"] = report.get("cpu", result["process_cpu"] if result["error"] else None)
     if not report.get("done") and not result["error"]:
         result["error"] = "stopped before the end"
     return result
@@ -241,24 +310,31 @@ def run_contender(
 
 
 def markdown_table(results: dict[str, dict[str, Any]]) -> str:
-    deter = results.get("deter", {}).get("wall") if not results.get("deter", {}).get("error") \
-        else None
-    floor = results.get("floor-polars", {}).get("wall")
+    """Wall and CPU seconds (from the first read to the end, in the child), the child's whole
+    CPU time (start-up and imports included, from getrusage), peak memory, and each as a
+    multiple of Deter's and of the Polars floor."""
+    deter = results.get("deter", {}) if not results.get("deter", {}).get("error") else {}
+    floor = results.get("floor-polars", {})
     lines = [
-        "| contender | wall s | peak RSS GiB | x Deter | x floor | steps (s) |",
-        "|---|---|---|---|---|---|",
+        "| contender | wall s | CPU s | whole process CPU s | peak RSS GiB | x Deter wall "
+        "| x Deter CPU | x floor wall | steps: wall s (CPU s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        wall = r.get("wall")
+        wall, cpu = r.get("wall"), r.get("cpu")
         shown = "-" if wall is None else f"{wall:.2f}"
         if r.get("error"):
             shown = f"{r['error']} (steps that finished: {shown})"
-        ratio_deter = _ratio(wall, deter)
-        ratio_floor = _ratio(wall, floor)
-        steps = ", ".join(f"{k} {v:.2f}" for k, v in r.get("steps", {}).items())
+        cpu_steps = r.get("cpu_steps", {})
+        steps = ", ".join(
+            f"{k} {v:.2f}" + (f" ({cpu_steps[k]:.2f})" if k in cpu_steps else "")
+            for k, v in r.get("steps", {}).items()
+        )
         lines.append(
-            f"| {name} | {shown} | {r['peak_rss_gib']:.2f} | {ratio_deter} | {ratio_floor} "
-            f"| {steps} |"
+            f"| {name} | {shown} | {'-' if cpu is None else f'{cpu:.2f}'} "
+            f"| {r['process_cpu']:.2f} | {r['peak_rss_gib']:.2f} "
+            f"| {_ratio(wall, deter.get('wall'))} | {_ratio(cpu, deter.get('cpu'))} "
+            f"| {_ratio(wall, floor.get('wall'))} | {steps} |"
         )
     return "\n".join(lines)
 
@@ -277,11 +353,14 @@ def common_steps_note(results: dict[str, dict[str, Any]]) -> str:
     if deter.get("error") or not deter.get("steps") or not pandas.get("wall"):
         return ""
     common = sum(v for k, v in deter["steps"].items() if k in COMMON_STEPS)
+    common_cpu = sum(v for k, v in deter.get("cpu_steps", {}).items() if k in COMMON_STEPS)
     names = ", ".join(k for k in deter["steps"] if k in COMMON_STEPS)
     finished = "" if not pandas.get("error") else " (pandas-networkx did not finish: at least)"
     return (
-        f"\nDeter on the steps pandas-networkx also runs ({names}): {common:.2f} s; "
-        f"pandas-networkx takes {_ratio(pandas['wall'], common)} times as long{finished}.\n"
+        f"\nDeter on the steps pandas-networkx also runs ({names}): {common:.2f} s wall, "
+        f"{common_cpu:.2f} s CPU; pandas-networkx takes {_ratio(pandas['wall'], common)} times "
+        f"as long in wall time and {_ratio(pandas.get('cpu'), common_cpu)} times the CPU"
+        f"{finished}.\n"
     )
 
 
@@ -298,6 +377,10 @@ def machine() -> str:
         f"igraph {_version('igraph')}, pandas {pandas.__version__}, "
         f"networkx {networkx.__version__}"
     )
+
+
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in averages)
 
 
 def _version(module: str) -> str:
@@ -350,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         f"peak {built['peak_rss_gib']:.2f} GiB)",
         flush=True,
     )
+    load_before = os.getloadavg()
     results: dict[str, dict[str, Any]] = {}
     for contender in contenders:
         timeout = args.pandas_timeout * 60 if contender == "pandas-networkx" else None
@@ -364,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         f"\n{args.scale} extract, seed {args.seed}: {built['events']:,} events, "
         f"{built['involvements']:,} involvements, {built['people']:,} people\n"
-        f"{machine()}\n\n{markdown_table(results)}\n{common_steps_note(results)}"
+        f"{machine()}\nload average (1, 5, 15 min) before {_load(load_before)}, "
+        f"after {_load(os.getloadavg())}\n\n{markdown_table(results)}\n"
+        f"{common_steps_note(results)}{agreement_note(folder, results)}"
     )
     print(text)
     if args.out:

@@ -265,7 +265,8 @@ def _analyse_and_store(extract, counts: dict[str, int]):
     from django.utils import timezone
 
     import deter
-    from deter.analysis.pipeline import AnalysisConfig, analyse
+    from deter.analysis.config import AnalysisConfig
+    from deter.analysis.pipeline import analyse
     from deter.web.ingest import runs
     from deter.web.models import AnalysisRun, Person
 

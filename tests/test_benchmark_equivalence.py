@@ -18,6 +18,7 @@ import pytest
 from deter.analysis.extract import read_extract, write_extract
 from deter.analysis.harm import SCORE_COLUMNS, person_harm
 from deter.analysis.network import build_network
+from deter.analysis.pipeline import analyse
 from deter.analysis.synth import synthesise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ def load(name: str):
 
 
 pnx = load("pandas_networkx")
+agreement = load("agreement")
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +88,51 @@ def test_network_has_exactly_deters_edges(tables, extract):
     assert len(theirs) > len(deter_co)  # associations add links co-offending does not
     assert theirs.keys() == deter.keys()
     assert all(abs(theirs[pair] - weight) < 1e-9 for pair, (weight, _) in deter.items())
+
+
+@pytest.fixture(scope="module")
+def core(tables):
+    return pnx.core_network(pnx.people_network(tables))
+
+
+@pytest.fixture(scope="module")
+def deter_people(extract, core):
+    people = analyse(extract).people
+    return people.filter(pl.col("person_id").is_in(list(core.nodes)))
+
+
+def test_the_core_is_the_people_deter_partitions(extract, core):
+    graph = build_network(extract)
+    sizes = np.bincount(graph.connected_components().membership)
+    in_core = sizes[graph.connected_components().membership] >= pnx.MIN_COMPONENT
+    assert set(core.nodes) == {n for n, keep in zip(graph.vs["name"], in_core, strict=True)
+                               if keep}
+    assert 100 < core.number_of_nodes() < graph.vcount() / 2
+
+
+def test_louvain_and_leiden_find_much_the_same_groups(core, deter_people):
+    groups = pnx.louvain_groups(core)
+    theirs = pl.DataFrame(
+        {"person_id": list(core.nodes),
+         "group_id": [None if p not in groups else str(groups[p]) for p in core.nodes]},
+        schema={"person_id": pl.String, "group_id": pl.String},
+    )
+    sizes = theirs.drop_nulls().group_by("group_id").len()["len"]
+    assert sizes.min() >= pnx.MIN_COMPONENT and sizes.max() <= pnx.MAX_GROUP_SIZE
+    ari = agreement.group_agreement(deter_people.select("person_id", "group_id"), theirs)
+    # two heuristics for the same objective: close, not identical
+    assert 0.6 < ari < 1.0
+
+
+def test_exact_betweenness_agrees_with_networkx(core, deter_people):
+    exact = pnx.sampled_betweenness(core, k=core.number_of_nodes())
+    theirs = pl.DataFrame({"person_id": list(exact), "betweenness": list(exact.values())})
+    both = deter_people.join(theirs, on="person_id", suffix="_nx")
+    assert both.height == core.number_of_nodes() and both["betweenness"].max() > 100
+    np.testing.assert_allclose(both["betweenness_nx"], both["betweenness"], rtol=1e-9,
+                               atol=1e-9)
+    agreed = agreement.betweenness_agreement(deter_people, theirs)
+    assert agreed["spearman"] > 0.999 and agreed["top_overlap"] >= 95  # ties at the cut
 
 
 def test_the_harness_measures_a_child_and_records_a_timeout(folder, extract):

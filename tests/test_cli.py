@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from deter.cli import build_parser, main
+from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
 COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "serve"]
@@ -91,3 +91,43 @@ def test_bad_criteria_and_a_missing_out_are_refused_without_a_traceback(tmp_path
     assert main(["analyse", "--extract", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--violent-within-days", "0", "--min-harm", "0"]) == 2
     assert "at least one selection criterion" in capsys.readouterr().err
+
+
+def _analyse_args(*options: str):
+    return build_parser().parse_args(["analyse", "--extract", "x", "--out", "y", *options])
+
+
+def test_analyse_defaults_are_the_config_defaults():
+    """With no options the command analyses with AnalysisConfig() exactly: a default changed
+    in one place but not the other fails here."""
+    from deter.analysis.config import AnalysisConfig
+
+    assert _config(_analyse_args()) == AnalysisConfig()
+
+
+def test_each_analysis_option_reaches_the_config_and_shows_its_default(capsys):
+    from deter.analysis.config import AnalysisConfig, SelectionCriteria
+
+    config = _config(_analyse_args(
+        "--window-days", "400", "--half-life-days", "90", "--resolution", "0.5", "--seed", "7",
+        "--violent-within-days", "0", "--min-harm", "10", "--min-rfgv", "6", "--combine", "any",
+    ))
+    assert (config.window_days, config.half_life_days, config.resolution, config.seed) == (
+        400, 90.0, 0.5, 7)
+    assert config.criteria == SelectionCriteria(
+        violent_within_days=None, min_harm_score=10.0, min_rfgv_score=6.0, combine="any")
+    with pytest.raises(SystemExit):
+        main(["analyse", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    defaults = AnalysisConfig()
+    assert f"(default {defaults.window_days})" in shown
+    assert f"(default {defaults.criteria.violent_within_days})" in shown
+    assert f"(default {defaults.harm_table})" in shown
+
+
+def test_synth_accepts_every_scale_the_synthesiser_has():
+    from deter.analysis.synth import SCALES
+
+    for scale in SCALES:
+        assert build_parser().parse_args(["synth", "--out", "x", "--scale", scale]).scale == scale
+    assert "national" in SCALES

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         "violence-reduction programmes. The database comes from DATABASE_URL "
         "(default: deter.sqlite3 in the working folder).",
     )
+    from deter.analysis.synth import SCALES
+
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     synth = commands.add_parser(
@@ -53,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--out", type=Path, required=True, help="folder to write")
     synth.add_argument("--seed", type=int, default=DEMO_SEED, help="random seed (default 1)")
-    synth.add_argument("--scale", choices=("small", "county", "force"), default="county",
-                       help="small ~6k events, county ~60k events, force ~1M events")
+    synth.add_argument("--scale", choices=tuple(SCALES), default="county",
+                       help=", ".join(f"{name} ~{scale.events:,} events"
+                                      for name, scale in SCALES.items()))
     synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
     synth.set_defaults(handler=cmd_synth)
 
@@ -109,30 +112,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Analysis options: (flag, AnalysisConfig or SelectionCriteria field, type, help).  Defaults
+# and the "(default ...)" in each help come from the config classes, so each lives there only.
+ANALYSIS_OPTIONS = (
+    ("--window-days", "window_days", int, "ignore events older than this many days"),
+    ("--half-life-days", "half_life_days", float, "recency decay half-life in days"),
+    ("--resolution", "resolution", float, "Leiden resolution"),
+    ("--seed", "seed", int, "Leiden seed"),
+    ("--harm-table", "harm_table", str,
+     "harm weights: cchi-2026, ons-css:FILE.csv, or a CSV file of "
+     "offence_code/offence_category and weight"),
+    ("--population", "population_table", str,
+     "LSOA residents (lsoa_code,population CSV or the 2011 Census LSOA file) for events and "
+     "harm per 1,000 residents"),
+)
+CRITERIA_OPTIONS = (  # for these, 0 switches the criterion off
+    ("--violent-within-days", "violent_within_days", int,
+     "a violent offence within this many days (0 = off)"),
+    ("--min-harm", "min_harm_score", float, "offender harm at least this (0 = off)"),
+    ("--min-rfgv", "min_rfgv_score", float, "RFGV score at least this"),
+)
+
+
+def field_default(cls: type, name: str):
+    """The default of dataclass field ``name`` of ``cls``."""
+    from dataclasses import MISSING, fields
+
+    found = next(f for f in fields(cls) if f.name == name)
+    return found.default_factory() if found.default is MISSING else found.default
+
+
+def _shown(value) -> str:
+    return "not used" if value is None else f"{value:g}" if isinstance(value, float) else str(
+        value
+    )
+
+
+def _metavar(flag: str) -> str:
+    return flag.removeprefix("--").replace("-", "_").upper()
+
+
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    from deter.analysis.config import COMBINE_RULES, AnalysisConfig, SelectionCriteria
+
     parser.add_argument("--as-of", type=_date_arg,
                         help="analysis date YYYY-MM-DD (default: the latest event)")
-    parser.add_argument("--window-days", type=int, default=3 * 365,
-                        help="ignore events older than this (default 1095)")
-    parser.add_argument("--half-life-days", type=float, default=365.0,
-                        help="recency decay half-life in days (default 365)")
-    parser.add_argument("--resolution", type=float, default=1.0,
-                        help="Leiden resolution (default 1.0)")
-    parser.add_argument("--seed", type=int, default=1, help="Leiden seed (default 1)")
-    parser.add_argument("--harm-table", default="cchi-2026",
-                        help="harm weights: cchi-2026 (default), ons-css:FILE.csv, or a CSV "
-                        "file of offence_code/offence_category and weight")
+    for flag, name, kind, text in ANALYSIS_OPTIONS:
+        default = field_default(AnalysisConfig, name)
+        parser.add_argument(flag, dest=name, type=kind, default=default, metavar=_metavar(flag),
+                            help=f"{text} (default {_shown(default)})")
     criteria = parser.add_argument_group(
         "selection criteria", "who is proposed for the panel to consider"
     )
-    criteria.add_argument("--violent-within-days", type=int, default=730,
-                          help="a violent offence within this many days (default 730; 0 = off)")
-    criteria.add_argument("--min-harm", type=float, default=365.0,
-                          help="offender harm at least this (default 365; 0 = off)")
-    criteria.add_argument("--min-rfgv", type=float, default=None,
-                          help="RFGV score at least this (default: not used)")
-    criteria.add_argument("--combine", choices=("all", "any"), default="all",
-                          help="propose people who meet all criteria (default) or any")
+    for flag, name, kind, text in CRITERIA_OPTIONS:
+        default = field_default(SelectionCriteria, name)
+        criteria.add_argument(flag, dest=name, type=kind, default=default,
+                              metavar=_metavar(flag), help=f"{text} (default {_shown(default)})")
+    combine = field_default(SelectionCriteria, "combine")
+    criteria.add_argument("--combine", choices=COMBINE_RULES, default=combine,
+                          help=f"propose people who meet all criteria or any (default {combine})")
 
 
 def _date_arg(text: str) -> datetime:
@@ -143,19 +181,19 @@ def _date_arg(text: str) -> datetime:
 
 
 def _config(args: argparse.Namespace):
-    from deter.analysis.criteria import SelectionCriteria
-    from deter.analysis.pipeline import AnalysisConfig
+    from deter.analysis.config import AnalysisConfig, SelectionCriteria
 
     try:
         criteria = SelectionCriteria(
             violent_within_days=args.violent_within_days or None,
-            min_harm_score=args.min_harm or None,
-            min_rfgv_score=args.min_rfgv,
+            min_harm_score=args.min_harm_score or None,
+            min_rfgv_score=args.min_rfgv_score,
             combine=args.combine,
         )
-        return AnalysisConfig(as_of=args.as_of, window_days=args.window_days,
-                              half_life_days=args.half_life_days, resolution=args.resolution,
-                              seed=args.seed, harm_table=args.harm_table, criteria=criteria)
+        return AnalysisConfig(
+            as_of=args.as_of, criteria=criteria,
+            **{name: getattr(args, name) for _, name, _, _ in ANALYSIS_OPTIONS},
+        )
     except ValueError as error:
         raise UserError(str(error)) from error
 

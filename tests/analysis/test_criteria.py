@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from deter.analysis.criteria import SelectionCriteria, victim_offender_summary
+from deter.analysis.config import AnalysisConfig, SelectionCriteria
+from deter.analysis.criteria import victim_offender_summary
 from deter.analysis.extract import Extract
-from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
+from deter.analysis.pipeline import AnalysisResult, analyse
 from deter.analysis.synth import synthesise
 
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)

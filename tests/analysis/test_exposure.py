@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.exposure import EXPOSURE_COLUMNS, exposure_summary, network_exposure
 from deter.analysis.extract import Extract
 from deter.analysis.network import build_network
-from deter.analysis.pipeline import AnalysisConfig
 from deter.analysis.synth import synthesise
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)

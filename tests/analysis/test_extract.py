@@ -146,3 +146,50 @@ def test_rewriting_a_folder_leaves_no_stale_table(good, tmp_path_factory):
     again = read_extract(out)
     assert again.people["person_id"].to_list() == ["Z"]
     assert again.events.height == 0
+
+
+FRACTIONAL = datetime(2025, 6, 1, 23, 15, 0, 123456, tzinfo=UTC)
+
+
+def _typed_and_text_parquet(tmp_path, name, frame):
+    """The same table written twice as Parquet: with its typed columns, and all as text."""
+    typed, text = tmp_path / "typed", tmp_path / "text"
+    as_text = frame.with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%dT%H:%M:%S%.f"))
+    for folder, table in ((typed, frame), (text, as_text.select(pl.all().cast(pl.String)))):
+        folder.mkdir()
+        table.write_parquet(folder / f"{name}.parquet")
+    return typed, text
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ("latitude", [53.5, 91.25], "events.parquet, row 3, column latitude: '91.25' must be "
+                                    "at most 90"),
+        ("longitude", [-1, -181], "events.parquet, row 3, column longitude: '-181' must be at "
+                                  "least -180"),
+    ],
+)
+def test_typed_parquet_columns_fail_as_their_text_would(tmp_path, column, values, expected):
+    frame = pl.DataFrame({
+        "event_id": ["E1", "E2"],
+        "occurred_at": [FRACTIONAL, datetime(2025, 6, 2, tzinfo=UTC)],
+        column: values,
+    })
+    typed, text = _typed_and_text_parquet(tmp_path, "events", frame)
+    assert str(fault(typed)) == str(fault(text)) == expected
+
+
+def test_typed_parquet_columns_read_as_their_text_would(tmp_path):
+    frame = pl.DataFrame({
+        "event_id": ["E1", "E2", "E3"],
+        "occurred_at": [FRACTIONAL, datetime(2025, 6, 2, tzinfo=UTC), None],
+        "latitude": [53.5, None, 50.0],
+    })
+    typed, text = _typed_and_text_parquet(tmp_path, "events", frame.head(2))
+    assert read_extract(typed).events.equals(read_extract(text).events)
+    assert read_extract(typed).events["occurred_at"][0] == FRACTIONAL
+    missing = tmp_path / "missing"
+    missing.mkdir()
+    frame.write_parquet(missing / "events.parquet")
+    assert str(fault(missing)) == "events.parquet, row 4, column occurred_at: value is required"

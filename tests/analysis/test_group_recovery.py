@@ -3,10 +3,9 @@
 import polars as pl
 import pytest
 
+from deter.analysis import synth
 from deter.analysis.groups import adjusted_rand_index
 from deter.analysis.pipeline import AnalysisResult, analyse
-
-synth = pytest.importorskip("deter.analysis.synth", reason="the synthetic county is not built yet")
 
 pytestmark = pytest.mark.slow
 

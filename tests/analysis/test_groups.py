@@ -4,8 +4,8 @@ import igraph as ig
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.groups import adjusted_rand_index, find_groups
-from deter.analysis.pipeline import AnalysisConfig
 
 
 def two_cliques(extra: tuple[str, ...] = ()) -> ig.Graph:

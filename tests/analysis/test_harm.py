@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.harm import event_harm, person_harm
 from deter.analysis.harm_tables import cchi_category_table as category_table
 from deter.analysis.harm_tables import cchi_code_table as harm_table
 from deter.analysis.harm_tables import load_harm_table
-from deter.analysis.pipeline import AnalysisConfig
 
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 

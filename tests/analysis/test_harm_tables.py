@@ -10,7 +10,6 @@ from deter.analysis.extract import ExtractError
 from deter.analysis.harm_tables import (
     cchi_category_table,
     cchi_code_table,
-    crime_severity_score,
     load_harm_table,
 )
 
@@ -185,21 +184,3 @@ def test_ons_css_format_from_the_published_anchors(tmp_path):
     assert violent(table, "2") and not violent(table, "92E")
 
 
-def test_crime_severity_score_formula(tmp_path):
-    table = load_harm_table(f"ons-css:{write(tmp_path, ONS_ANCHORS)}")
-    # CSS = sum(count x weight) / population x 1,000
-    # 1 homicide, 2 attempted murders, 500 cannabis possessions among 50,000 residents:
-    # (7,979 + 2 x 4,663 + 500 x 3) / 50,000 x 1,000 = 18,805 / 50 = 376.1
-    counts = {"1/4.1/4.10/4.2": 1, "2": 2, "92E": 500}
-    assert crime_severity_score(counts, table, 50_000) == pytest.approx(376.1)
-    as_frame = pl.DataFrame({"offence_code": ["1", "2", "92E", "92E"], "count": [1, 2, 300, 200]})
-    assert crime_severity_score(as_frame, table, 50_000) == pytest.approx(376.1)
-    # twice the population, half the score; no offences, no severity
-    assert crime_severity_score(counts, table, 100_000) == pytest.approx(188.05)
-    assert crime_severity_score({}, table, 1000) == 0.0
-    with pytest.raises(ValueError, match="46"):
-        crime_severity_score({"46": 3}, table, 1000)
-    with pytest.raises(ValueError, match="population"):
-        crime_severity_score(counts, table, 0)
-    with pytest.raises(ValueError, match="negative"):
-        crime_severity_score({"2": -1}, table, 1000)

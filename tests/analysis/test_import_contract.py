@@ -62,3 +62,25 @@ def test_no_analysis_module_imports_the_web_layer(path):
         ):
             imported.append(str(node.args[0].value))
     assert not [m for m in imported if forbidden(m)], f"{path} imports {imported}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in ANALYSIS.rglob("*.py") if p.name != "pipeline.py"),
+    ids=lambda p: p.name,
+)
+def test_no_analysis_module_imports_the_pipeline_back(path):
+    """The settings live in deter.analysis.config, so no measure module needs the pipeline
+    (the report names AnalysisResult for type checking only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    checked_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    back = [
+        node.lineno for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "deter.analysis.pipeline"
+        and id(node) not in checked_only
+    ]
+    assert not back, f"{path.name} imports deter.analysis.pipeline at line(s) {back}"

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.network import build_network, person_ids, victim_suspect_links
-from deter.analysis.pipeline import AnalysisConfig
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
 

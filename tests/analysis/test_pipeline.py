@@ -6,18 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from deter.analysis.criteria import SelectionCriteria
+from deter.analysis.config import AnalysisConfig, RFGConfig, SelectionCriteria
 from deter.analysis.extract import Extract, ExtractError
 from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.pipeline import (
     GROUP_COLUMNS,
     OUTPUT_FILES,
-    AnalysisConfig,
     AnalysisResult,
     analyse,
     write_outputs,
 )
-from deter.analysis.rfg import RFGConfig
 
 AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -318,3 +316,24 @@ def test_write_outputs(result, tmp_path):
     # writing again replaces the files and leaves no partial ones behind
     write_outputs(result, out)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_population_table_gives_lsoa_rates_per_1000_residents(tmp_path):
+    from deter.analysis.synth import synthesise
+
+    extract = synthesise(2, "small").extract
+    codes = extract.events["lsoa_code"].drop_nulls().unique().sort()
+    assert codes.len() > 10
+    residents = pl.DataFrame({"lsoa_code": codes,
+                              "population": [500 + 10 * i for i in range(codes.len())]})
+    residents.write_csv(tmp_path / "population.csv")
+    without = analyse(extract).places.filter(pl.col("place_kind") == "lsoa")
+    assert without["events_per_1000"].is_null().all()
+    config = AnalysisConfig(population_table=str(tmp_path / "population.csv"))
+    lsoa = analyse(extract, config).places.filter(pl.col("place_kind") == "lsoa")
+    rates = lsoa.join(residents.rename({"lsoa_code": "place_id", "population": "given"}),
+                      on="place_id", how="inner")
+    assert rates.height > 10
+    assert (rates["population"] == rates["given"]).all()
+    expected = rates["events"] * 1000 / rates["given"]
+    assert ((rates["events_per_1000"] - expected).abs() < 1e-9).all()

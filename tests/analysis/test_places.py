@@ -14,7 +14,6 @@ from deter.analysis.places import (
     PLACE_COLUMNS,
     UNLOCATED,
     concentration,
-    concentration_curve,
     concentration_table,
     gini,
     grid_hotspots,
@@ -304,13 +303,6 @@ def test_gini_textbook_values():
     assert gini([1, 2, 3, 4, 5]) == pytest.approx(4 / 15)
     assert gini([1], zeros=3) == pytest.approx(0.75)
     assert gini([0, 0]) is None
-
-
-def test_concentration_curve_is_exact_at_whole_units_and_linear_between():
-    curve = concentration_curve([3, 1], points=5)
-    assert curve["unit_share"].to_list() == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert curve["harm_share"].to_list() == pytest.approx([0.0, 0.375, 0.75, 0.875, 1.0])
-    assert concentration_curve([0, 0]).height == 0
 
 
 def test_zero_units_and_bad_values():

@@ -1,21 +1,20 @@
 """data.police.uk street files, read as published; facts from the files' SOURCE.md."""
 
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from deter.analysis.extract import ExtractError
 from deter.analysis.police_uk import read_police_uk
+from shared_data import needs_shared, shared_path
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
-WEST_YORKSHIRE = REAL / "police_uk_west_yorkshire_street"
+WEST_YORKSHIRE = shared_path("police_uk_west_yorkshire_street")
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
           "LSOA name,Crime type,Last outcome category,Context\n")
 ROW = ("abc,2024-05,Force,Force,-1.5,53.6,On or near X,E01000001,Area 001A,Robbery,"
        "Under investigation,\n")
 
-needs_real = pytest.mark.skipif(not WEST_YORKSHIRE.is_dir(), reason=f"{WEST_YORKSHIRE} absent")
+needs_real = needs_shared(WEST_YORKSHIRE)
 
 
 @needs_real

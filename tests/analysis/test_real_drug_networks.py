@@ -9,23 +9,21 @@ Betweenness is Freeman's, normalised here as SOURCE.md reports it: divided by th
 pairs of other people, (n - 1)(n - 2) / 2.
 """
 
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
 from deter.analysis.keyplayers import key_players, reach_sets
 from deter.analysis.network import build_network
-from deter.analysis.pipeline import AnalysisConfig, analyse
+from deter.analysis.pipeline import analyse
+from shared_data import needs_shared, shared_path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REAL = SHARED / "data" / "real"
-NETWORKS = REAL / "networks"
-pytestmark = pytest.mark.skipif(
-    not NETWORKS.is_dir(), reason=f"real network data not present at {NETWORKS}"
-)
+REAL = shared_path()
+NETWORKS = shared_path("networks")
+pytestmark = needs_shared(NETWORKS)
 
 
 def associations_only(folder: str, edges: str, nodes: str | None = None) -> Extract:
@@ -216,8 +214,7 @@ def test_an_extract_of_people_and_associations_only_is_analysed():
     assert result.groups.height >= 2
 
 
-@pytest.mark.skipif(not (REAL / "nyc_shootings_homicides").is_dir(),
-                    reason="NYC shootings data not present")
+@needs_shared(REAL / "nyc_shootings_homicides")
 def test_an_extract_of_events_only_is_analysed():
     # NYPD shootings 2019 (crimemappingdata): one row per victim, so an incident key can repeat
     rows = pl.read_csv(REAL / "nyc_shootings_homicides" / "nyc_shootings_2019.csv",

@@ -15,21 +15,19 @@ gives provenance, citation and licence); the tests skip when that folder is abse
 import itertools
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import igraph as ig
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.network import build_network
-from deter.analysis.pipeline import AnalysisConfig, analyse
+from deter.analysis.pipeline import analyse
+from shared_data import needs_shared, shared_path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-NETWORKS = SHARED / "data" / "real" / "networks"
-pytestmark = pytest.mark.skipif(
-    not NETWORKS.is_dir(), reason=f"real network data not present at {NETWORKS}"
-)
+NETWORKS = shared_path("networks")
+pytestmark = needs_shared(NETWORKS)
 LONDON_TIES = {1: "hang out", 2: "co-offend", 3: "co-offend serious", 4: "co-offend serious kin"}
 ST_LOUIS_ROLES = {1: ["victim"], 2: ["suspect"], 3: ["witness"], 4: ["victim", "suspect"]}
 

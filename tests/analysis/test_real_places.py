@@ -32,9 +32,9 @@ from deter.analysis.places import (
 )
 from deter.analysis.police_uk import read_police_uk
 from deter.analysis.timing import hour_by_weekday, monthly_trend, times_known
+from shared_data import needs_shared, shared_path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REAL = SHARED / "data" / "real"
+REAL = shared_path()
 WEST_YORKSHIRE = REAL / "police_uk_west_yorkshire_street"
 CENSUS = REAL / "home_office_recorded_crime_offence_codes"
 NYC = REAL / "nyc_shootings_homicides"
@@ -45,7 +45,7 @@ ASB_2016_07 = 7_429
 
 
 def needs(folder: Path):
-    return pytest.mark.skipif(not folder.is_dir(), reason=f"real data not present at {folder}")
+    return needs_shared(folder)
 
 
 def street_file(month: str) -> Path:

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
 from deter.analysis.network import build_network, victim_suspect_links
-from deter.analysis.pipeline import AnalysisConfig
 from deter.analysis.relations import (
     RELATION_COLUMNS,
     group_relations,

@@ -3,7 +3,6 @@
 import re
 from html import escape
 from html.parser import HTMLParser
-from pathlib import Path
 
 import igraph as ig
 import polars as pl
@@ -12,6 +11,7 @@ import pytest
 from deter.analysis.pipeline import analyse, write_outputs
 from deter.analysis.report import render_report
 from deter.analysis.synth import synthesise
+from shared_data import needs_shared, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +106,10 @@ def test_graphml_holds_the_linked_network_with_scores(result, tmp_path):
     assert not (tmp_path / "report.html").exists()
 
 
-WEST_YORKSHIRE = (Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
-                  / "police_uk_west_yorkshire_street")
+WEST_YORKSHIRE = shared_path("police_uk_west_yorkshire_street")
 
 
-@pytest.mark.skipif(not WEST_YORKSHIRE.is_dir(), reason="West Yorkshire data not present")
+@needs_shared(WEST_YORKSHIRE)
 def test_a_real_events_only_extract_gives_an_honest_profile():
     """Three police.uk months a year apart (SOURCE.md: 87,348 rows): no people, no invented
     trend across the empty months between them, hotspots in Leeds city centre."""

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from deter.analysis.config import RFGConfig
 from deter.analysis.extract import Extract
 from deter.analysis.harm_tables import load_harm_table
-from deter.analysis.rfg import RFG_COLUMNS, RFGConfig, at_least, at_most, rfg_scores
+from deter.analysis.rfg import RFG_COLUMNS, at_least, at_most, rfg_scores
 from deter.analysis.synth import synthesise
 
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)

@@ -6,10 +6,10 @@ import igraph as ig
 import polars as pl
 import pytest
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
 from deter.analysis.network import build_network
-from deter.analysis.pipeline import AnalysisConfig
 from deter.analysis.stability import (
     FOUND_COLUMNS,
     RECORDED_COLUMNS,

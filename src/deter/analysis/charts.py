@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
 
 import igraph as ig
 import numpy as np
@@ -208,15 +207,3 @@ def _circle(n: int) -> list[list[float]]:
     """A deterministic starting layout, so the picture is the same on every run."""
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     return np.column_stack([np.cos(angles), np.sin(angles)]).tolist()
-
-
-def bar_chart(labels: Sequence[str], values: Sequence[float], xlabel: str, title: str) -> str:
-    """Horizontal bars, largest first (top of the chart)."""
-    figure = _figure(6.0, 0.3 * max(len(labels), 3) + 0.8)
-    axes = figure.add_subplot()
-    y = np.arange(len(labels))[::-1]
-    axes.barh(y, values, color=BLUE)
-    axes.set_yticks(y, labels)
-    axes.set_xlabel(xlabel)
-    _tidy(axes)
-    return _svg(figure, title)

@@ -30,78 +30,17 @@ network) is a separate column again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from deter.analysis.config import SelectionCriteria
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import age_days
 from deter.analysis.harm_tables import HarmTable
 
-COMBINE_RULES = ("all", "any")
 CRITERIA_COLUMNS = ("person_id", "violent_offences", "criteria_met", "proposed")
-
-
-@dataclass(frozen=True)
-class SelectionCriteria:
-    violent_within_days: int | None = 730
-    min_violent_offences: int = 1
-    min_harm_score: float | None = 365.0
-    min_rfgv_score: float | None = None
-    combine: str = "all"  # "all": meet every criterion that is on; "any": at least one
-
-    def __post_init__(self) -> None:
-        days = self.violent_within_days
-        if days is not None and (not isinstance(days, int) or days <= 0):
-            raise ValueError("criteria.violent_within_days must be a positive number of days")
-        if not isinstance(self.min_violent_offences, int) or self.min_violent_offences < 1:
-            raise ValueError("criteria.min_violent_offences must be at least 1")
-        for name in ("min_harm_score", "min_rfgv_score"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, int | float) and value >= 0):
-                raise ValueError(f"criteria.{name} must be a number of at least 0, or None")
-        if self.combine not in COMBINE_RULES:
-            raise ValueError(f"criteria.combine must be one of {', '.join(COMBINE_RULES)}")
-        if days is None and self.min_harm_score is None and self.min_rfgv_score is None:
-            raise ValueError("criteria: at least one selection criterion must be set")
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> SelectionCriteria:
-        unknown = set(values) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"criteria: unknown settings {sorted(unknown)}")
-        return cls(**values)
-
-    def names(self, unit: str) -> list[str]:
-        """The readable name of each criterion that is on (no commas: they are joined by one)."""
-        names = []
-        if self.violent_within_days is not None:
-            count = self.min_violent_offences
-            what = "violent offence" if count == 1 else f"{count} violent offences"
-            names.append(f"{what} in {_period(self.violent_within_days)}")
-        if self.min_harm_score is not None:
-            names.append(f"harm >= {_number(self.min_harm_score)} {unit}")
-        if self.min_rfgv_score is not None:
-            names.append(f"RFGV >= {_number(self.min_rfgv_score)}")
-        return [name.replace(",", "") for name in names]
-
-    def describe(self, unit: str) -> str:
-        rule = "all" if self.combine == "all" else "at least one"
-        return f"Proposed when meeting {rule} of: {'; '.join(self.names(unit))}."
-
-
-def _period(days: int) -> str:
-    return f"{days // 365 * 12} months" if days % 365 == 0 else f"{days} days"
-
-
-def _number(value: float) -> str:
-    return f"{value:.10g}"
 
 
 def violent_offences(

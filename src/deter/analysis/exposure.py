@@ -45,21 +45,19 @@ person: most people with a high score will not be harmed.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import igraph as ig
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
-from deter.analysis.harm import resolve_as_of
-from deter.analysis.harm_tables import load_harm_table
+from deter.analysis.harm import EventWindow, event_window
 from deter.analysis.keyplayers import vertex_names
 from deter.analysis.network import victim_suspect_links
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
+from deter.analysis.prepared import connected_components
 
 EXPOSURE_COLUMNS = (
     "person_id", "violence_victim", "violence_suspect", "victims_1", "suspects_1", "exposed_1",
@@ -78,35 +76,35 @@ def network_exposure(
     victim_suspect: bool = True,
     violent: pl.Expr | None = None,
     links: pl.DataFrame | None = None,
+    window: EventWindow | None = None,
 ) -> pl.DataFrame:
     """``EXPOSURE_COLUMNS``, one row per vertex of ``graph`` in vertex order.
 
     ``graph``: the people network (vertex ``name`` = person_id); ``victim_suspect``: add the
     window's victim-suspect links to it, for the first step only; ``links``: those links when
     already computed (``victim_suspect_links``); ``violent``: a boolean expression over the
-    events' offence code and category (default: the configured harm table's violent offences).
+    events' offence code and category (default: the configured harm table's violent offences);
+    ``window``: the run's ``event_window``, when built (the analysis date and harm table).
     """
-    if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
-        config = AnalysisConfig()
+    config = config or AnalysisConfig()
     if within_days <= 0:
         raise ValueError("within_days must be positive")
     if not 0 <= second_step_weight <= 1:
         raise ValueError("second_step_weight must be between 0 and 1")
     if at_risk_min_score <= 0:
         raise ValueError("at_risk_min_score must be positive")
+    window = window or event_window(extract, config)
     if violent is None:
-        violent = load_harm_table(config.harm_table).is_violent()
+        violent = window.table.is_violent()
     names = pl.Series("person_id", vertex_names(graph), dtype=pl.String)
     index = pl.DataFrame({"person_id": names}).with_row_index("v")
     n = graph.vcount()
-    victim, suspect = _violence_people(extract, config, index, n, within_days, violent)
+    victim, suspect = _violence_people(extract, window, index, n, within_days, violent)
     edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     network = first = _adjacency(edges, n)
     if victim_suspect:
         if links is None:
-            links = victim_suspect_links(extract, config)
+            links = victim_suspect_links(extract, config, window=window)
         first = _adjacency(np.concatenate([edges, _vertex_pairs(links, index)]), n)
     either = victim | suspect
     victims_1 = first @ victim.astype(np.int64)
@@ -137,14 +135,14 @@ def network_exposure(
 
 def _violence_people(
     extract: Extract,
-    config: AnalysisConfig,
+    window: EventWindow,
     index: pl.DataFrame,
     n: int,
     within_days: int,
     violent: pl.Expr,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Boolean arrays over vertices: victim of, and suspect/offender of, recent violence."""
-    as_of = resolve_as_of(extract, config)
+    as_of = window.as_of
     events = extract.events.filter(violent)
     if as_of is not None:
         events = events.filter(
@@ -214,12 +212,15 @@ def _second_step(
     )
 
 
-def exposure_summary(graph: ig.Graph, exposure: pl.DataFrame) -> dict[str, Any]:
+def exposure_summary(
+    graph: ig.Graph, exposure: pl.DataFrame, components: np.ndarray | None = None
+) -> dict[str, Any]:
     """How concentrated recent violence is in the people network (co-offending and
     associations only, as Papachristos & Wildeman counted it), and how many are at risk.
 
     ``linked_*``: people with at least one link, and the share of recent victims of violence
     among them; ``largest_component_*``: the same for the largest connected component.
+    ``components``: each vertex's connected component, when already known.
     """
     people = exposure.height
     victim = exposure["violence_victim"].to_numpy().astype(bool)
@@ -227,7 +228,7 @@ def exposure_summary(graph: ig.Graph, exposure: pl.DataFrame) -> dict[str, Any]:
     linked = np.asarray(graph.degree(), dtype=np.int64) > 0
     largest = np.zeros(graph.vcount(), dtype=bool)
     if graph.vcount():
-        membership = np.asarray(graph.connected_components().membership)
+        membership = connected_components(graph) if components is None else components
         largest = membership == np.bincount(membership).argmax()
 
     def share(part: int, whole: int) -> float | None:

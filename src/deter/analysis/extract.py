@@ -256,18 +256,14 @@ def _table_files(folder: Path) -> dict[str, Path]:
 
 
 def _read_raw(path: Path) -> pl.DataFrame:
-    """The file's cells as strings, or ExtractError for bad encoding or broken CSV."""
+    """The file's cells: a CSV's as strings; a Parquet file's as stored (``_read_table``
+    parses strings and checks typed columns as they are), or ExtractError for bad encoding,
+    broken CSV or an unreadable Parquet file."""
     if path.suffix == ".parquet":
         try:
-            frame = pl.read_parquet(path)
+            return pl.read_parquet(path)
         except Exception as error:  # polars raises several kinds for a corrupt file
             raise ExtractError(path.name, f"not a readable Parquet file ({error})") from error
-        return frame.select(
-            _utc(pl.col(c), frame.schema[c]).dt.strftime("%Y-%m-%dT%H:%M:%S%.f")
-            if isinstance(frame.schema[c], pl.Datetime)
-            else pl.col(c).cast(pl.String)
-            for c in frame.columns
-        )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -315,10 +311,16 @@ def _read_table(path: Path, table: Table) -> pl.DataFrame:
     for column in table.columns:
         if column.required and column.name not in raw.columns:
             raise ExtractError(path.name, "required column is missing", row=1, column=column.name)
+    raw = raw.select(
+        pl.col(name) if _natively_typed(raw.schema[name], table.column(name))
+        else _as_text(pl.col(name), raw.schema[name])
+        for name in raw.columns
+    )
     raw = raw.with_columns(pl.col(pl.String).str.strip_chars())
     raw = raw.with_columns(pl.when(pl.col(pl.String) != "").then(pl.col(pl.String)))
     typed = raw.select(
-        _parse(pl.col(c.name), c).alias(c.name) for c in table.columns if c.name in raw.columns
+        _parse(pl.col(c.name), c, raw.schema[c.name]).alias(c.name)
+        for c in table.columns if c.name in raw.columns
     )
     for column in table.columns:
         if column.name in raw.columns:
@@ -333,7 +335,35 @@ def _read_table(path: Path, table: Table) -> pl.DataFrame:
     return typed
 
 
-def _parse(expr: pl.Expr, column: Column) -> pl.Expr:
+# Parquet column types that already hold a column's kind: such a column is checked as it is
+# rather than written out as text and parsed again (seconds for a million rows).  Every other
+# type is read as its text, exactly as a CSV cell would be.
+NATIVE_TYPES: dict[str, tuple[type[pl.DataType], ...]] = {
+    "date": (pl.Date,),
+    "datetime": (pl.Datetime,),
+    "float": (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8,
+              pl.UInt16, pl.UInt32, pl.UInt64),
+}
+
+
+def _natively_typed(dtype: pl.DataType, column: Column) -> bool:
+    return isinstance(dtype, NATIVE_TYPES.get(column.kind, ()))
+
+
+def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        return _utc(expr, dtype).dt.strftime("%Y-%m-%dT%H:%M:%S%.f")
+    return expr.cast(pl.String)
+
+
+def _parse(expr: pl.Expr, column: Column, dtype: pl.DataType = pl.String) -> pl.Expr:
+    if _natively_typed(dtype, column):
+        if column.kind == "datetime":
+            assert isinstance(dtype, pl.Datetime)
+            # the text round trip kept microseconds, UTC wall-clock time
+            utc = _utc(expr, dtype).dt.replace_time_zone(None)
+            return utc.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        return expr.cast(DTYPES[column.kind])
     if column.kind == "date":
         return expr.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     if column.kind == "datetime":
@@ -374,11 +404,14 @@ def _first_bad(
     file: str, frame: pl.DataFrame, bad: pl.Expr, column: str, problem: str,
     show: str | None = None,
 ) -> None:
-    hits = frame.with_row_index("_i").filter(bad.fill_null(False)).head(1)
-    if hits.height:
-        value = hits[show or column][0]
+    mask = frame.select(bad.fill_null(False)).to_series()
+    if mask.any():
+        first = int(mask.arg_true()[0])
+        shown = frame[show or column].slice(first, 1)
+        # a typed Parquet value is shown as the text it would have been read as
+        value = (shown if show is None or shown.dtype == pl.String else shown.cast(pl.String))[0]
         raise ExtractError(file, f"{value!r} {problem}" if value is not None else problem,
-                           row=int(hits["_i"][0]) + 2, column=column)
+                           row=first + 2, column=column)
 
 
 def _check_key(file: str, frame: pl.DataFrame, table: Table) -> None:
@@ -401,8 +434,15 @@ def _check_key(file: str, frame: pl.DataFrame, table: Table) -> None:
 def _check_references(extract: Extract, table: Table, file: str) -> None:
     frame = getattr(extract, table.name)
     for column, target_table, target_column in table.references:
-        known = getattr(extract, target_table)[target_column]
-        _first_bad(
-            file, frame, pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()),
-            column, f"refers to no {target_column} in {target_table}",
+        known = getattr(extract, target_table).select(pl.col(target_column).alias(column))
+        # an anti-join finds the unknown references in parallel, is_in in one thread
+        unknown = (
+            frame.lazy().select(column).with_row_index("_i").drop_nulls(column)
+            .join(known.lazy(), on=column, how="anti")
+            .sort("_i").head(1).collect()
         )
+        if unknown.height:
+            raise ExtractError(
+                file, f"{unknown[column][0]!r} refers to no {target_column} in {target_table}",
+                row=int(unknown["_i"][0]) + 2, column=column,
+            )

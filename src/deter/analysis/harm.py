@@ -21,16 +21,13 @@ reflects police attention as well as offending.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig, to_utc
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, load_harm_table
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 OFFENDER, VICTIM = "offender", "victim"
 HARM_EVENT_COLUMNS = (
@@ -62,17 +59,6 @@ def event_harm(events: pl.DataFrame, table: HarmTable | None = None) -> pl.DataF
         )
         .drop("_by_code", "_by_category")
     )
-
-
-def to_utc(moment: datetime | date | None) -> datetime | None:
-    """A UTC-aware datetime (naive values are taken as UTC; a date as its midnight)."""
-    if moment is None:
-        return None
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(), tzinfo=UTC)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def resolve_as_of(extract: Extract, config: AnalysisConfig) -> datetime | None:
@@ -131,6 +117,28 @@ def side_of_role() -> pl.Expr:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class EventWindow:
+    """The events one analysis looks at: ``as_of`` (``resolve_as_of``), the harm ``table``, and
+    ``events``: the extract's events in the window (UTC) with ``age_days``, ``decay``,
+    ``harm_weight`` and ``weighted_by``.  Built once a run (``event_window``) and shared by
+    harm, the network, relations and places."""
+
+    as_of: datetime | None
+    table: HarmTable
+    events: pl.DataFrame
+
+
+def event_window(
+    extract: Extract, config: AnalysisConfig | None = None, table: HarmTable | None = None
+) -> EventWindow:
+    config = config or AnalysisConfig()
+    table = table or load_harm_table(config.harm_table)
+    as_of = resolve_as_of(extract, config)
+    events = event_harm(window_events(extract.events, as_of, config), table)
+    return EventWindow(as_of, table, events)
+
+
 @dataclass
 class PersonHarm:
     """Per-person harm and its explanation.
@@ -154,19 +162,19 @@ class PersonHarm:
 
 
 def person_harm(
-    extract: Extract, config: AnalysisConfig | None = None, table: HarmTable | None = None
+    extract: Extract,
+    config: AnalysisConfig | None = None,
+    table: HarmTable | None = None,
+    *,
+    window: EventWindow | None = None,
 ) -> PersonHarm:
     """Offender and victim harm per person over the window, with the per-event explanation.
 
-    ``table``: the harm table (default: ``load_harm_table(config.harm_table)``).
+    ``table``: the harm table (default: ``load_harm_table(config.harm_table)``); ``window``:
+    the run's ``event_window``, when already built (it then gives the table).
     """
-    if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
-        config = AnalysisConfig()
-    table = table or load_harm_table(config.harm_table)
-    as_of = resolve_as_of(extract, config)
-    events = event_harm(window_events(extract.events, as_of, config), table)
+    window = window or event_window(extract, config, table)
+    table, as_of, events = window.table, window.as_of, window.events
     unweighted_events = events.filter(pl.col("weighted_by").is_null())
     unweighted = (
         unweighted_events.group_by("offence_code", "offence_category")

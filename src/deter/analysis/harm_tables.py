@@ -450,32 +450,3 @@ def _yes_no(file: str, value: str | None, row: int) -> bool | None:
 
 def _data_bytes(name: str) -> bytes:
     return resources.files("deter.analysis.data").joinpath(name).read_bytes()
-
-
-def crime_severity_score(
-    counts_by_code: Mapping[str, float] | pl.DataFrame, table: HarmTable, population: float
-) -> float:
-    """ONS-style Crime Severity Score: sum(count x weight) / population x 1,000.
-
-    ``counts_by_code``: offence code -> number of offences, or a frame with ``offence_code`` and
-    ``count``.  Every code must have a weight in ``table``; an unknown code raises ValueError
-    rather than being scored 0 silently.
-    """
-    if not population > 0:
-        raise ValueError("population must be positive")
-    if isinstance(counts_by_code, pl.DataFrame):
-        missing = {"offence_code", "count"} - set(counts_by_code.columns)
-        if missing:
-            raise ValueError(f"counts need columns offence_code and count; missing {missing}")
-        counts = counts_by_code.group_by("offence_code").agg(pl.col("count").sum())
-        pairs = dict(zip(counts["offence_code"], counts["count"], strict=True))
-    else:
-        pairs = dict(counts_by_code)
-    negative = sorted(code for code, count in pairs.items() if count < 0)
-    if negative:
-        raise ValueError(f"offence counts must not be negative: {negative}")
-    unknown = sorted(code for code in pairs if code_key(code) not in table.by_code)
-    if unknown:
-        raise ValueError(f"no weight in {table.name} for offence codes {unknown}")
-    total = sum(count * table.by_code[code_key(code)] for code, count in pairs.items())
-    return total / population * 1000

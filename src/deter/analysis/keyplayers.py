@@ -43,6 +43,8 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from deter.analysis.prepared import component_sizes, connected_components
+
 KEY_PLAYER_COLUMNS = (
     "person_id", "group_id", "degree", "strength", "betweenness", "broker_groups",
     "participation",
@@ -69,11 +71,13 @@ def key_players(
     exact_max_vertices: int = 5_000,
     samples: int = 256,
     seed: int = 1,
+    components: np.ndarray | None = None,
 ) -> KeyPlayers:
     """Degree, strength, betweenness and brokerage of every person in ``graph``.
 
     ``membership``: person_id, group_id (null = no group), at most one row per person, e.g.
     ``find_groups(...).membership``; people of the graph missing from it are in no group.
+    ``components``: each vertex's connected component, when already known.
     """
     if exact_max_vertices < 0:
         raise ValueError("exact_max_vertices must not be negative")
@@ -83,7 +87,9 @@ def key_players(
     degree = np.asarray(graph.degree(), dtype=np.int64)
     weights = graph.es["weight"] if "weight" in graph.es.attributes() else None
     strength = np.asarray(graph.strength(weights=weights), dtype=np.float64)
-    betweenness, sources, vertices = _betweenness(graph, exact_max_vertices, samples, seed)
+    betweenness, sources, vertices = _betweenness(
+        graph, exact_max_vertices, samples, seed, components
+    )
     brokerage = _brokerage(graph, groups)
     people = pl.DataFrame(
         {
@@ -128,15 +134,17 @@ def vertex_groups(graph: ig.Graph, membership: pl.DataFrame) -> pl.Series:
 
 
 def _betweenness(
-    graph: ig.Graph, exact_max_vertices: int, samples: int, seed: int
+    graph: ig.Graph, exact_max_vertices: int, samples: int, seed: int,
+    components: np.ndarray | None,
 ) -> tuple[np.ndarray, int, int]:
     """(betweenness per vertex, sources used, vertices in components of 3 or more)."""
     result = np.zeros(graph.vcount())
     if graph.ecount() == 0:
         return result, 0, 0
-    components = np.asarray(graph.connected_components().membership, dtype=np.int64)
+    if components is None:
+        components = connected_components(graph)
     # a vertex in a component of one or two lies between no pair: leave those out
-    candidates = np.flatnonzero(np.bincount(components)[components] >= 3)
+    candidates = np.flatnonzero(component_sizes(components) >= 3)
     n = candidates.size
     if n == 0:
         return result, 0, 0

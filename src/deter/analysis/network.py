@@ -21,17 +21,13 @@ rivalries between groups (``deter.analysis.relations``) and exposure to violence
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import igraph as ig
 import numpy as np
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
-from deter.analysis.harm import resolve_as_of, window_associations, window_events
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
+from deter.analysis.harm import EventWindow, event_window, window_associations
 
 CO_OFFENDING = "co-offending"
 EDGE_COLUMNS = ("a", "b", "weight", "shared_events", "kinds")
@@ -61,22 +57,31 @@ def _kind_weight(kinds: pl.Expr, weights: dict[str, float]) -> pl.Expr:
     return kinds.replace_strict(weights, default=1.0, return_dtype=pl.Float64)
 
 
-def edge_table(extract: Extract, config: AnalysisConfig, ids: pl.Series) -> pl.DataFrame:
+def edge_table(
+    extract: Extract, config: AnalysisConfig, ids: pl.Series, window: EventWindow | None = None
+) -> pl.DataFrame:
     """One row per linked pair: a < b (vertex indices into ``ids``), weight, shared_events,
     kinds."""
-    as_of = resolve_as_of(extract, config)
+    window = window or event_window(extract, config)
+    as_of = window.as_of
     weights = dict(config.association_weights)
-    index = pl.Enum(ids.to_list()) if ids.len() else pl.Enum([])
+    # each person's vertex index: their place in ``ids`` (a join: an Enum of a million
+    # categories costs seconds to build)
+    index = ids.to_frame("person_id").with_row_index("v").lazy().with_columns(
+        pl.col("v").cast(pl.Int64)
+    )
 
-    def vertex(expr: pl.Expr) -> pl.Expr:
-        return expr.cast(index).to_physical().cast(pl.Int64)
+    def vertex(frame: pl.LazyFrame, column: str, alias: str) -> pl.LazyFrame:
+        return frame.join(index.rename({"person_id": column, "v": alias}), on=column,
+                          how="left", maintain_order="left")
 
-    in_window = window_events(extract.events, as_of, config).select("event_id")
+    in_window = window.events.select("event_id")
     offending = (
         extract.involvements.lazy()
         .filter(pl.col("role").is_in(OFFENDING_ROLES))
         .join(in_window.lazy(), on="event_id", how="semi")
-        .select("event_id", vertex(pl.col("person_id")).alias("v"))
+        .pipe(vertex, "person_id", "v")
+        .select("event_id", "v")
         .unique()
     )
     co_offending = (
@@ -91,9 +96,11 @@ def edge_table(extract: Extract, config: AnalysisConfig, ids: pl.Series) -> pl.D
     associations = (
         window_associations(extract.associations, as_of, config)
         .lazy()
+        .pipe(vertex, "person_a", "p")
+        .pipe(vertex, "person_b", "q")
         .select(
-            vertex(pl.col("person_a")).alias("p"),
-            vertex(pl.col("person_b")).alias("q"),
+            "p",
+            "q",
             pl.col("kind"),
             (_kind_weight(pl.col("kind"), weights) * pl.col("weight").fill_null(1.0)).alias(
                 "w"
@@ -128,15 +135,14 @@ def edge_table(extract: Extract, config: AnalysisConfig, ids: pl.Series) -> pl.D
     return edges.collect()
 
 
-def build_network(extract: Extract, config: AnalysisConfig | None = None) -> ig.Graph:
+def build_network(
+    extract: Extract, config: AnalysisConfig | None = None, *, window: EventWindow | None = None
+) -> ig.Graph:
     """The undirected people network: vertex attr ``name``; edge attrs ``weight``,
-    ``shared_events`` and ``kinds``."""
-    if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
-        config = AnalysisConfig()
+    ``shared_events`` and ``kinds``.  ``window``: the run's ``event_window``, when built."""
+    config = config or AnalysisConfig()
     ids = person_ids(extract)
-    edges = edge_table(extract, config, ids)
+    edges = edge_table(extract, config, ids, window)
     pairs = edges.select("a", "b").to_numpy().astype(np.int64, copy=False)
     graph = ig.Graph(n=ids.len(), edges=pairs.reshape(-1, 2), directed=False)
     graph.vs["name"] = ids.to_list()
@@ -146,19 +152,17 @@ def build_network(extract: Extract, config: AnalysisConfig | None = None) -> ig.
     return graph
 
 
-def victim_suspect_links(extract: Extract, config: AnalysisConfig | None = None) -> pl.DataFrame:
+def victim_suspect_links(
+    extract: Extract, config: AnalysisConfig | None = None, *, window: EventWindow | None = None
+) -> pl.DataFrame:
     """One row per event in the window and (victim, suspect) pair on it: ``LINK_COLUMNS``.
 
     ``suspect`` is a person in the suspect or offender role; a person recorded as both victim
     and suspect of one event is never linked to themselves.  Sorted by event, victim, suspect.
     These links are not part of ``build_network`` (see the module text).
     """
-    if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
-        config = AnalysisConfig()
-    as_of = resolve_as_of(extract, config)
-    events = window_events(extract.events, as_of, config).select(
+    window = window or event_window(extract, config)
+    events = window.events.select(
         "event_id", "occurred_at", "offence_code", "offence_category"
     )
     involved = extract.involvements.lazy().join(events.lazy(), on="event_id", how="semi")

@@ -13,17 +13,17 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import igraph as ig
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.criteria import (
-    SelectionCriteria,
     apply_criteria,
     criteria_summary,
     victim_offender,
@@ -34,16 +34,20 @@ from deter.analysis.disproportionality import breakdown
 from deter.analysis.exposure import exposure_summary, network_exposure
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
-from deter.analysis.harm import person_harm, to_utc
-from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, load_harm_table
+from deter.analysis.harm import event_window, person_harm
+from deter.analysis.harm_tables import HarmTable
 from deter.analysis.keyplayers import key_players, reach_sets
-from deter.analysis.network import build_network, victim_suspect_links
-from deter.analysis.places import concentration_table, places_summary, places_table
+from deter.analysis.places import (
+    concentration_table,
+    places_summary,
+    places_table,
+    read_lsoa_population,
+)
+from deter.analysis.prepared import prepare
 from deter.analysis.relations import RELATION_COLUMNS, group_relations
-from deter.analysis.rfg import RFGConfig, rfg_scores
-from deter.analysis.stability import compare_recorded, leiden_stability
+from deter.analysis.rfg import rfg_scores
+from deter.analysis.stability import compare_recorded, leiden_stability, recorded_memberships
 from deter.analysis.timing import (
-    DEFAULT_TIMEZONE,
     HOUR_WEEKDAY_COLUMNS,
     TREND_METHODS,
     hour_by_weekday,
@@ -66,112 +70,6 @@ GROUP_COLUMNS = (
     "recorded_group_share", "rank", "stability", "reach_set", "reach_set_size",
     "merges_recorded",
 )
-
-
-@dataclass(frozen=True)
-class AnalysisConfig:
-    as_of: datetime | None = None  # default: the latest event in the extract
-    window_days: int = 3 * 365  # events older than this on as_of are ignored
-    half_life_days: float = 365.0  # recency decay: 0.5 ** (age_days / half_life_days)
-    resolution: float = 1.0  # Leiden resolution (modularity objective)
-    seed: int = 1
-    # edge weight per association kind (1.0 for a kind not listed); "co-offending" scales the
-    # co-offending edges, whose weight is otherwise the number of shared events
-    association_weights: Mapping[str, float] = field(default_factory=dict)
-    min_group_size: int = 3  # smaller communities are reported as no group
-    # a larger community is split again by Leiden on its own; one that cannot be split below
-    # this is a loose network of co-offenders, not a group, and is reported as such
-    max_group_size: int = 100
-    # Leiden iterations (igraph's default, 2): on the synthetic force, 2 finds groups as well as
-    # running until no iteration improves (-1): modularity 0.787 against 0.785, planted groups
-    # recovered with ARI 0.81 against 0.80, in a fifth of the time (1 s against 5 s); -1 stays
-    # available for a small network
-    leiden_iterations: int = 2
-    # the harm table: "cchi-2026", "ons-css:<file.csv>" or a CSV file (deter.analysis.harm_tables)
-    harm_table: str = DEFAULT_TABLE
-    rfg: RFGConfig = field(default_factory=RFGConfig)  # the RFGV score's window and bands
-    criteria: SelectionCriteria = field(default_factory=SelectionCriteria)  # who is proposed
-    cell_metres: float = 250.0  # hotspot grid cell side (British National Grid squares in GB)
-    timezone: str = DEFAULT_TIMEZONE  # local time for hour-of-week patterns and months
-    # groups are found again with this many seeds in all (the configured one first) to report
-    # their stability; each extra seed costs one more Leiden run
-    stability_seeds: int = 3
-    # betweenness is exact up to this many people in linked components, else estimated from
-    # betweenness_samples random sources (deter.analysis.keyplayers)
-    betweenness_exact_max: int = 5_000
-    betweenness_samples: int = 256
-    exposure_days: int = 365  # violence this recent counts towards network exposure
-    at_risk_min_exposure: float = 3.0  # exposure score from which a person is flagged at risk
-
-    def __post_init__(self) -> None:
-        if self.window_days <= 0:
-            raise ValueError("window_days must be positive")
-        if not self.half_life_days > 0:
-            raise ValueError("half_life_days must be positive")
-        if not self.resolution > 0:
-            raise ValueError("resolution must be positive")
-        if self.min_group_size < 1:
-            raise ValueError("min_group_size must be at least 1")
-        if self.max_group_size < self.min_group_size:
-            raise ValueError("max_group_size must be at least min_group_size")
-        if self.leiden_iterations == 0 or self.leiden_iterations < -1:
-            raise ValueError("leiden_iterations must be -1 (until stable) or positive")
-        negative = [kind for kind, weight in self.association_weights.items() if weight < 0]
-        if negative:
-            raise ValueError(f"association weights must not be negative: {negative}")
-        if not isinstance(self.harm_table, str) or not self.harm_table.strip():
-            raise ValueError("harm_table must name a built-in table or a CSV file")
-        if not isinstance(self.rfg, RFGConfig):
-            raise ValueError("rfg must be an RFGConfig")
-        if not isinstance(self.criteria, SelectionCriteria):
-            raise ValueError("criteria must be a SelectionCriteria")
-        if not self.cell_metres > 0:
-            raise ValueError("cell_metres must be positive")
-        if self.stability_seeds < 1:
-            raise ValueError("stability_seeds must be at least 1 (1 = do not measure stability)")
-        if self.betweenness_samples < 1 or self.betweenness_exact_max < 0:
-            raise ValueError("betweenness_samples must be positive, betweenness_exact_max >= 0")
-        if self.exposure_days <= 0 or not self.at_risk_min_exposure > 0:
-            raise ValueError("exposure_days and at_risk_min_exposure must be positive")
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable; ``AnalysisConfig.from_dict`` reads it back."""
-        as_of = to_utc(self.as_of)
-        return {
-            "as_of": as_of.isoformat() if as_of else None,
-            "window_days": self.window_days,
-            "half_life_days": self.half_life_days,
-            "resolution": self.resolution,
-            "seed": self.seed,
-            "association_weights": {k: float(v) for k, v in self.association_weights.items()},
-            "min_group_size": self.min_group_size,
-            "max_group_size": self.max_group_size,
-            "leiden_iterations": self.leiden_iterations,
-            "harm_table": self.harm_table,
-            "rfg": self.rfg.as_dict(),
-            "criteria": self.criteria.as_dict(),
-            "cell_metres": self.cell_metres,
-            "timezone": self.timezone,
-            "stability_seeds": self.stability_seeds,
-            "betweenness_exact_max": self.betweenness_exact_max,
-            "betweenness_samples": self.betweenness_samples,
-            "exposure_days": self.exposure_days,
-            "at_risk_min_exposure": self.at_risk_min_exposure,
-        }
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> AnalysisConfig:
-        values = dict(values)
-        unknown = set(values) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown settings: {sorted(unknown)}")
-        if values.get("as_of"):
-            values["as_of"] = datetime.fromisoformat(values["as_of"])
-        if isinstance(values.get("rfg"), Mapping):
-            values["rfg"] = RFGConfig.from_dict(values["rfg"])
-        if isinstance(values.get("criteria"), Mapping):
-            values["criteria"] = SelectionCriteria.from_dict(values["criteria"])
-        return cls(**values)
 
 
 @dataclass
@@ -199,45 +97,49 @@ def analyse(
     """Score harm, build the network, find and rank groups and people."""
     say = progress or (lambda _message: None)
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
+    cpu_seconds: dict[str, float] = {}  # all of the process's threads: Polars runs in parallel
+    started, started_cpu = time.perf_counter(), time.process_time()
 
     def step(name: str) -> None:
-        nonlocal started
-        now = time.perf_counter()
+        nonlocal started, started_cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
         seconds[name] = round(now - started, 4)
-        started = now
+        cpu_seconds[name] = round(now_cpu - started_cpu, 4)
+        started, started_cpu = now, now_cpu
 
     say("scoring harm")
-    table = load_harm_table(config.harm_table)
-    harm = person_harm(extract, config, table)
+    window = event_window(extract, config)
+    harm = person_harm(extract, config, window=window)
     step("harm")
+    table = window.table
     if harm.events_unweighted:
         say(
             f"{harm.events_unweighted} of {harm.events_in_window} events in the window have no "
             f"known offence code or category and score 0 {table.unit}"
         )
     say("building the network")
-    graph = build_network(extract, config)
+    prepared = prepare(extract, config, window=window)
+    graph, components = prepared.graph, prepared.components
     step("network")
     say(f"finding groups among {graph.vcount()} people and {graph.ecount()} links")
-    found = find_groups(graph, config, person_harm=harm.scores)
+    found = find_groups(graph, config, person_harm=harm.scores, components=components)
     step("groups")
     say("ranking")
     people = _rank_people(graph, harm.scores, found.membership)
-    groups = _rank_groups(people, extract, harm.as_of, config)
+    groups = _rank_groups(people, recorded_memberships(extract, config, prepared.window))
     step("ranking")
     say("scoring RFGV and applying the selection criteria")
     people = _select_people(people, extract, harm.as_of, table, config)
     step("selection")
     say("finding key players, relations between groups and network exposure")
-    links = victim_suspect_links(extract, config)
     players = key_players(
         graph, found.membership, exact_max_vertices=config.betweenness_exact_max,
-        samples=config.betweenness_samples, seed=config.seed,
+        samples=config.betweenness_samples, seed=config.seed, components=components,
     )
     exposure = network_exposure(
         graph, extract, config, within_days=config.exposure_days,
-        at_risk_min_score=config.at_risk_min_exposure, links=links,
+        at_risk_min_score=config.at_risk_min_exposure, links=prepared.links,
+        window=prepared.window,
     )
     people = people.join(
         players.people.select("person_id", "strength", "betweenness", "broker_groups",
@@ -247,17 +149,17 @@ def analyse(
         exposure.select("person_id", "exposure_score", "steps_to_victim", "at_risk"),
         on="person_id", how="left", maintain_order="left",
     ).select(PEOPLE_COLUMNS)
-    relations = group_relations(extract, found.membership, config, links=links).select(
-        RELATION_COLUMNS
-    )
+    relations = group_relations(
+        extract, found.membership, config, links=prepared.links, window=prepared.window
+    ).select(RELATION_COLUMNS)
     step("network analysis")
     if config.stability_seeds > 1 and groups.height:
         say(f"finding groups again with {config.stability_seeds - 1} more seeds for stability")
         stability = leiden_stability(graph, found.membership, config,
-                                     seeds=config.stability_seeds)
+                                     seeds=config.stability_seeds, components=components)
     else:
         stability = None
-    recorded = compare_recorded(found.membership, extract, config)
+    recorded = compare_recorded(found.membership, extract, config, window=prepared.window)
     groups = _describe_groups(groups, reach_sets(graph, found.membership), stability, recorded)
     step("stability")
     say("mapping places and times")
@@ -269,6 +171,7 @@ def analyse(
     step("places")
     disproportionality = breakdown(people, extract.people, harm.as_of)
     seconds["total"] = round(sum(seconds.values()), 4)
+    cpu_seconds["total"] = round(sum(cpu_seconds.values()), 4)
     summary = {
         "scoring_version": SCORING_VERSION,
         "harm_table": table.summary(),
@@ -294,7 +197,7 @@ def analyse(
             "sources": players.betweenness_sources,
             "people": players.betweenness_vertices,
         },
-        "exposure": exposure_summary(graph, exposure),
+        "exposure": exposure_summary(graph, exposure, components),
         "relations": {
             "rivalries": int((relations["relation"] == "rivalry").sum()),
             "alliances": int((relations["relation"] == "alliance").sum()),
@@ -314,6 +217,7 @@ def analyse(
             ],
         },
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
     }
     say("done")
     return AnalysisResult(
@@ -353,7 +257,11 @@ def _places_and_time(
 ) -> tuple[pl.DataFrame, tuple[pl.DataFrame, pl.DataFrame]]:
     """Hotspots (decayed harm, like people's scores) and time patterns (undecayed: a decay
     would invent a rising trend); the hour of the week only when the events carry times."""
-    places = places_table(events, cell_metres=config.cell_metres, decay="decay", table=table)
+    population = (
+        read_lsoa_population(config.population_table) if config.population_table else None
+    )
+    places = places_table(events, cell_metres=config.cell_metres, decay="decay", table=table,
+                          population=population)
     if events.height and times_known(events):
         hour_weekday = hour_by_weekday(events, timezone=config.timezone)
     else:
@@ -425,18 +333,16 @@ def _rank_people(
     )
 
 
-def _rank_groups(
-    people: pl.DataFrame, extract: Extract, as_of: datetime | None, config: AnalysisConfig
-) -> pl.DataFrame:
+def _rank_groups(people: pl.DataFrame, recorded_memberships: pl.DataFrame) -> pl.DataFrame:
     """One row per group; rank 1 = most summed offender harm; with the recorded group most of
-    its members belong to (memberships overlapping the window)."""
+    its members belong to (``recorded_memberships``: those overlapping the window)."""
     members = people.filter(pl.col("group_id").is_not_null())
     groups = members.group_by("group_id").agg(
         pl.len().cast(pl.Int64).alias("size"),
         pl.col("harm_score").sum(),
         pl.col("victim_harm_score").sum(),
     )
-    recorded = _recorded_groups(members, extract, as_of, config)
+    recorded = _recorded_groups(members, recorded_memberships)
     return (
         groups.join(recorded, on="group_id", how="left")
         .with_columns(
@@ -450,20 +356,11 @@ def _rank_groups(
     )
 
 
-def _recorded_groups(
-    members: pl.DataFrame, extract: Extract, as_of: datetime | None, config: AnalysisConfig
-) -> pl.DataFrame:
-    memberships = extract.memberships
-    if as_of is not None:
-        first = (as_of - timedelta(days=config.window_days)).date()
-        memberships = memberships.filter(
-            (pl.col("start").is_null() | (pl.col("start") <= as_of.date()))
-            & (pl.col("end").is_null() | (pl.col("end") >= first))
-        )
+def _recorded_groups(members: pl.DataFrame, memberships: pl.DataFrame) -> pl.DataFrame:
     return (
         members.select("person_id", "group_id")
         .join(
-            memberships.select("person_id", pl.col("group_id").alias("recorded")).unique(),
+            memberships.select("person_id", pl.col("group_id").alias("recorded")),
             on="person_id",
             how="inner",
         )

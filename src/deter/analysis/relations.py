@@ -35,18 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
-from deter.analysis.harm import age_days, resolve_as_of, window_associations, window_events
-from deter.analysis.harm_tables import load_harm_table
+from deter.analysis.harm import EventWindow, age_days, event_window, window_associations
 from deter.analysis.network import victim_suspect_links
 from deter.analysis.stability import recorded_memberships
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
 
 RIVALRY, ALLIANCE = "rivalry", "alliance"
 RELATION_COLUMNS = (
@@ -70,6 +66,7 @@ def group_relations(
     alliance_association_kinds: Collection[str] = (),
     min_events: int = 1,
     links: pl.DataFrame | None = None,
+    window: EventWindow | None = None,
 ) -> pl.DataFrame:
     """Rivalries and alliances between the groups of ``membership``: ``RELATION_COLUMNS``, one
     row per unordered pair (``group_a`` < ``group_b``) and relation, rivalries first, then by
@@ -82,12 +79,9 @@ def group_relations(
     ``min_events``: the least evidence for a relation to be reported (events, plus association
     links for an alliance); 1 reports every relation seen once.
     ``links``: ``deter.analysis.network.victim_suspect_links`` for this extract and config, when
-    already computed.
+    already computed; ``window``: the run's ``deter.analysis.harm.event_window``, when built.
     """
-    if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
-        config = AnalysisConfig()
+    config = config or AnalysisConfig()
     _check_membership(membership)
     if min_events < 1:
         raise ValueError("min_events must be at least 1")
@@ -96,15 +90,16 @@ def group_relations(
         .drop_nulls()
         .unique()
     )
-    as_of = resolve_as_of(extract, config)
+    window = window or event_window(extract, config)
+    as_of = window.as_of
     if violent is None:
-        violent = load_harm_table(config.harm_table).is_violent()
+        violent = window.table.is_violent()
     if links is None:
-        links = victim_suspect_links(extract, config)
+        links = victim_suspect_links(extract, config, window=window)
     attacks = _attacks(links.filter(violent), members, as_of, config).collect().lazy()
     rivalries = _rivalries(attacks)
     alliances = _alliances(
-        extract, members, as_of, config, frozenset(alliance_association_kinds), attacks
+        extract, window, members, config, frozenset(alliance_association_kinds), attacks
     )
     return (
         pl.concat([rivalries, alliances], how="vertical")
@@ -125,14 +120,12 @@ def recorded_group_relations(
 ) -> pl.DataFrame:
     """``group_relations`` over the recorded memberships that overlap the window (recorded
     group ids), as a check of recorded intelligence against the events."""
-    if config is None:
-        from deter.analysis.pipeline import AnalysisConfig
-
-        config = AnalysisConfig()
+    config = config or AnalysisConfig()
+    window = event_window(extract, config)
     return group_relations(
-        extract, recorded_memberships(extract, config), config, violent=violent,
+        extract, recorded_memberships(extract, config, window), config, violent=violent,
         alliance_association_kinds=alliance_association_kinds, min_events=min_events,
-        links=links,
+        links=links, window=window,
     )
 
 
@@ -214,13 +207,14 @@ def _rivalries(attacks: pl.LazyFrame) -> pl.DataFrame:
 
 def _alliances(
     extract: Extract,
+    window: EventWindow,
     members: pl.DataFrame,
-    as_of: datetime | None,
     config: AnalysisConfig,
     association_kinds: frozenset[str],
     attacks: pl.LazyFrame,
 ) -> pl.DataFrame:
-    events = window_events(extract.events, as_of, config).select("event_id", "occurred_at")
+    as_of = window.as_of
+    events = window.events.select("event_id", "occurred_at")
     offending = (
         extract.involvements.lazy()
         .filter(pl.col("role").is_in(OFFENDING_ROLES))

@@ -44,76 +44,20 @@ past a band edge can move a whole point.  Suspects are not convicted offenders.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
 
 import polars as pl
 
+from deter.analysis.config import Bands, RFGConfig
 from deter.analysis.extract import OFFENDING_ROLES, Extract
 from deter.analysis.harm import age_days, event_harm
 from deter.analysis.harm_tables import HarmTable, normalise_code
-
-Bands = tuple[tuple[float, float], ...]
 
 RFG_COLUMNS = (
     "person_id", "rfg_last_offence_days", "rfg_offences", "rfg_gravest_event",
     "rfg_gravest_offence", "rfg_gravest_weight", "rfg_victim_count", "rfg_recency",
     "rfg_frequency", "rfg_gravity", "rfg_victims", "rfgv_score", "rfgv_explanation",
 )
-
-
-@dataclass(frozen=True)
-class RFGConfig:
-    """Bands are (threshold, points) pairs with thresholds strictly increasing.
-
-    ``recency_bands``: (max_days, points), the first band the latest offence's age fits;
-    the others: (minimum, points), the highest band reached.
-    """
-
-    window_days: int = 730
-    recency_bands: Bands = ((30, 5), (91, 4), (182, 3), (365, 2), (730, 1))
-    frequency_bands: Bands = ((1, 1), (2, 2), (3, 3), (5, 4), (8, 5))
-    gravity_bands: Bands = ((1, 1), (10, 2), (180, 3), (365, 4), (1825, 5))
-    victim_bands: Bands = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5))
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.window_days, int) or self.window_days <= 0:
-            raise ValueError("rfg.window_days must be a positive whole number of days")
-        for name in ("recency_bands", "frequency_bands", "gravity_bands", "victim_bands"):
-            object.__setattr__(self, name, _check_bands(name, getattr(self, name)))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            key: [list(band) for band in value] if isinstance(value, tuple) else value
-            for key, value in asdict(self).items()
-        }
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> RFGConfig:
-        unknown = set(values) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"rfg: unknown settings {sorted(unknown)}")
-        return cls(**values)
-
-
-def _check_bands(name: str, bands: Sequence[Sequence[float]]) -> Bands:
-    where = f"rfg.{name}"
-    try:
-        pairs = tuple((float(threshold), float(points)) for threshold, points in bands)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where} must be (threshold, points) pairs of numbers") from None
-    if not pairs:
-        raise ValueError(f"{where} needs at least one band")
-    thresholds = [threshold for threshold, _ in pairs]
-    if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
-        raise ValueError(f"{where}: thresholds must increase strictly, got {thresholds}")
-    if any(threshold < 0 for threshold in thresholds):
-        raise ValueError(f"{where}: thresholds must not be negative")
-    if any(not points >= 0 for _, points in pairs):
-        raise ValueError(f"{where}: points must not be negative")
-    return pairs
 
 
 def at_most(value: pl.Expr, bands: Bands) -> pl.Expr:

@@ -42,19 +42,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import igraph as ig
 import numpy as np
 import polars as pl
 
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.extract import Extract
 from deter.analysis.groups import adjusted_rand_index, find_groups
-from deter.analysis.harm import resolve_as_of
+from deter.analysis.harm import EventWindow, resolve_as_of
 from deter.analysis.keyplayers import vertex_groups
-
-if TYPE_CHECKING:
-    from deter.analysis.pipeline import AnalysisConfig
+from deter.analysis.prepared import component_sizes, connected_components
 
 SPLIT, KEPT, NOT_FOUND = "split", "kept together", "not found as a group"
 RECORDED_COLUMNS = (
@@ -82,24 +80,23 @@ class Stability:
 
 
 def leiden_stability(
-    graph: ig.Graph, membership: pl.DataFrame, config: AnalysisConfig, *, seeds: int = 5
+    graph: ig.Graph, membership: pl.DataFrame, config: AnalysisConfig, *, seeds: int = 5,
+    components: np.ndarray | None = None,
 ) -> Stability:
     """Find groups again with seeds ``config.seed + 1`` ... ``config.seed + seeds - 1`` and
     score their agreement with ``membership`` (the groups found with ``config.seed``:
-    ``find_groups(graph, config).membership``) and with each other."""
+    ``find_groups(graph, config).membership``) and with each other.  ``components``: each
+    vertex's connected component, when already known."""
     if seeds < 2:
         raise ValueError("seeds must be at least 2: stability compares runs")
     seed_list = [config.seed + i for i in range(seeds)]
+    if components is None:
+        components = connected_components(graph)
     runs = [vertex_groups(graph, membership)] + [
-        find_groups(graph, replace(config, seed=s)).membership["group_id"]
+        find_groups(graph, replace(config, seed=s), components=components).membership["group_id"]
         for s in seed_list[1:]
     ]
-    components = np.asarray(graph.connected_components().membership, dtype=np.int64)
-    partitioned = (
-        np.bincount(components)[components] >= config.min_group_size
-        if graph.vcount()
-        else np.zeros(0, dtype=bool)
-    )
+    partitioned = component_sizes(components) >= config.min_group_size
     rows = [
         (seed_list[i], seed_list[j],
          adjusted_rand_index(runs[i].filter(partitioned), runs[j].filter(partitioned)))
@@ -153,11 +150,14 @@ def _best_jaccard(found: pl.DataFrame, run: pl.Series) -> pl.DataFrame:
     )
 
 
-def recorded_memberships(extract: Extract, config: AnalysisConfig) -> pl.DataFrame:
+def recorded_memberships(
+    extract: Extract, config: AnalysisConfig, window: EventWindow | None = None
+) -> pl.DataFrame:
     """person_id, group_id: recorded memberships overlapping the window (started by the
-    analysis date and not ended before the window opens); all of them when undated."""
+    analysis date and not ended before the window opens); all of them when undated.
+    ``window``: the run's ``event_window``, when built (it gives the analysis date)."""
     memberships = extract.memberships
-    as_of = resolve_as_of(extract, config)
+    as_of = window.as_of if window else resolve_as_of(extract, config)
     if as_of is not None:
         first = (as_of - timedelta(days=config.window_days)).date()
         memberships = memberships.filter(
@@ -183,6 +183,7 @@ def compare_recorded(
     *,
     split_share: float = 0.25,
     min_members: int = 2,
+    window: EventWindow | None = None,
 ) -> RecordedComparison:
     """Which recorded groups the analysis splits, keeps together or does not find, and which
     found groups merge recorded groups.  ``membership``: the found groups (person_id,
@@ -192,7 +193,7 @@ def compare_recorded(
     if min_members < 1:
         raise ValueError("min_members must be at least 1")
     found = membership.select("person_id", pl.col("group_id").cast(pl.String))
-    recorded = recorded_memberships(extract, config).rename({"group_id": "recorded_group"})
+    recorded = recorded_memberships(extract, config, window).rename({"group_id": "recorded_group"})
     both = recorded.join(found.drop_nulls(), on="person_id", how="inner")
     counts = both.group_by("recorded_group", "group_id").agg(
         pl.len().cast(pl.Int64).alias("n")

@@ -40,9 +40,9 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from deter.analysis.config import DEFAULT_TIMEZONE
 from deter.analysis.places import event_harm_expr
 
-DEFAULT_TIMEZONE = "Europe/London"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HOUR_WEEKDAY_COLUMNS = ("weekday", "weekday_name", "hour", "events", "harm")
 TREND_COLUMNS = (

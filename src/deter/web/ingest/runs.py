@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 import deter
+from deter.analysis.config import AnalysisConfig
 from deter.analysis.harm_tables import load_harm_table
-from deter.analysis.pipeline import AnalysisConfig, AnalysisResult, analyse
+from deter.analysis.pipeline import AnalysisResult, analyse
 from deter.analysis.violence import Violence
 
 from .. import audit

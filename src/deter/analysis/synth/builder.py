@@ -1,359 +1,114 @@
-"""A seeded synthetic county with planted ground truth, in Deter's extract format.
-
-``synthesise(seed, scale)`` builds people, events, involvements, intelligence associations,
-street groups and (partial, noisy) recorded memberships as an :class:`Extract`, and keeps the
-truth it planted apart: the true group memberships, the rivalries and alliances between groups,
-and every person's planted offending rate.  Tests use the truth to check that the analysis finds
-what was planted; ``deter demo`` writes it with :func:`write_county`.
-
-What is planted, and how:
-
-* Geography: towns in an English county box, each with a town centre (retail and night-time
-  economy hotspot), deprived estates (residential hotspots) and residential spread; LSOA codes
-  ("E019....", outside the real range) are the cells of a regular grid over the box, so a code
-  always agrees with the point.  Ethnicity (ONS 2021 five groups) follows each town's mix:
-  bigger towns are more diverse.
-* Street groups of 5-30 people, mostly young men, each with a territory on an estate.  Groups
-  near each other are rivals or allies.  Members co-offend mostly with each other (2-4 suspects
-  on an event: drug supply, knives, robbery, assault), now and then with an ally or a peripheral
-  associate who is not a member.  Rival groups attack each other (a member of one group is
-  suspect, a member of the other victim); about a quarter of attacks are retaliations, days
-  later, on whoever led an attack the other way, so members are both victims and suspects.
-* Intelligence associations (seen together, stopped together, social media, siblings) mostly
-  join members of one group, with some noise across groups and into the wider population.
-* Recorded memberships are like real gang intelligence: about two thirds of true members are
-  recorded; peripheral associates are sometimes recorded as members; some records are stale
-  (former members, defunct groups) and carry an end date.  The truth is only in the truth frames.
-* A heavy-tailed "power few": every offender's rate is drawn from a capped lognormal, so a few
-  per cent of offenders commit about half of the offences and of the harm.  General crime
-  uses real Home Office offence codes at their national 2017/18 frequencies; whether a suspect
-  is identified and whether a victim is recorded depends on the offence.  Most people appear
-  once, victims of ordinary crime are rarely offenders, and many events have no suspect (or no
-  person at all).
-* Recording depth: "small" and "county" name few people beyond suspects and victims (about
-  0.8 people an event; most people appear once).  "force" and "national" record as a records
-  management system does, about 2.5 people an event (DESIGN's force-year: 1M incidents, about
-  2.5M person-incident links; the St. Louis police records of Rosenfeld and White have 2.7):
-  every recordable person victim, a second victim now and then, witnesses by offence (staff at
-  shoplifting, bystanders at night-time violence), and a reporting person (role "other"),
-  nearly always when the victim is a business or the state.  Witnesses and callers recur
-  (store staff, door staff) and some are already known as offenders or victims, so fewer than
-  half of the people there appear only once.  Suspects and the co-offending network are
-  planted the same way at every scale.
-* Time: three years ending 2026-09-30, with a summer peak for violence, Friday and Saturday night
-  peaks for violence and public order, daytime shoplifting, and a winter peak for burglary; the
-  cycles are in UK local time and ``occurred_at`` is UTC.
-
-Everything comes from one ``numpy.random.default_rng(seed)`` stream, so a seed fully decides the
-output.
-"""
+"""The generator: one random stream and the arrays as planted; ``build`` returns the county."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import math
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
 
-from deter.analysis.extract import Extract, write_extract
+from deter.analysis.extract import Extract
+from deter.analysis.synth.county import SyntheticCounty
+from deter.analysis.synth.model import (
+    ASSOCIATION_KINDS,
+    ETHNIC_RURAL,
+    ETHNIC_URBAN,
+    FAMILIES,
+    FAMILY_OF_SUBGROUP,
+    GROUP_CO_OFFENDING,
+    GROUP_NAME_HEADS,
+    GROUP_NAME_SUFFIXES,
+    GROUP_NAME_TAILS,
+    GROUP_RIVAL_VIOLENCE,
+    MEMBER_SOLO,
+    MEMBERSHIP_SOURCES,
+    P_CENTRE,
+    P_CENTRE_NIGHT_VIOLENCE,
+    P_ETHNICITY_MISSING,
+    P_MORE_VICTIMS,
+    P_REPORTER,
+    P_SUSPECT,
+    P_VICTIM,
+    P_VICTIM_CODE,
+    TIME_PROFILES,
+    WITNESSES_PER_EVENT,
+    harm_table,
+)
+from deter.analysis.synth.scales import (
+    END,
+    END_DATE,
+    ETHNICITIES,
+    OFFENDER,
+    OTHER,
+    RATE_CAP,
+    RATE_MEDIAN,
+    RATE_SIGMA,
+    ROLE_NAMES,
+    SECONDS,
+    START,
+    SUSPECT,
+    VICTIM,
+    WITNESS,
+    YEARS,
+    Scale,
+)
 
-START = dt.datetime(2023, 10, 1, tzinfo=dt.UTC)
-END = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)  # exclusive: the last event is on 2026-09-30
-END_DATE = dt.date(2026, 9, 30)
-YEARS = 3.0
-SECONDS = int((END - START).total_seconds())
 
-# General offenders' planted rate of further offences (a year): capped lognormal, the power few.
-RATE_MEDIAN, RATE_SIGMA, RATE_CAP = 0.05, 2.6, 50.0
-# Person victims recorded, relative to P_VICTIM (keeps most victims appearing once).
-VICTIM_SCALE = 0.55
+class GroupCoOffending(NamedTuple):
+    """Group co-offending events (E1): group, count, sizes, member slots, codes, times."""
 
-ROLE_NAMES = ("suspect", "offender", "victim", "witness", "other")
-SUSPECT, OFFENDER, VICTIM, WITNESS, OTHER = range(5)
-ETHNICITIES = ("white", "asian", "black", "mixed", "other")
+    e1_group: Any
+    e1_n: Any
+    e1_k: Any
+    ev: Any
+    person: Any
+    to_periphery: Any
+    e1_code: Any
+    e1_time: Any
+
+
+class RivalViolence(NamedTuple):
+    """Rival violence events (E2): attackers, targets, victims, codes, times."""
+
+    e2_n: Any
+    e2_k: Any
+    e2_time: Any
+    aggressor: Any
+    target: Any
+    ev2: Any
+    person2: Any
+    victim2_ev: Any
+    victim2: Any
+    bystander: Any
+    e2_code: Any
+
+
+class Unidentified(NamedTuple):
+    """Events with no identified suspect (E4)."""
+
+    e4_n: Any
+    e4_code: Any
+    e4_time: Any
 
 
 @dataclass(frozen=True)
-class Scale:
-    events: int
-    people: int
-    groups: int
-    towns: int
-    box: tuple[float, float, float, float]  # south, north, west, east (degrees)
-    grid: tuple[int, int]  # LSOA grid: rows (latitude), columns (longitude)
-    # How fully a record names the people around an event.  The defaults are the sparse
-    # recording "small" and "county" were built with (their output is pinned by tests and must
-    # not change); "force" and "national" record as a records management system does.
-    victim_scale: float = VICTIM_SCALE  # times P_VICTIM: chance a person victim is recorded
-    witnesses: float = 0.0  # times WITNESSES_PER_EVENT: further witnesses named (Poisson)
-    reporters: float = 0.0  # times P_REPORTER: a reporting person (role "other")
-    more_victims: float = 0.0  # times P_MORE_VICTIMS: a second person victim on the event
-    known_witnesses: float = 0.0  # share of witness/other slots filled by offenders or victims
-    victim_repeat: float = 1.6  # at least this many recorded victimisations per victim
-    witness_repeat: float = 1.15  # witness and "other" appearances per person in that pool
-    witness_sigma: float = 0.8  # spread (lognormal sigma) of appearances in that pool
+class EventsToPlace:
+    """What ``_Builder.locate`` needs to put every event on the map."""
 
-
-# About 2.5 people an event, as in DESIGN ("a force-year: 1M incidents, about 2.5M
-# person-incident links") and in the one real person x event extract we hold (St. Louis police
-# records, Rosenfeld and White: 1,487 appearances on 557 events, 2.7 an event).
-DEEP_RECORDING = {
-    "victim_scale": 1.0,
-    "witnesses": 1.4,
-    "reporters": 1.0,
-    "more_victims": 1.0,
-    "known_witnesses": 0.15,
-    "victim_repeat": 1.8,
-    "witness_repeat": 2.4,
-    "witness_sigma": 1.3,
-}
-SCALES: dict[str, Scale] = {
-    "small": Scale(6_000, 2_000, 6, 3, (53.3, 53.9, -2.0, -1.2), (20, 25)),
-    "county": Scale(60_000, 20_000, 40, 7, (53.3, 53.9, -2.0, -1.2), (40, 50)),
-    "force": Scale(
-        1_000_000, 900_000, 600, 20, (53.0, 54.0, -2.6, -1.0), (70, 90), **DEEP_RECORDING
-    ),
-    # ten forces' worth over England's box, for memory tests (about a minute and 7 GB to build)
-    "national": Scale(
-        10_000_000, 9_000_000, 2_500, 150, (50.2, 55.6, -5.5, 1.6), (180, 190),
-        **DEEP_RECORDING,
-    ),
-}
-
-
-@dataclass
-class SyntheticCounty:
-    extract: Extract  # people, events, involvements, associations, groups, memberships
-    truth_memberships: pl.DataFrame  # person_id, group_id (planted, complete, true groups)
-    truth_relations: pl.DataFrame  # group_a, group_b, kind ("rivalry" | "alliance")
-    truth_people: pl.DataFrame  # person_id, is_group_member, propensity (offences a year)
-
-
-# --- offences -------------------------------------------------------------------------------
-
-# Chance that a suspect is identified, by police.uk category (general crime).
-P_SUSPECT = {
-    "violence and sexual offences": 0.5,
-    "possession of weapons": 0.95,
-    "drugs": 0.97,
-    "shoplifting": 0.45,
-    "burglary": 0.1,
-    "robbery": 0.2,
-    "theft from the person": 0.07,
-    "other theft": 0.12,
-    "bicycle theft": 0.04,
-    "vehicle crime": 0.05,
-    "criminal damage and arson": 0.15,
-    "public order": 0.4,
-    "other crime": 0.6,
-}
-# Chance that a person victim is recorded (businesses and the state are not people).
-P_VICTIM = {
-    "violence and sexual offences": 0.85,
-    "possession of weapons": 0.0,
-    "drugs": 0.0,
-    "shoplifting": 0.0,
-    "burglary": 0.5,
-    "robbery": 0.85,
-    "theft from the person": 0.75,
-    "other theft": 0.3,
-    "bicycle theft": 0.4,
-    "vehicle crime": 0.45,
-    "criminal damage and arson": 0.35,
-    "public order": 0.3,
-    "other crime": 0.08,
-}
-P_VICTIM_CODE = {"30C": 0.15, "30D": 0.15, "31A": 0.2, "34A": 0.5, "8R": 0.6}
-# Deep recording only (see Scale), by category.  Witnesses named on a record, on average:
-# staff and security at shoplifting, door staff and bystanders at night-time violence.
-WITNESSES_PER_EVENT = {
-    "violence and sexual offences": 0.9,
-    "public order": 1.0,
-    "robbery": 0.8,
-    "shoplifting": 0.9,
-    "theft from the person": 0.5,
-    "possession of weapons": 0.6,
-    "criminal damage and arson": 0.5,
-    "burglary": 0.35,
-    "vehicle crime": 0.3,
-    "other theft": 0.4,
-    "bicycle theft": 0.3,
-    "drugs": 0.2,
-    "other crime": 0.4,
-}
-# A reporting person (the caller, a business's member of staff, a parent): nearly always when
-# there is no person victim to name (businesses and the state are not people), sometimes too.
-P_REPORTER = (0.25, 0.85)  # (with a person victim, without)
-# A second person victim (two people assaulted, a household burgled), given a first one.
-P_MORE_VICTIMS = {
-    "violence and sexual offences": 0.15,
-    "robbery": 0.2,
-    "public order": 0.15,
-    "burglary": 0.25,
-    "criminal damage and arson": 0.1,
-    "vehicle crime": 0.05,
-    "other theft": 0.05,
-}
-# Chance that an event happens in a town centre (retail, night-time economy), by category.
-P_CENTRE = {
-    "shoplifting": 0.85,
-    "theft from the person": 0.8,
-    "robbery": 0.35,
-    "public order": 0.35,
-    "bicycle theft": 0.35,
-    "other theft": 0.3,
-    "violence and sexual offences": 0.15,
-}
-P_CENTRE_NIGHT_VIOLENCE = 0.6  # violence and public order on a Friday or Saturday night
-# Time profile by Home Office offence subgroup; anything not listed is "flat".
-FAMILY_OF_SUBGROUP = {
-    "Violence with injury": "night",
-    "Violence without injury": "night",
-    "Public order offences": "night",
-    "Robbery of personal property": "evening",
-    "Robbery of business property": "evening",
-    "Possession of weapons offences": "evening",
-    "Trafficking of drugs": "evening",
-    "Possession of drugs": "evening",
-    "Criminal damage": "evening",
-    "Arson": "evening",
-    "Theft of a motor vehicle": "evening",
-    "Domestic burglary": "burglary",
-    "Non-domestic burglary": "burglary",
-    "Theft from a vehicle": "burglary",
-    "Vehicle interference": "burglary",
-    "Shoplifting": "day",
-    "Theft from the person": "day",
-    "Other theft offences": "day",
-    "Bicycle theft": "day",
-}
-FAMILIES = ("night", "evening", "burglary", "day", "flat")
-# Per family, in UK local time: weight by hour of day (0-23), by day of week (Monday first), the
-# boost on Friday and Saturday nights (20:00-04:00), the seasonal amplitude and its peak day.
-# fmt: off
-TIME_PROFILES = {
-    "night": (
-        [3.0, 2.6, 1.9, 1.1, 0.55, 0.35, 0.35, 0.45, 0.6, 0.7, 0.8, 0.9,
-         1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 1.6, 1.75, 1.9, 2.1, 2.5, 2.9],
-        [0.9, 0.85, 0.9, 0.95, 1.1, 1.25, 1.15], 2.2, 0.15, 196,
-    ),
-    "evening": (
-        [1.6, 1.2, 0.8, 0.5, 0.3, 0.2, 0.2, 0.3, 0.45, 0.6, 0.7, 0.8,
-         0.9, 1.0, 1.2, 1.5, 1.8, 2.0, 2.1, 2.2, 2.3, 2.3, 2.2, 1.9],
-        [0.9, 0.9, 0.95, 1.0, 1.1, 1.15, 1.0], 1.4, 0.2, 200,
-    ),
-    "burglary": (
-        [1.2, 1.0, 0.8, 0.6, 0.5, 0.4, 0.4, 0.5, 0.7, 0.9, 1.0, 1.0,
-         1.0, 1.0, 1.0, 1.1, 1.3, 1.6, 1.9, 2.0, 1.9, 1.7, 1.5, 1.3],
-        [1.0, 1.0, 1.0, 1.0, 1.05, 1.0, 0.95], 1.0, -0.12, 196,
-    ),
-    "day": (
-        [0.2, 0.1, 0.08, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 1.2, 1.6, 1.8,
-         1.9, 1.9, 1.9, 1.9, 1.9, 1.8, 1.5, 1.1, 0.8, 0.6, 0.4, 0.3],
-        [1.0, 1.0, 1.0, 1.0, 1.05, 1.15, 0.75], 1.0, -0.06, 196,
-    ),
-    "flat": (
-        [0.6, 0.5, 0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 0.9, 1.1, 1.2, 1.2,
-         1.2, 1.2, 1.2, 1.3, 1.3, 1.3, 1.3, 1.3, 1.2, 1.1, 0.9, 0.7],
-        [1.05, 1.05, 1.0, 1.0, 1.0, 0.95, 0.95], 1.0, 0.05, 196,
-    ),
-}
-# fmt: on
-
-# Offence mixes of street-group offending (code -> relative frequency).
-GROUP_CO_OFFENDING = {
-    "92A": 0.34,
-    "10D": 0.12,
-    "34B": 0.14,
-    "8N": 0.12,
-    "5D": 0.04,
-    "92D": 0.06,
-    "92E": 0.05,
-    "48": 0.04,
-    "10C": 0.03,
-    "58C": 0.02,
-    "62A": 0.02,
-    "10B": 0.01,
-    "49": 0.01,
-}
-GROUP_RIVAL_VIOLENCE = {
-    "8N": 0.42,
-    "5D": 0.2,
-    "34B": 0.08,
-    "105A": 0.08,
-    "3B": 0.06,
-    "2": 0.03,
-    "62A": 0.03,
-    "10A": 0.02,
-    "56A": 0.015,
-    "8R": 0.04,
-    "58A": 0.015,
-    "1/4.1/4.10/4.2": 0.005,
-}
-MEMBER_SOLO = {
-    "92E": 0.17,
-    "92D": 0.08,
-    "92A": 0.12,
-    "10D": 0.1,
-    "8N": 0.1,
-    "105A": 0.07,
-    "46": 0.08,
-    "48": 0.04,
-    "58D": 0.04,
-    "9A": 0.06,
-    "34B": 0.05,
-    "39": 0.03,
-    "45": 0.03,
-    "69": 0.03,
-}
-
-# --- people ---------------------------------------------------------------------------------
-
-# ONS 2021 five-group shares: a rural district and a diverse city (England and Wales ranges).
-ETHNIC_RURAL = np.array([0.95, 0.02, 0.005, 0.015, 0.01])
-ETHNIC_URBAN = np.array([0.58, 0.22, 0.1, 0.05, 0.05])
-P_ETHNICITY_MISSING = 0.02
-GROUP_NAME_HEADS = (
-    "North South East West Ash Mill Red Oak Stone Elm Brook Hollin Castle Kirk Lady Moss Thorn "
-    "High Low Bridge Green Holly Marsh Well Wood Cross Fern Birch Clay Hazel"
-).split()
-GROUP_NAME_TAILS = (
-    "gate field dale bank ley ton croft moor side wood brook hill thorpe lands hurst well by "
-    "holme ford shaw"
-).split()
-GROUP_NAME_SUFFIXES = ("Boys", "Crew", "Lot", "Youngers", "Estate")
-MEMBERSHIP_SOURCES = (
-    ("police_intelligence", 0.7),
-    ("youth_offending_service", 0.1),
-    ("children_services", 0.08),
-    ("probation", 0.06),
-    ("community_intelligence", 0.06),
-)
-# kind -> (source, weight, relative frequency within a group)
-ASSOCIATION_KINDS = {
-    "seen_together": ("police_intelligence", 1.0, 0.48),
-    "stop_search_together": ("stop_search", 1.0, 0.25),
-    "social_media": ("police_intelligence", 0.5, 0.22),
-    "sibling": ("children_services", 2.0, 0.05),
-}
-
-
-def harm_table() -> pl.DataFrame:
-    """The offence-code table: Home Office codes, police.uk category, CCHI days, counts."""
-    text = (
-        resources.files("deter.analysis.data")
-        .joinpath("harm_cchi_2026.csv")
-        .read_text(encoding="utf-8")
-    )
-    return pl.read_csv(io.StringIO(text), schema_overrides={"offence_code": pl.String})
-
-
-# --- the generator --------------------------------------------------------------------------
+    code: np.ndarray  # offence code index of each event
+    seconds: np.ndarray  # seconds since START of each event
+    offsets: np.ndarray  # where group (E1), rival (E2), suspect (E3), other (E4) events start
+    e1_group: np.ndarray  # the group of each group co-offending event
+    aggressor: np.ndarray  # the attacking group of each rival violence event
+    target: np.ndarray  # the attacked group of each rival violence event
+    e3_first: np.ndarray  # the first suspect of each identified-suspect event
+    first_is_member: np.ndarray  # whether that suspect is a group member
+    inv_event: np.ndarray  # involvements: event, person and role index
+    inv_person: np.ndarray
+    inv_role: np.ndarray
+    home: np.ndarray  # the home town of each person
 
 
 class _Builder:
@@ -570,52 +325,15 @@ class _Builder:
         log_act = np.log(self.activity)
 
         # 1. Group co-offending: 2-4 members of one group on an event.
-        n1 = rng.poisson(self.size * 0.6 * YEARS * self.group_activity)
-        e1_group = np.repeat(np.arange(g), n1)
-        e1_n = len(e1_group)
-        e1_k = np.minimum(
-            rng.choice([2, 3, 4], size=e1_n, p=[0.5, 0.33, 0.17]), self.size[e1_group]
+        e1_group, e1_n, e1_k, ev, person, to_periphery, e1_code, e1_time = (
+            self.plant_group_co_offending(log_act)
         )
-        ev, slot, person = self.choose_members(e1_group, e1_k, log_act)
-        last = slot == (e1_k[ev] - 1)
-        # now and then the last suspect is from an allied group, or a peripheral associate
-        has_ally = self.ally_count[e1_group[ev]] > 0
-        to_ally = last & has_ally & (rng.random(len(ev)) < 0.05)
-        to_periphery = last & ~to_ally & (rng.random(len(ev)) < 0.1)
-        person = person.copy()
-        person[to_ally] = self.random_member(self.random_ally(e1_group[ev[to_ally]]))
-        e1_code = self.draw_codes(e1_n, *self.mix(GROUP_CO_OFFENDING))
-        e1_time = self.draw_times(np.full(e1_n, FAMILIES.index("evening")))
 
         # 2. Rival violence: suspects from one group, the victim a member of its rival.
-        intensity = rng.lognormal(np.log(5.0), 0.6, len(self.rivals))  # events a year
-        n2 = rng.poisson(intensity * YEARS)
-        e2_pair = np.repeat(np.arange(len(self.rivals)), n2)
-        e2_n = len(e2_pair)
-        flip = rng.random(e2_n) < 0.5
-        e2_time = self.draw_times(np.full(e2_n, FAMILIES.index("evening")))
-        # retaliation: a third of attacks answer an earlier attack in the same rivalry, days later
-        retaliate = rng.random(e2_n) < 0.35
-        pair_start = np.concatenate([[0], np.cumsum(n2)[:-1]])
-        parent = pair_start[e2_pair] + (rng.random(e2_n) * n2[e2_pair]).astype(int)
-        retaliate &= ~retaliate[parent]
-        delay_days = 1 + np.floor(rng.exponential(5.0, e2_n)).astype(np.int64)
-        new_time = (e2_time[parent] // 86400 + delay_days) * 86400 + e2_time % 86400
-        retaliate &= new_time < SECONDS
-        e2_time = np.where(retaliate, new_time, e2_time)
-        flip = np.where(retaliate, ~flip[parent], flip)
-        aggressor = np.where(flip, self.rivals[e2_pair, 1], self.rivals[e2_pair, 0])
-        target = np.where(flip, self.rivals[e2_pair, 0], self.rivals[e2_pair, 1])
-        e2_k = np.minimum(
-            rng.choice([1, 2, 3], size=e2_n, p=[0.45, 0.35, 0.2]), self.size[aggressor]
-        )
-        ev2, slot2, person2 = self.choose_members(aggressor, e2_k, log_act)
-        victim2_ev, _, victim2 = self.choose_members(target, np.ones(e2_n, int), 0.5 * log_act)
-        # a retaliation targets the one who led the attack it answers
-        leader = person2[slot2 == 0]
-        victim2 = np.where(retaliate, leader[parent], victim2)
-        bystander = rng.random(e2_n) < 0.1  # the victim is not a member: the wrong person
-        e2_code = self.draw_codes(e2_n, *self.mix(GROUP_RIVAL_VIOLENCE))
+        (
+            e2_n, e2_k, e2_time, aggressor, target, ev2,
+            person2, victim2_ev, victim2, bystander, e2_code,
+        ) = self.plant_rival_violence(log_act)
 
         # 3. Identified-suspect general crime: the "power few" and members' own offending.
         w = self.national
@@ -676,12 +394,7 @@ class _Builder:
 
         # 4. No identified suspect: a victim only, or nobody at all.
         e4_n = s.events - e1_n - e2_n - e3_n
-        if e4_n < 0:
-            raise RuntimeError("synthetic county parameters give more events than the target")
-        nosus_mix = np.flatnonzero(w * (1 - self.p_suspect) > 0)
-        np_ = (w * (1 - self.p_suspect))[nosus_mix]
-        e4_code = self.draw_codes(e4_n, nosus_mix, np_ / np_.sum())
-        e4_time = self.draw_times(self.family[e4_code])
+        e4_n, e4_code, e4_time = self.plant_unidentified(e4_n, w)
 
         # Event arrays in one order: E1, E2, E3, E4.
         off = np.cumsum([0, e1_n, e2_n, e3_n, e4_n])
@@ -804,18 +517,12 @@ class _Builder:
         home[periphery] = self.group_town[periphery_group]
 
         lat, lon = self.locate(
-            code,
-            seconds,
-            off,
-            e1_group,
-            aggressor,
-            target,
-            e3_first,
-            first_is_member,
-            inv_event,
-            inv_person,
-            inv_role,
-            home,
+            EventsToPlace(
+                code=code, seconds=seconds, offsets=off, e1_group=e1_group,
+                aggressor=aggressor, target=target, e3_first=e3_first,
+                first_is_member=first_is_member, inv_event=inv_event, inv_person=inv_person,
+                inv_role=inv_role, home=home,
+            )
         )
 
         # --- people attributes ---
@@ -993,23 +700,87 @@ class _Builder:
         ).sort("person_id")
         return SyntheticCounty(extract, truth_memberships, truth_relations, truth_people)
 
-    def locate(
-        self,
-        code,
-        seconds,
-        off,
-        e1_group,
-        aggressor,
-        target,
-        e3_first,
-        first_is_member,
-        inv_event,
-        inv_person,
-        inv_role,
-        home,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def plant_group_co_offending(self, log_act) -> GroupCoOffending:
+        """Events of 2-4 members of one group offending together."""
+        rng = self.rng
+        g = self.s.groups
+        n1 = rng.poisson(self.size * 0.6 * YEARS * self.group_activity)
+        e1_group = np.repeat(np.arange(g), n1)
+        e1_n = len(e1_group)
+        e1_k = np.minimum(
+            rng.choice([2, 3, 4], size=e1_n, p=[0.5, 0.33, 0.17]), self.size[e1_group]
+        )
+        ev, slot, person = self.choose_members(e1_group, e1_k, log_act)
+        last = slot == (e1_k[ev] - 1)
+        # now and then the last suspect is from an allied group, or a peripheral associate
+        has_ally = self.ally_count[e1_group[ev]] > 0
+        to_ally = last & has_ally & (rng.random(len(ev)) < 0.05)
+        to_periphery = last & ~to_ally & (rng.random(len(ev)) < 0.1)
+        person = person.copy()
+        person[to_ally] = self.random_member(self.random_ally(e1_group[ev[to_ally]]))
+        e1_code = self.draw_codes(e1_n, *self.mix(GROUP_CO_OFFENDING))
+        e1_time = self.draw_times(np.full(e1_n, FAMILIES.index("evening")))
+        return GroupCoOffending(
+            e1_group=e1_group, e1_n=e1_n, e1_k=e1_k, ev=ev, person=person,
+            to_periphery=to_periphery, e1_code=e1_code, e1_time=e1_time,
+        )
+
+    def plant_rival_violence(self, log_act) -> RivalViolence:
+        """Suspects from one group, the victim a member of its rival; a third retaliations."""
+        rng = self.rng
+        intensity = rng.lognormal(np.log(5.0), 0.6, len(self.rivals))  # events a year
+        n2 = rng.poisson(intensity * YEARS)
+        e2_pair = np.repeat(np.arange(len(self.rivals)), n2)
+        e2_n = len(e2_pair)
+        flip = rng.random(e2_n) < 0.5
+        e2_time = self.draw_times(np.full(e2_n, FAMILIES.index("evening")))
+        # retaliation: a third of attacks answer an earlier attack in the same rivalry, days later
+        retaliate = rng.random(e2_n) < 0.35
+        pair_start = np.concatenate([[0], np.cumsum(n2)[:-1]])
+        parent = pair_start[e2_pair] + (rng.random(e2_n) * n2[e2_pair]).astype(int)
+        retaliate &= ~retaliate[parent]
+        delay_days = 1 + np.floor(rng.exponential(5.0, e2_n)).astype(np.int64)
+        new_time = (e2_time[parent] // 86400 + delay_days) * 86400 + e2_time % 86400
+        retaliate &= new_time < SECONDS
+        e2_time = np.where(retaliate, new_time, e2_time)
+        flip = np.where(retaliate, ~flip[parent], flip)
+        aggressor = np.where(flip, self.rivals[e2_pair, 1], self.rivals[e2_pair, 0])
+        target = np.where(flip, self.rivals[e2_pair, 0], self.rivals[e2_pair, 1])
+        e2_k = np.minimum(
+            rng.choice([1, 2, 3], size=e2_n, p=[0.45, 0.35, 0.2]), self.size[aggressor]
+        )
+        ev2, slot2, person2 = self.choose_members(aggressor, e2_k, log_act)
+        victim2_ev, _, victim2 = self.choose_members(target, np.ones(e2_n, int), 0.5 * log_act)
+        # a retaliation targets the one who led the attack it answers
+        leader = person2[slot2 == 0]
+        victim2 = np.where(retaliate, leader[parent], victim2)
+        bystander = rng.random(e2_n) < 0.1  # the victim is not a member: the wrong person
+        e2_code = self.draw_codes(e2_n, *self.mix(GROUP_RIVAL_VIOLENCE))
+        return RivalViolence(
+            e2_n=e2_n, e2_k=e2_k, e2_time=e2_time, aggressor=aggressor, target=target, ev2=ev2,
+            person2=person2, victim2_ev=victim2_ev, victim2=victim2, bystander=bystander,
+            e2_code=e2_code,
+        )
+
+    def plant_unidentified(self, e4_n: int, w: np.ndarray) -> Unidentified:
+        """``e4_n`` events with no identified suspect: a victim only, or nobody at all (``w``:
+        the national mix of offences)."""
+        if e4_n < 0:
+            raise RuntimeError("synthetic county parameters give more events than the target")
+        nosus_mix = np.flatnonzero(w * (1 - self.p_suspect) > 0)
+        np_ = (w * (1 - self.p_suspect))[nosus_mix]
+        e4_code = self.draw_codes(e4_n, nosus_mix, np_ / np_.sum())
+        e4_time = self.draw_times(self.family[e4_code])
+        return Unidentified(e4_n=e4_n, e4_code=e4_code, e4_time=e4_time)
+
+    def locate(self, events: EventsToPlace) -> tuple[np.ndarray, np.ndarray]:
         """Latitude and longitude of every event: territories, town centres, estates, homes."""
         rng, s = self.rng, self.s
+        code, seconds, off = events.code, events.seconds, events.offsets
+        e1_group, aggressor, target = events.e1_group, events.aggressor, events.target
+        e3_first, first_is_member = events.e3_first, events.first_is_member
+        inv_event, inv_person, inv_role = events.inv_event, events.inv_person, events.inv_role
+        home = events.home
         n = len(code)
         south, north, west, east = s.box
         lat_c, lon_c, sigma = np.empty(n), np.empty(n), np.empty(n)
@@ -1213,24 +984,6 @@ class _Builder:
             "confidence": confidence,
             "source": src,
         }
-
-
-def synthesise(seed: int = 1, scale: str = "county") -> SyntheticCounty:
-    """Build the synthetic county (``scale``: "small", "county", "force" or "national")."""
-    if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
-    return _Builder(seed, SCALES[scale]).build()
-
-
-def write_county(county: SyntheticCounty, out: Path, fmt: str = "csv") -> None:
-    """Write the extract to ``out`` and the planted truth to ``out/ground_truth/`` (CSV)."""
-    out = Path(out)
-    write_extract(county.extract, out, fmt)
-    truth = out / "ground_truth"
-    truth.mkdir(parents=True, exist_ok=True)
-    county.truth_memberships.write_csv(truth / "memberships.csv")
-    county.truth_relations.write_csv(truth / "relations.csv")
-    county.truth_people.write_csv(truth / "people.csv")
 
 
 def _capped_lognormal_mean(median: float, sigma: float, cap: float) -> float:
