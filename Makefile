@@ -16,7 +16,7 @@ $(UV):
 	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
 
 setup: $(UV) ## install the locked Python and front-end packages, build the GOV.UK stylesheet
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	npm ci --no-audit --no-fund --loglevel=error
 	npx sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules \
 		src/deter/web/frontend/govuk.scss build/frontend/govuk.css
