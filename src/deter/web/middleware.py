@@ -9,7 +9,7 @@ from . import policy
 
 class PolicyCacheMiddleware:
     """Each request reads the signed-in user's roles and partnerships once (see
-    ``policy._grants``); the next request reads them afresh."""
+    ``policy.grants``); the next request reads them afresh."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
