@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deter.analysis.violence import Violence
+from deter.web import policy
 from deter.web.actions import group_response
 from deter.web.domain.offences import current_violence
 from deter.web.models import AuditEvent, CohortEntry, CohortGroup, GroupViolenceFlag, Intervention
@@ -275,9 +276,9 @@ def test_open_flags_are_listed_on_the_delivery_page(client, world, flag):
 
 
 def test_open_flags_respect_group_visibility(world, flag):
-    assert list(group_response.open_flags(world.coordinator, world.programme)) == [flag]
-    assert list(group_response.open_flags(world.partner, world.programme)) == []
-    assert list(group_response.open_flags(world.stranger, world.programme)) == []
+    assert list(policy.flags.open_in(world.coordinator, world.programme)) == [flag]
+    assert list(policy.flags.open_in(world.partner, world.programme)) == []
+    assert list(policy.flags.open_in(world.stranger, world.programme)) == []
 
 
 def test_an_import_of_new_violence_raises_the_flag(world, group):

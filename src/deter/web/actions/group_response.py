@@ -67,18 +67,6 @@ def raise_flags(programme: Programme | None = None) -> int:
     return created
 
 
-def open_flags(user, programme: Programme):
-    """Flags awaiting or under response in the programme, for groups the user may see."""
-    return (
-        GroupViolenceFlag.objects.filter(
-            group__in=policy.groups.visible(user).filter(programme=programme)
-        )
-        .exclude(status=GroupViolenceFlag.Status.DONE)
-        .select_related("group", "event", "person")
-        .order_by("event__occurred_at", "pk")
-    )
-
-
 def respond_to_flag(
     actor: AbstractBaseUser, flag: GroupViolenceFlag, status: str, response: str
 ) -> GroupViolenceFlag:

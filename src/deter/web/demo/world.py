@@ -149,10 +149,11 @@ def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: 
     coordinator = users["coordinator"]
     already = set(CohortEntry.objects.filter(programme=programme).values_list("person_id",
                                                                               flat=True))
-    to_accept = []
+    to_accept, created = [], 0
     for position, (score, violent) in enumerate(chosen, start=1):
         if score.person_id in already:
             continue
+        created += 1
         active = position <= ACTIVE_COUNT
         review = add_months(today, ACTIVE_REVIEW_MONTHS if active else PROPOSED_REVIEW_MONTHS)
         entry = actions.propose(
@@ -168,7 +169,7 @@ def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: 
     for entry, rationale in to_accept:
         demo_cohort.accept(entry, rationale, review, users, panel)
     demo_cohort.add_demo_group(run, programme, users, review, panel)
-    return len(chosen) - len(already & {score.person_id for score, _ in chosen})
+    return created
 
 
 def _rationale(run, score, violent, position, active, size, review) -> str:

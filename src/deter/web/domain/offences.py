@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from deter.analysis.harm_tables import DEFAULT_TABLE, load_harm_table
 from deter.analysis.violence import Violence
 
+from .. import policy
 from ..models import AnalysisRun
 
 
@@ -31,9 +32,7 @@ def violence_of(run: AnalysisRun | None) -> Violence:
 
 def current_violence() -> Violence:
     """The definition of the newest complete analysis run."""
-    run = (AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE)
-           .only("violence").order_by("-started_at", "-pk").first())
-    return violence_of(run)
+    return violence_of(policy.runs.latest())
 
 
 def violent(candidates: QuerySet, violence: Violence, event: str = "event__") -> QuerySet:

@@ -412,6 +412,14 @@ class FlagPolicy(RecordPolicy[GroupViolenceFlag]):
     def visible(self, user: User) -> QuerySet[GroupViolenceFlag]:
         return GroupViolenceFlag.objects.filter(group__in=groups.visible(user).values("pk"))
 
+    def open_in(self, user: User, programme: Programme) -> QuerySet[GroupViolenceFlag]:
+        """Flags awaiting or under response in the programme, oldest violence first."""
+        return (
+            self.visible(user).filter(group__programme=programme)
+            .exclude(status=GroupViolenceFlag.Status.DONE)
+            .select_related("group", "event", "person").order_by("event__occurred_at", "pk")
+        )
+
 
 class LetterPolicy(RecordPolicy[Letter]):
     """Letters name and address a person: seen with their intervention, and only by those who

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from deter.analysis.violence import Violence
 
+from .. import policy
 from ..domain.offences import violence_of, violent
 from ..models import (
     AnalysisRun,
@@ -77,8 +78,7 @@ def build_agenda(programme: Programme, *, since: datetime, today: date,
                  meeting_day: date | None = None) -> dict:
     """The agenda for a meeting of ``programme`` on ``meeting_day`` (default ``today``)."""
     meeting_day = meeting_day or today
-    run = (AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
-           .order_by("-started_at", "-pk").first())
+    run = policy.runs.latest()
     return {
         "generated_at": timezone.now().isoformat(),
         "today": today.isoformat(),

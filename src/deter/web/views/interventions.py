@@ -139,7 +139,7 @@ def programme_delivery(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     context = {
         "programme": programme,
         "summary": summary,
-        "flags": list(group_response.open_flags(request.user, programme)),
+        "flags": list(policy.flags.open_in(request.user, programme)),
         "can_manage_letters": policy.programmes.can(request.user, "decide", programme),
         "expiring_within": delivery.EXPIRING_WITHIN_DAYS,
         "breach_days": delivery.RECENT_BREACH_DAYS,
