@@ -36,6 +36,8 @@ class StaffRole(models.Model):
         COORDINATOR = "coordinator", "Programme coordinator"
         CASEWORKER = "caseworker", "Caseworker"
         PARTNER = "partner", "Partner agency user"
+        DPO = "dpo", "Data protection officer"
+        EVALUATOR = "evaluator", "Evaluator"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
