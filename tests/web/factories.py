@@ -13,15 +13,19 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from deter.web.domain.data_categories import Category
 from deter.web.ingest import runs
 from deter.web.models import (
     Agency,
+    AgreementParty,
     AnalysisRun,
     CohortEntry,
+    DataSharingAgreement,
     Event,
     FoundGroup,
     Involvement,
     Person,
+    PersonLink,
     PersonScore,
     Programme,
     StaffRole,
@@ -58,11 +62,62 @@ def make_user(username: str, agency: Agency | None = None, role: str | None = No
     return user
 
 
-def make_programme(name: str, agencies: Iterable[Agency]) -> Programme:
+FULL_ACCESS_KINDS = (Agency.Kind.POLICE, Agency.Kind.VRU, Agency.Kind.CHILDRENS_SERVICES,
+                     Agency.Kind.PROBATION)
+
+
+def default_categories(agency: Agency) -> frozenset[str]:
+    """What the test world's agreement grants: everything to the police, the VRU, children's
+    social care and probation; everything but police intelligence to other partners."""
+    if agency.kind in FULL_ACCESS_KINDS:
+        return frozenset(Category)
+    return frozenset(Category) - {Category.POLICE_INTELLIGENCE}
+
+
+def make_programme(name: str, agencies: Iterable[Agency], lead: Agency | None = None,
+                   agreement: bool = True) -> Programme:
+    """A programme led by ``lead`` (by default the first agency), with an agreement in force
+    for every other agency unless ``agreement`` is false."""
+    agencies = list(agencies)
+    lead = lead or (agencies[0] if agencies else None)
     programme = Programme.objects.create(name=name, problem=f"{name} problem", area="Testshire",
-                                         start=date(2026, 1, 1))
+                                         start=date(2026, 1, 1), lead_agency=lead)
     programme.agencies.set(agencies)
+    others = [a for a in agencies if a != lead]
+    if agreement and others:
+        make_agreement(programme, {a: default_categories(a) for a in others})
     return programme
+
+
+def make_agreement(programme: Programme, parties: dict[Agency, Iterable[str]],
+                   status: str = DataSharingAgreement.Status.ACTIVE,
+                   suppliers: Iterable[Agency] = (), **terms) -> DataSharingAgreement:
+    """An agreement for the programme (active by default) granting each agency its
+    categories, the ``suppliers`` supplying data; ``terms`` override the agreement's fields."""
+    suppliers = set(suppliers)
+    version = programme.agreements.count() + 1
+    creator = User.objects.filter(is_superuser=False).first() or make_user(
+        f"drafter-{programme.pk}-{version}")
+    fields = dict(
+        programme=programme, version=version, title=f"{programme.name} sharing",
+        purpose_detail="Delivering the programme", status=status, starts=date(2026, 1, 1),
+        review_date=date(2027, 1, 1), special_category=True, includes_ethnicity=True,
+        dpia_reference="DPIA-1", equality_assessment="EIA-1", privacy_information="notice",
+        security_arrangements="secure", rights_procedure="rights", created_by=creator)
+    agreement = DataSharingAgreement.objects.create(**{**fields, **terms})
+    for agency, categories in parties.items():
+        AgreementParty.objects.create(agreement=agreement, agency=agency,
+                                      lawful_basis=AgreementParty.LawfulBasis.PUBLIC_TASK,
+                                      categories=sorted(categories),
+                                      supplies_data=agency in suppliers)
+    return agreement
+
+
+def link(programme: Programme, agency: Agency, person: Person,
+         relationship: str = PersonLink.Relationship.PUPIL) -> PersonLink:
+    creator = User.objects.filter(is_superuser=False).first() or make_user("linker")
+    return PersonLink.objects.create(programme=programme, agency=agency, person=person,
+                                     relationship=relationship, recorded_by=creator)
 
 
 def make_person(person_id: str, age: int | None = 16, sex: str = "male") -> Person:
@@ -200,6 +255,9 @@ def make_world() -> World:
     police_only = make_person("P-POLICE-ONLY", age=19)
     make_event("E-POLICE-ONLY", police_only, category="drugs")
     make_entry(police_only_programme, police_only, Status.ACTIVE)
+    for person in (people[Status.ACTIVE], people[Status.STEPPED_DOWN], people[Status.EXITED],
+                   people[Status.PROPOSED]):
+        link(programme, school, person)  # the school's pupils; it sees those engaged
     run = make_run([*people.values(), unlisted, police_only],
                    group_of={"P-ACTIVE": "G1", "P-PROPOSED": "G1", "P-STEPPED": "G2"})
     return World(

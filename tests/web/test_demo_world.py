@@ -9,13 +9,24 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 
 from deter.web import policy
-from deter.web.demo.world import ACTIVE_COUNT, DEMO_LOGINS, add_months, create_demo_world
+from deter.web.demo.world import (
+    ACTIVE_COUNT,
+    DEMO_LOGINS,
+    POLICE,
+    SCHOOL,
+    SOCIAL_CARE,
+    add_months,
+    create_demo_world,
+)
+from deter.web.domain.data_categories import Category
 from deter.web.models import (
     Agency,
     AuditEvent,
     CohortDecision,
     CohortEntry,
+    DataSharingAgreement,
     MeetingAction,
+    PersonLink,
     Programme,
     StaffRole,
 )
@@ -40,7 +51,7 @@ def run(db):
 def test_it_creates_agencies_users_and_a_programme_without_the_outside_agency(run):
     logins = create_demo_world(run, cohort_size=12)
     assert {login.username for login in logins} == {
-        "analyst", "coordinator", "caseworker", "school", "housing"}
+        "analyst", "coordinator", "caseworker", "school", "housing", "dpo", "dpo-care"}
     programme = Programme.objects.get()
     housing = Agency.objects.get(kind="housing")
     assert housing not in programme.agencies.all()
@@ -84,8 +95,25 @@ def test_it_gives_each_demo_user_the_view_the_policy_promises(run):
     assert policy.people.visible(users["coordinator"]).count() == 18
     assert policy.people.visible(users["analyst"]).count() == 18
     assert policy.people.visible(users["caseworker"]).count() == ACTIVE_COUNT
-    assert policy.people.visible(users["school"]).count() == ACTIVE_COUNT
+    # the school sees its two pupils only, never the adults or the proposals
+    pupils = policy.people.visible(users["school"])
+    assert pupils.count() == 2
+    assert set(pupils) == {link.person for link in PersonLink.objects.filter(
+        agency__name=SCHOOL, ended_at__isnull=True)}
     assert policy.people.visible(users["housing"]).count() == 0
+    assert policy.people.visible(users["dpo"]).count() == 0
+    school_sees = policy.people.fields(users["school"], pupils[0])
+    assert Category.POLICE_INTELLIGENCE not in school_sees
+    assert Category.DATE_OF_BIRTH not in school_sees and Category.HEALTH not in school_sees
+
+
+def test_its_agreement_was_approved_by_each_supplier_dpo_not_the_coordinator(run):
+    create_demo_world(run, cohort_size=12)
+    agreement = DataSharingAgreement.objects.get()
+    assert agreement.status == "active" and agreement.missing() == []
+    approvals = {p.agency.name: p.approved_by.username
+                 for p in agreement.parties.filter(supplies_data=True)}
+    assert approvals == {POLICE: "dpo", SOCIAL_CARE: "dpo-care"}
 
 
 def test_it_creates_no_cohort_without_a_run(db):

@@ -24,7 +24,7 @@ from deter.web.models import (
 )
 from deter.web.views import meetings as meetings_view
 
-from .factories import make_event, make_person
+from .factories import link, make_event, make_person
 from .meetings_factories import at, make_action, make_group, make_meeting, make_member
 
 Kind = Meeting.Kind
@@ -643,6 +643,7 @@ def _grow_meeting(world, meeting, n, tag):
     group = make_group(world.programme, f"G-{tag}", Status.ACTIVE, review_in_days=0)
     for i in range(n):
         person, entry = make_member(world.programme, f"P-{tag}-{i}")
+        link(world.programme, world.school, person)  # the school's pupils
         entry.review_date = timezone.localdate()
         entry.group = group
         entry.save()

@@ -7,7 +7,7 @@ from django.http import Http404
 from deter.web import policy
 from deter.web.models import StaffRole
 
-from .factories import make_agency, make_run, make_user
+from .factories import make_agency, make_agreement, make_run, make_user
 
 
 def visible(user) -> set:
@@ -121,6 +121,7 @@ def test_it_shows_a_partner_with_a_staff_role_elsewhere_no_extra_detail(world):
     user = make_user("mixed", world.school, StaffRole.Role.PARTNER)
     treatment = make_agency("Treatment service", "treatment")
     world.police_only_programme.agencies.add(treatment)
+    make_agreement(world.police_only_programme, {treatment: list(policy.Category)})
     StaffRole.objects.create(user=user, agency=treatment, role="analyst")
     assert policy.people.can(user, "see_case_detail", world.police_only)
     assert not policy.people.can(user, "see_case_detail", world.active)

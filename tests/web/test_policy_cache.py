@@ -65,7 +65,8 @@ def test_roles_are_read_once_per_request(world, caching):
             policy.runs.can(world.coordinator, "view_profile")
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "deter_staffrole"' in q["sql"]]
     assert len(reads) == 1
-    assert len(queries) == 6  # the roles once, then the five lists of people
+    # the grants once (roles, programmes led, agreements in force), then five lists of people
+    assert len(queries) == 8
 
 
 def test_a_change_of_partners_in_the_request_is_seen(world, caching):

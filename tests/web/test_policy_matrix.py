@@ -24,6 +24,7 @@ from deter.web import policy
 from deter.web.models import (
     AnalysisRun,
     CohortDecision,
+    DataSharingAgreement,
     FoundGroup,
     Intervention,
     Letter,
@@ -32,17 +33,19 @@ from deter.web.models import (
     StaffRole,
 )
 
-from .factories import make_run, make_user
+from .factories import make_agency, make_agreement, make_programme, make_run, make_user
 from .meetings_factories import make_action, make_flag, make_group, make_meeting
 
 Role = StaffRole.Role
 
 ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "superuser",
-         "anonymous", "deactivated")
+         "anonymous", "deactivated", "dpo", "evaluator")
 STAFF = frozenset({"analyst", "coordinator", "caseworker"})  # the case-detail roles
 ENGAGED = STAFF | {"partner"}  # who sees an active or stepped-down person
 EVERY_STATUS = frozenset({"analyst", "coordinator"})
 A, C, CW, P = "analyst", "coordinator", "caseworker", "partner"
+DPO, EV = "dpo", "evaluator"  # the police's data protection officer; an evaluator at the VRU
+IN_PROGRAMME = ENGAGED | {DPO, EV}  # any role in the programme
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -62,8 +65,8 @@ TABLE: list[Row] = [
     # --- programmes: any role of a partner agency sees it; the coordinator decides; case
     # detail and the delivery page for analysts, coordinators and caseworkers; the panel
     # (proposals with their explanation) for those who see every status and case detail
-    row("programmes", "view", "programme", ENGAGED),
-    row("programmes", "view", "police_only_programme", {A}),
+    row("programmes", "view", "programme", IN_PROGRAMME),
+    row("programmes", "view", "police_only_programme", {A, DPO}),
     row("programmes", "decide", "programme", {C}),
     row("programmes", "decide", "police_only_programme", NOBODY),
     row("programmes", "see_case_detail", "programme", STAFF),
@@ -194,6 +197,24 @@ TABLE: list[Row] = [
     # --- groups an analysis run found: police-held analysis for staff roles
     row("found_groups", "visible", "found_group", STAFF),
     row("found_groups", "visible", "failed_runs_found_group", NOBODY),
+    # --- data-sharing agreements: seen by anyone in the programme and each party's DPO; a
+    # draft edited by the coordinator; approved by a supplier's DPO while awaiting; revoked by
+    # the DPO of a party or of the lead agency
+    row("agreements", "view", "agreement", IN_PROGRAMME),
+    row("agreements", "view", "awaiting_agreement", IN_PROGRAMME),
+    row("agreements", "view", "outside_agreement", {DPO}),  # the police supply it
+    row("agreements", "edit", "draft_agreement", {C}),
+    row("agreements", "edit", "agreement", NOBODY),
+    row("agreements", "approve", "awaiting_agreement", {DPO}),
+    row("agreements", "approve", "agreement", NOBODY),
+    row("agreements", "approve", "outside_agreement", {DPO}),
+    row("agreements", "revoke", "agreement", {DPO}),
+    row("agreements", "revoke", "awaiting_agreement", NOBODY),
+    # --- partner links: the case team sees them, a partner its own agency's; the coordinator
+    # records them; the coordinator or the linked agency ends one
+    row("links", "view", "school_link", ENGAGED),
+    row("links", "record", "school_link", {C}),
+    row("links", "end", "school_link", {C, P}),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -212,6 +233,8 @@ def users(world) -> dict:
         "analyst": world.analyst, "coordinator": world.coordinator,
         "caseworker": world.caseworker, "partner": world.partner, "stranger": world.stranger,
         "superuser": world.superuser, "anonymous": AnonymousUser(), "deactivated": retired,
+        "dpo": make_user("dpo", world.police, Role.DPO),
+        "evaluator": make_user("evaluator", world.vru, Role.EVALUATOR),
     }
 
 
@@ -261,7 +284,19 @@ def records(world, users) -> dict:
         return FoundGroup.objects.create(run=run, group_label=f"N-{run.pk}", rank=1, size=3,
                                          harm_score=10.0, victim_harm_score=0.0)
     scores = {s.person_id: s for s in PersonScore.objects.filter(run=world.run)}
+    status = DataSharingAgreement.Status
+    suppliers = {world.police: ["identity"]}
+    council = make_agency("Outside council", "council")
+    outside = make_programme("Outside", [council, world.police], agreement=False)
     return {
+        "agreement": world.programme.agreements.get(),
+        "draft_agreement": make_agreement(world.programme, suppliers, status.DRAFT,
+                                          suppliers=[world.police]),
+        "awaiting_agreement": make_agreement(world.programme, suppliers,
+                                             status.AWAITING_APPROVAL, suppliers=[world.police]),
+        "outside_agreement": make_agreement(outside, suppliers, status.AWAITING_APPROVAL,
+                                            suppliers=[world.police]),
+        "school_link": world.programme.person_links.get(person=world.active),
         "programme": programme, "police_only_programme": police_only_programme,
         "police": world.police, "school": world.school, "housing": world.housing,
         "active": world.active, "proposed": world.proposed, "exited": world.exited,

@@ -18,7 +18,7 @@ def form_data(world, **changes):
         "area": "Northside and Eastgate",
         "start_day": "1", "start_month": "4", "start_year": "2026",
         "end_day": "", "end_month": "", "end_year": "",
-        "agencies": [world.vru.pk, world.police.pk],
+        "agencies": [world.vru.pk],
         "emphasis": "support_led", "uses_call_ins": "no",
     }
     data.update(changes)
@@ -33,11 +33,30 @@ def test_a_coordinator_starts_a_programme_and_it_is_audited(client, world):
     assert (programme.area, programme.start, programme.end) == (
         "Northside and Eastgate", date(2026, 4, 1), None)
     assert programme.emphasis == "support_led" and programme.uses_call_ins is False
-    assert set(programme.agencies.all()) == {world.vru, world.police}
+    assert set(programme.agencies.all()) == {world.vru}
+    assert programme.lead_agency == world.vru
     row = AuditEvent.objects.get(action="create_programme")
     assert (row.actor, row.outcome, row.object_id) == (
         world.coordinator, "allowed", str(programme.pk))
-    assert row.detail["agencies"] == sorted([world.vru.pk, world.police.pk])
+    assert row.detail["agencies"] == [world.vru.pk]
+
+
+def test_a_new_programme_has_no_partners_until_an_agreement_is_in_force(client, world):
+    """The tester's probe: a coordinator alone cannot widen sharing, and a new programme's
+    proposals are seen by nobody outside the lead agency."""
+    client.force_login(world.coordinator)
+    response = client.post(reverse("programme_new"),
+                           form_data(world, agencies=[world.vru.pk, world.school.pk]))
+    assert response.status_code == 400
+    assert "Northgate School has no data-sharing agreement in force" in response.content.decode()
+    assert not Programme.objects.filter(name="Robbery on the estates").exists()
+    # nor by adding a partner to a running programme
+    client.post(reverse("programme_new"), form_data(world))
+    programme = Programme.objects.get(name="Robbery on the estates")
+    with pytest.raises(ValidationError, match="Outside Housing Association has no"):
+        actions.update_programme(world.coordinator, programme,
+                                 agencies=[world.vru, world.housing])
+    assert list(programme.agencies.all()) == [world.vru]
 
 
 @pytest.mark.parametrize("who", ["analyst", "caseworker", "partner", "stranger"])

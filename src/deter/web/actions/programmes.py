@@ -19,6 +19,20 @@ def _validate(programme: Programme, agencies: list[Agency]) -> None:
         raise ValidationError({"end": "The end date must be the same as or after the start date"})
     if not agencies:
         raise ValidationError({"agencies": "Select at least one partner agency"})
+    without = [a.name for a in agencies
+               if a.pk != programme.lead_agency_id and a.pk not in _agreed(programme)]
+    if without:
+        raise ValidationError({"agencies": (
+            f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no data-sharing "
+            "agreement in force for this programme: an agency becomes a partner when its data "
+            "protection officer has approved one")})
+
+
+def _agreed(programme: Programme) -> set[int]:
+    """Agencies that are parties to the programme's delivery agreement in force today."""
+    if programme.pk is None:
+        return set()
+    return set(policy.agreements.in_force_parties(programme).values_list("agency_id", flat=True))
 
 
 def create_programme(
@@ -44,8 +58,10 @@ def create_programme(
         raise ValidationError(
             {"agencies": "Include your own agency as a partner, so that you can run the programme"}
         )
+    lead = min((a for a in agencies if a.pk in coordinating), key=lambda a: a.pk, default=None)
     programme = Programme(name=name.strip(), problem=problem.strip(), area=area.strip(),
-                          start=start, end=end, emphasis=emphasis, uses_call_ins=uses_call_ins)
+                          start=start, end=end, emphasis=emphasis, uses_call_ins=uses_call_ins,
+                          lead_agency=lead)
     _validate(programme, agencies)
     with transaction.atomic():
         programme.save()

@@ -24,6 +24,7 @@ from ..models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, S
 from . import casework as demo_casework
 from . import cohort as demo_cohort
 from . import meetings as demo_meetings
+from . import sharing as demo_sharing
 
 AREA = "Demoshire"
 PROGRAMME_NAME = "Knife crime between groups"
@@ -64,10 +65,16 @@ DEMO_LOGINS = (
     DemoLogin("caseworker", "deter-demo-caseworker", SOCIAL_CARE, StaffRole.Role.CASEWORKER.value,
               "Social worker: sees active and stepped-down people, records interventions"),
     DemoLogin("school", "deter-demo-school", SCHOOL, StaffRole.Role.PARTNER.value,
-              "School safeguarding lead (partner): sees active and stepped-down people, "
-              "records the school's own interventions"),
+              "School safeguarding lead (partner): sees only its two pupils in the cohort, "
+              "their plan and support; no dates of birth, police analysis, enforcement or "
+              "health detail"),
     DemoLogin("housing", "deter-demo-housing", HOUSING, StaffRole.Role.PARTNER.value,
-              "Housing officer at an agency outside the programme: sees nobody"),
+              "Housing officer at an agency with no agreement: sees nobody"),
+    DemoLogin("dpo", "deter-demo-dpo", POLICE, StaffRole.Role.DPO.value,
+              "Police data protection officer: approves agreements, reads the audit trail; "
+              "sees no case records"),
+    DemoLogin("dpo-care", "deter-demo-dpo-care", SOCIAL_CARE, StaffRole.Role.DPO.value,
+              "Children's social care data protection officer: approves agreements"),
 )
 
 
@@ -114,9 +121,11 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
                 agency=agencies[login.agency], role=login.role)
             for login in DEMO_LOGINS
         }
-        programme = _programme(users["coordinator"],
-                               [agencies[name] for name, _, partner in AGENCIES if partner])
+        programme = _programme(users["coordinator"], [agencies[VRU]])
+        demo_sharing.add_demo_agreement(programme, agencies, users, POLICE, SOCIAL_CARE,
+                                        SCHOOL)
         created = _cohort_from_run(run, programme, users, cohort_size) if run else 0
+        demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
         demo_meetings.add_demo_meetings(programme, users)
         demo_casework.add_demo_casework(programme, users)
         audit.record(

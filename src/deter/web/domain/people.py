@@ -6,6 +6,8 @@ is not recorded is treated as a child too: a missing date of birth must never sw
 protections a child would have.
 """
 
+from datetime import date
+
 ADULT_AGE = 18
 
 
@@ -19,3 +21,11 @@ def child_label(age: int | None) -> str:
     if age is None:
         return "Treated as a child"
     return "Child" if age < ADULT_AGE else ""
+
+
+def last_adult_birthday(today: date) -> date:
+    """Anyone born on or before this day is an adult on ``today``."""
+    try:
+        return today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # 29 February: the 18th birthday falls on 1 March
+        return today.replace(year=today.year - ADULT_AGE, month=2, day=28)

@@ -21,9 +21,11 @@ from .pole import (
     RecordedGroup,
 )
 from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
+from .sharing import AgreementParty, DataSharingAgreement, PersonLink
 
 __all__ = [
     "Agency",
+    "AgreementParty",
     "AnalysisRun",
     "Association",
     "AuditEvent",
@@ -32,6 +34,7 @@ __all__ = [
     "CohortEntry",
     "CohortGroup",
     "CohortStatus",
+    "DataSharingAgreement",
     "Event",
     "FoundGroup",
     "GroupRelation",
@@ -47,6 +50,7 @@ __all__ = [
     "Membership",
     "OrderBreach",
     "Person",
+    "PersonLink",
     "PersonScore",
     "PlaceScore",
     "Programme",

@@ -28,6 +28,10 @@ class Programme(models.Model):
     emphasis = models.CharField(max_length=32, choices=Emphasis.choices, default="balanced")
     uses_call_ins = models.BooleanField(default=True)
     agencies = models.ManyToManyField(Agency, related_name="programmes")
+    lead_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="led_programmes",
+        help_text="The agency that runs the programme; every other partner needs an agreement",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -50,6 +50,7 @@ from .base import MAX_PK, Category, RecordPolicy, UnknownAction, valid_pk
 from .grants import Role, User, caching_grants, forget_grants, roles_of, stop_caching
 from .records import (
     KINDS,
+    agreements,
     decisions,
     entries,
     flags,
@@ -57,6 +58,7 @@ from .records import (
     groups,
     interventions,
     letters,
+    links,
     meeting_actions,
     meetings,
     people,
@@ -67,7 +69,8 @@ from .records import (
 
 __all__ = [
     "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "caching_grants", "decisions", "entries", "flags", "forget_grants", "found_groups", "groups",
-    "interventions", "letters", "meeting_actions",
+    "agreements", "caching_grants", "decisions", "entries", "flags", "forget_grants",
+    "found_groups", "groups",
+    "interventions", "letters", "links", "meeting_actions",
     "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",
 ]

@@ -13,27 +13,16 @@ programming error (``UnknownAction``), never a silent "no".
 """
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import ClassVar, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from ..domain.data_categories import Category
 from .grants import User
 
 M = TypeVar("M", bound=Model)
 MAX_PK = 2**63  # beyond a 64-bit key the database would fail rather than find nothing
-
-
-class Category(StrEnum):
-    """Kinds of data a page, letter or export shows. A user sees a record's field only if the
-    policy grants the category it belongs to."""
-
-    IDENTITY = "identity"  # pseudonymous id, name, sex, age
-    COHORT = "cohort"  # cohort status, plan, lead professional
-    INTERVENTIONS = "interventions"  # interventions recorded for the person or group
-    SAFEGUARDING = "safeguarding"  # a child's safeguarding status and lead
-    POLICE_INTELLIGENCE = "police_intelligence"  # events, recorded groups, scores, analysis
 
 
 class UnknownAction(LookupError):

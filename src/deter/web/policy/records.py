@@ -5,10 +5,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from ..models import (
     Agency,
+    AgreementParty,
     AnalysisRun,
     CohortDecision,
     CohortEntry,
     CohortGroup,
+    DataSharingAgreement,
     FoundGroup,
     GroupViolenceFlag,
     Intervention,
@@ -16,6 +18,7 @@ from ..models import (
     Meeting,
     MeetingAction,
     Person,
+    PersonLink,
     PersonScore,
     Programme,
 )
@@ -27,19 +30,32 @@ from .grants import (
     RECORD_FOR_ANY_AGENCY,
     RECORD_FOR_OWN_AGENCY,
     SEE_CASE_DETAIL,
-    SEE_ENGAGED_ONLY,
-    SEE_EVERY_STATUS,
     WRITE_LETTERS,
     Role,
     User,
     active,
+    agencies_in,
+    categories_in,
     holds,
     programme_pks,
     roles_of,
 )
+from .scope import age_allowed, intervention_categories_allowed, linked_to_partner
 
-PARTNER_VIEW = frozenset({Category.IDENTITY, Category.COHORT, Category.INTERVENTIONS,
-                          Category.SAFEGUARDING})
+INTEL = Category.POLICE_INTELLIGENCE
+
+
+def proposal_viewers(user: User) -> frozenset[int]:
+    """Programmes in which the user sees people not yet accepted (proposed, deferred,
+    rejected): the coordinator, and analysts of the police or the VRU, until the panel
+    decides."""
+    return programme_pks(user, (Role.COORDINATOR,), category=Category.IDENTITY) | programme_pks(
+        user, (Role.ANALYST,), category=Category.IDENTITY, police_or_vru=True)
+
+
+def case_detail_pks(user: User) -> frozenset[int]:
+    """Programmes in which the user sees police-held detail and analysis."""
+    return programme_pks(user, SEE_CASE_DETAIL, category=INTEL)
 
 
 class ProgrammePolicy(RecordPolicy[Programme]):
@@ -87,10 +103,13 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         return holds(user, DECIDE, programme.pk)
 
     def _sees_case_detail(self, user: User, programme: Programme) -> bool:
-        return holds(user, SEE_CASE_DETAIL, programme.pk)
+        return programme.pk in case_detail_pks(user)
 
     def _runs_panel(self, user: User, programme: Programme) -> bool:
-        return holds(user, _PANEL, programme.pk)
+        return programme.pk in self._panel_pks(user)
+
+    def _panel_pks(self, user: User) -> frozenset[int]:
+        return proposal_viewers(user) & case_detail_pks(user)
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
@@ -105,15 +124,12 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         return Programme.objects.filter(pk__in=programme_pks(user, DECIDE)).order_by("name")
 
     def _with_case_detail(self, user: User) -> QuerySet[Programme]:
-        return Programme.objects.filter(
-            pk__in=programme_pks(user, SEE_CASE_DETAIL)).order_by("name")
+        return Programme.objects.filter(pk__in=case_detail_pks(user)).order_by("name")
 
     def _with_panel(self, user: User) -> QuerySet[Programme]:
-        """Proposed and deferred people with their explanation: analysts and coordinators."""
-        return Programme.objects.filter(pk__in=programme_pks(user, _PANEL))
-
-
-_PANEL = tuple(sorted(set(SEE_EVERY_STATUS) & set(SEE_CASE_DETAIL)))
+        """Proposed and deferred people with their explanation: the coordinator and the
+        police's and VRU's analysts."""
+        return Programme.objects.filter(pk__in=self._panel_pks(user))
 
 
 class EntryPolicy(RecordPolicy[CohortEntry]):
@@ -127,10 +143,16 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
     }
 
     def visible(self, user: User) -> QuerySet[CohortEntry]:
-        """By programme partnership, role and entry status."""
+        """By programme, role, entry status, the person's age and, for a partner-agency
+        user, a recorded link between their agency and the person."""
+        engaged = Q(status__in=ENGAGED_STATUSES)
+        partners = programme_pks(user, (Role.PARTNER,), category=Category.IDENTITY)
         return CohortEntry.objects.filter(
-            Q(programme__in=programme_pks(user, SEE_EVERY_STATUS))
-            | Q(programme__in=programme_pks(user, SEE_ENGAGED_ONLY), status__in=ENGAGED_STATUSES)
+            Q(programme__in=proposal_viewers(user))
+            | Q(engaged, programme__in=programme_pks(
+                user, (Role.ANALYST, Role.CASEWORKER), category=Category.IDENTITY))
+            | Q(engaged, linked_to_partner(user), programme__in=partners),
+            age_allowed(user),
         )
 
     def of_person(self, user: User, person: Person) -> QuerySet[CohortEntry]:
@@ -142,7 +164,7 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
         )
 
     def with_case_detail(self, user: User) -> QuerySet[CohortEntry]:
-        return self.visible(user).filter(programme__in=programme_pks(user, SEE_CASE_DETAIL))
+        return self.visible(user).filter(programme__in=case_detail_pks(user))
 
     def prefetch(self, user: User, lookup: str = "cohort_entries") -> Prefetch:
         """Prefetch a person's visible entries into ``person.visible_entries``; ``lookup`` is
@@ -177,8 +199,8 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
         and the person's lead professional write them, and only they read them back."""
         if not self._sees(user, entry):
             return False
-        return entry.lead_professional_id == user.pk or holds(user, WRITE_LETTERS,
-                                                              entry.programme_id)
+        return entry.lead_professional_id == user.pk or holds(
+            user, WRITE_LETTERS, entry.programme_id, category=Category.CONTACT)
 
 
 class PersonPolicy(RecordPolicy[Person]):
@@ -195,11 +217,11 @@ class PersonPolicy(RecordPolicy[Person]):
         return Person.objects.filter(pk__in=entries.visible(user).values("person_id"))
 
     def fields(self, user: User, person: Person) -> frozenset[Category]:
-        if not self._sees(user, person):
-            return frozenset()
-        if self._sees_case_detail(user, person):
-            return frozenset(Category)
-        return PARTNER_VIEW
+        """The categories granted in the programmes through which the user sees the
+        person (from their agreements; the lead agency's staff, all of them)."""
+        seen_in = entries.visible(user).filter(person=person).values_list(
+            "programme_id", flat=True)
+        return frozenset(Category(c) for pk in seen_in for c in categories_in(user, pk))
 
     def _sees_case_detail(self, user: User, person: Person) -> bool:
         """Police-held detail: events, recorded memberships, scores and their explanation."""
@@ -232,9 +254,10 @@ class GroupPolicy(RecordPolicy[CohortGroup]):
     }
 
     def visible(self, user: User) -> QuerySet[CohortGroup]:
+        detail = case_detail_pks(user)
         return CohortGroup.objects.filter(
-            Q(programme__in=programme_pks(user, SEE_EVERY_STATUS))
-            | Q(programme__in=programme_pks(user, (Role.CASEWORKER,)),
+            Q(programme__in=proposal_viewers(user) & detail)
+            | Q(programme__in=programme_pks(user, (Role.CASEWORKER,)) & detail,
                 status__in=ENGAGED_STATUSES)
         )
 
@@ -259,7 +282,7 @@ class MeetingPolicy(RecordPolicy[Meeting]):
             return Meeting.objects.none()
         attending = Meeting.attendees.through.objects.filter(user_id=user.pk)
         return Meeting.objects.filter(
-            Q(programme__in=programme_pks(user, SEE_CASE_DETAIL))
+            Q(programme__in=case_detail_pks(user))
             | Q(pk__in=attending.values("meeting_id"))
             | Q(chair_id=user.pk)
         )
@@ -279,7 +302,7 @@ class MeetingActionPolicy(RecordPolicy[MeetingAction]):
         if not active(user):
             return MeetingAction.objects.none()
         return MeetingAction.objects.filter(
-            Q(programme__in=programme_pks(user, SEE_CASE_DETAIL)) | Q(owner_id=user.pk)
+            Q(programme__in=case_detail_pks(user)) | Q(owner_id=user.pk)
         )
 
     def _updates(self, user: User, action: MeetingAction) -> bool:
@@ -300,13 +323,15 @@ class InterventionPolicy(RecordPolicy[Intervention]):
             person_id=OuterRef("person_id"), programme_id=OuterRef("programme_id"))
         return Intervention.objects.filter(
             Exists(seen_entry)
-            | Q(person__isnull=True, group__in=groups.visible(user).values("pk"))
+            | Q(person__isnull=True, group__in=groups.visible(user).values("pk")),
+            intervention_categories_allowed(user),
         )
 
     def of_person(self, user: User, person: Person) -> QuerySet[Intervention]:
         """Recorded in the programmes through which the user sees the person."""
         return (
             Intervention.objects.filter(
+                intervention_categories_allowed(user),
                 person=person, programme__in=programmes.of_person(user, person).values("pk"))
             .select_related("agency", "programme", "created_by")
             .order_by("-created_at", "-pk")
@@ -367,7 +392,7 @@ class RunPolicy(RecordPolicy[AnalysisRun]):
         )
 
     def _sees_profile(self, user: User, run: AnalysisRun | None = None) -> bool:
-        return holds(user, SEE_CASE_DETAIL)
+        return bool(case_detail_pks(user))
 
 
 class ScorePolicy(RecordPolicy[PersonScore]):
@@ -430,7 +455,8 @@ class LetterPolicy(RecordPolicy[Letter]):
 
     def visible(self, user: User) -> QuerySet[Letter]:
         writer = entries.visible(user).filter(
-            Q(lead_professional_id=user.pk) | Q(programme__in=programme_pks(user, WRITE_LETTERS)),
+            Q(lead_professional_id=user.pk)
+            | Q(programme__in=programme_pks(user, WRITE_LETTERS, category=Category.CONTACT)),
             person_id=OuterRef("intervention__person_id"),
             programme_id=OuterRef("intervention__programme_id"),
         ) if user.is_authenticated else CohortEntry.objects.none()
@@ -446,9 +472,99 @@ class FoundGroupPolicy(RecordPolicy[FoundGroup]):
     kind = "found_group"
 
     def visible(self, user: User) -> QuerySet[FoundGroup]:
-        if not holds(user, SEE_CASE_DETAIL):
+        if not case_detail_pks(user):
             return FoundGroup.objects.none()
         return FoundGroup.objects.filter(run__status=AnalysisRun.Status.COMPLETE)
+
+
+class AgreementPolicy(RecordPolicy[DataSharingAgreement]):
+    """Data-sharing agreements: the programme's coordinator drafts and submits them; the data
+    protection officer of each agency that supplies data approves; a party's DPO revokes.
+    They are seen by anyone in the programme and by the DPO of every party."""
+
+    model = DataSharingAgreement
+    kind = "agreement"
+    rules = {
+        "view": "_sees",
+        "edit": "_edits",
+        "approve": "_approves",
+        "revoke": "_revokes",
+    }
+    listed = {"approve": "_awaiting"}
+
+    def visible(self, user: User) -> QuerySet[DataSharingAgreement]:
+        dpo_of = roles_of(user).filter(role=Role.DPO).values("agency_id")
+        return DataSharingAgreement.objects.filter(
+            Q(programme__in=programme_pks(user, ALL_ROLES))
+            | Q(pk__in=AgreementParty.objects.filter(agency__in=dpo_of).values("agreement_id"))
+            | Q(programme__lead_agency__in=dpo_of)
+        ).select_related("programme").order_by("programme__name", "-version")
+
+    def in_force_parties(self, programme: Programme) -> QuerySet[AgreementParty]:
+        """The parties to the programme's delivery agreement in force today."""
+        return AgreementParty.objects.filter(
+            agreement__programme=programme,
+            agreement__purpose=DataSharingAgreement.Purpose.DELIVERY,
+            agreement__in=DataSharingAgreement.objects.in_force())
+
+    def of_programme(self, user: User, programme: Programme) -> QuerySet[DataSharingAgreement]:
+        return self.visible(user).filter(programme=programme)
+
+    def _edits(self, user: User, agreement: DataSharingAgreement) -> bool:
+        """A draft, by the programme's coordinator."""
+        return agreement.status == DataSharingAgreement.Status.DRAFT \
+            and holds(user, DECIDE, agreement.programme_id)
+
+    def party_for_dpo(self, user: User, agreement: DataSharingAgreement) -> AgreementParty | None:
+        """The supplying party whose data protection officer the user is, not yet approved."""
+        dpo_of = roles_of(user).filter(role=Role.DPO).values("agency_id")
+        return agreement.parties.filter(
+            agency__in=dpo_of, supplies_data=True, approved_at__isnull=True).first()
+
+    def _approves(self, user: User, agreement: DataSharingAgreement) -> bool:
+        return agreement.status == DataSharingAgreement.Status.AWAITING_APPROVAL \
+            and self.party_for_dpo(user, agreement) is not None
+
+    def _revokes(self, user: User, agreement: DataSharingAgreement) -> bool:
+        """An active agreement, by the DPO of any party or of the lead agency."""
+        if agreement.status != DataSharingAgreement.Status.ACTIVE:
+            return False
+        dpo_of = set(roles_of(user).filter(role=Role.DPO).values_list("agency_id", flat=True))
+        return agreement.programme.lead_agency_id in dpo_of \
+            or agreement.parties.filter(agency__in=dpo_of).exists()
+
+    def _awaiting(self, user: User) -> QuerySet[DataSharingAgreement]:
+        dpo_of = roles_of(user).filter(role=Role.DPO).values("agency_id")
+        return self.visible(user).filter(
+            status=DataSharingAgreement.Status.AWAITING_APPROVAL,
+            parties__agency__in=dpo_of, parties__supplies_data=True,
+            parties__approved_at__isnull=True).distinct()
+
+
+class LinkPolicy(RecordPolicy[PersonLink]):
+    """A partner agency's recorded links to people: the coordinator records and ends them;
+    the programme's case team sees them all; a partner-agency user sees its own agency's."""
+
+    model = PersonLink
+    kind = "person_link"
+    rules = {"view": "_sees", "record": "_records", "end": "_ends"}
+
+    def visible(self, user: User) -> QuerySet[PersonLink]:
+        return PersonLink.objects.filter(
+            Q(programme__in=case_detail_pks(user))
+            | Q(programme__in=programme_pks(user, ALL_ROLES),
+                agency__in=agencies_in(user, ALL_ROLES))
+        ).select_related("agency", "person", "programme")
+
+    def _records(self, user: User, link: PersonLink | None = None, *,
+                 programme: Programme | None = None) -> bool:
+        programme = programme or (link.programme if link else None)
+        return programme is not None and holds(user, DECIDE, programme.pk)
+
+    def _ends(self, user: User, link: PersonLink) -> bool:
+        """The coordinator, or a user of the linked agency (it no longer works with them)."""
+        return link.ended_at is None and self._sees(user, link) and (
+            self._records(user, link) or link.agency_id in agencies_in(user, ALL_ROLES))
 
 
 programmes = ProgrammePolicy()
@@ -464,7 +580,9 @@ decisions = DecisionPolicy()
 flags = FlagPolicy()
 letters = LetterPolicy()
 found_groups = FoundGroupPolicy()
+agreements = AgreementPolicy()
+links = LinkPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
-    decisions, flags, letters, found_groups)}
+    decisions, flags, letters, found_groups, agreements, links)}

@@ -1,0 +1,72 @@
+"""The demo programme's data-sharing agreement and the school's links to its pupils, made
+through the same actions a coordinator and the data protection officers use."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ..actions import sharing
+from ..domain.data_categories import Category
+from ..models import Agency, CohortEntry, DataSharingAgreement, PersonLink, Programme
+
+C = Category
+Basis = sharing.AgreementParty.LawfulBasis
+PUPILS = 2
+
+# what each party's users may see: the police and children's social care run the cases; the
+# school sees its own pupils' place in the programme, their plan and the support recorded
+SCHOOL_CATEGORIES = frozenset({C.IDENTITY, C.COHORT, C.INTERVENTIONS, C.SAFEGUARDING})
+CARE_CATEGORIES = frozenset(C) - {C.ETHNICITY}
+
+
+def add_demo_agreement(programme: Programme, agencies: dict[str, Agency], users: dict,
+                       police: str, care: str, school: str) -> DataSharingAgreement:
+    """Draft, submit and approve version 1, unless the programme already has one."""
+    existing = programme.agreements.order_by("-version").first()
+    if existing is not None:
+        return existing
+    today = timezone.localdate()
+    parties = [
+        sharing.PartyTerms(agencies[police], supplies_data=True,
+                           lawful_basis=Basis.LAW_ENFORCEMENT, categories=frozenset(C)),
+        sharing.PartyTerms(agencies[care], supplies_data=True,
+                           lawful_basis=Basis.CHILDREN_ACT, categories=CARE_CATEGORIES),
+        sharing.PartyTerms(agencies[school], lawful_basis=Basis.CRIME_AND_DISORDER,
+                           categories=SCHOOL_CATEGORIES, sees_adults=False),
+    ]
+    agreement = sharing.draft_agreement(
+        users["coordinator"], programme, title=f"{programme.name}: information sharing",
+        purpose_detail="Identifying the people and groups driving serious violence, offering "
+                       "them support, telling them the consequences of further violence and "
+                       "delivering both, under the Serious Violence Duty.",
+        starts=today - timedelta(days=1), review_date=today + timedelta(days=365),
+        ends=today + timedelta(days=2 * 365), parties=parties, special_category=True,
+        includes_ethnicity=True,
+        dpia_reference="DPIA-DEMO-2026-01 (demo)",
+        equality_assessment="EIA-DEMO-2026-01 (demo)",
+        privacy_information="Demoshire VRU privacy notice, section 4 (demo)",
+        security_arrangements="Deter only; no exports outside the agreement; accounts "
+                              "reviewed monthly.",
+        rights_procedure="Requests and challenges to the VRU's data protection officer; "
+                         "decided within 28 days by someone other than the original decider.",
+    )
+    sharing.submit_agreement(users["coordinator"], agreement)
+    for dpo in ("dpo", "dpo-care"):
+        sharing.approve_agreement(users[dpo], agreement)
+    return agreement
+
+
+def add_demo_links(programme: Programme, users: dict, school: Agency) -> int:
+    """The school's two pupils: the youngest active children in the cohort."""
+    if PersonLink.objects.filter(programme=programme, agency=school).exists():
+        return 0
+    born = timezone.localdate() - timedelta(days=18 * 365 + 5)
+    children = (CohortEntry.objects
+                .filter(programme=programme, status=CohortEntry.Status.ACTIVE,
+                        person__date_of_birth__gt=born)
+                .select_related("person").order_by("-person__date_of_birth", "pk")[:PUPILS])
+    for entry in children:
+        sharing.record_link(users["coordinator"], programme, agency=school,
+                            person=entry.person, relationship=PersonLink.Relationship.PUPIL,
+                            note="On roll at the academy")
+    return len(children)
