@@ -99,7 +99,10 @@ def test_it_withholds_case_detail_from_partner_users(client, world):
     response = client.get(url(world.active))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "P-ACTIVE" in page and "Test rationale for P-ACTIVE" in page
+    assert "P-ACTIVE" in page
+    # the rationale is analysis-written: police intelligence, not shared with the school
+    assert "Test rationale for P-ACTIVE" not in page
+    assert "Not shared with your agency under the programme's data-sharing agreement" in page
     assert "E-P-ACTIVE" not in page
     assert "Events behind the harm score" not in page
     assert "shared with analysts, coordinators and caseworkers only" in page

@@ -3,11 +3,20 @@ through the same actions a coordinator and the data protection officers use."""
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ..actions import sharing
-from ..domain.data_categories import Category
-from ..models import Agency, CohortEntry, DataSharingAgreement, PersonLink, Programme
+from ..domain.data_categories import HEALTH_CATEGORIES, Category
+from ..domain.people import last_adult_birthday
+from ..models import (
+    Agency,
+    CohortEntry,
+    DataSharingAgreement,
+    Intervention,
+    PersonLink,
+    Programme,
+)
 
 C = Category
 Basis = sharing.AgreementParty.LawfulBasis
@@ -57,16 +66,22 @@ def add_demo_agreement(programme: Programme, agencies: dict[str, Agency], users:
 
 
 def add_demo_links(programme: Programme, users: dict, school: Agency) -> int:
-    """The school's two pupils: the youngest active children in the cohort."""
+    """The school's two pupils: active children in the cohort, those with a health or an
+    enforcement intervention recorded by another agency first, so the demo shows what the
+    school's agreement withholds."""
     if PersonLink.objects.filter(programme=programme, agency=school).exists():
         return 0
-    born = timezone.localdate() - timedelta(days=18 * 365 + 5)
-    children = (CohortEntry.objects
-                .filter(programme=programme, status=CohortEntry.Status.ACTIVE,
-                        person__date_of_birth__gt=born)
-                .select_related("person").order_by("-person__date_of_birth", "pk")[:PUPILS])
-    for entry in children:
+    born = last_adult_birthday(timezone.localdate())
+    children = list(CohortEntry.objects
+                    .filter(programme=programme, status=CohortEntry.Status.ACTIVE,
+                            person__date_of_birth__gt=born)
+                    .select_related("person").order_by("-person__date_of_birth", "pk"))
+    withheld = set(Intervention.objects.filter(programme=programme).filter(
+        Q(kind=Intervention.Kind.ENFORCEMENT) | Q(category__in=HEALTH_CATEGORIES))
+        .values_list("person_id", flat=True))
+    children.sort(key=lambda entry: entry.person_id not in withheld)  # stable: youngest next
+    for entry in children[:PUPILS]:
         sharing.record_link(users["coordinator"], programme, agency=school,
                             person=entry.person, relationship=PersonLink.Relationship.PUPIL,
                             note="On roll at the academy")
-    return len(children)
+    return min(len(children), PUPILS)

@@ -125,9 +125,9 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         demo_sharing.add_demo_agreement(programme, agencies, users, POLICE, SOCIAL_CARE,
                                         SCHOOL)
         created = _cohort_from_run(run, programme, users, cohort_size) if run else 0
-        demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
         demo_meetings.add_demo_meetings(programme, users)
         demo_casework.add_demo_casework(programme, users)
+        demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,

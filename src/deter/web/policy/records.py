@@ -155,6 +155,12 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
             age_allowed(user),
         )
 
+    def fields(self, user: User, entry: CohortEntry) -> frozenset[Category]:
+        """The categories granted in the entry's programme, if the user sees the entry."""
+        if not self._sees(user, entry):
+            return frozenset()
+        return frozenset(Category(c) for c in categories_in(user, entry.programme_id))
+
     def of_person(self, user: User, person: Person) -> QuerySet[CohortEntry]:
         """The person's visible entries (one per programme)."""
         return (
@@ -260,6 +266,11 @@ class GroupPolicy(RecordPolicy[CohortGroup]):
             | Q(programme__in=programme_pks(user, (Role.CASEWORKER,)) & detail,
                 status__in=ENGAGED_STATUSES)
         )
+
+    def fields(self, user: User, group: CohortGroup) -> frozenset[Category]:
+        if not self._sees(user, group):
+            return frozenset()
+        return frozenset(Category(c) for c in categories_in(user, group.programme_id))
 
     def _decides(self, user: User, group: CohortGroup) -> bool:
         return programmes.can(user, "decide", group.programme)

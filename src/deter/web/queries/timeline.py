@@ -43,7 +43,7 @@ from ..models import (
     OrderBreach,
     Person,
 )
-from ..policy import User
+from ..policy import Category, User
 
 # kind: (label shown in the tag, GOV.UK tag colour modifier)
 KINDS = {
@@ -67,6 +67,7 @@ FILTERS = {
     ),
 }
 SHOW_ALL = ""
+WITHHELD = "(The reasons are not shared with your agency under the data-sharing agreement.)"
 UNKNOWN_FILTER_MESSAGE = "Show must be all, events, decisions or interventions"
 BAD_PAGE_MESSAGE = "Page must be a whole number, 1 or more"
 PAGE_SIZE = 50
@@ -275,6 +276,9 @@ def _decisions(user: User, entries: list[CohortEntry]) -> Iterator[Item]:
     seen_meetings = set(
         policy.meetings.visible(user).filter(pk__in=meeting_ids).values_list("pk", flat=True)
     ) if meeting_ids else set()
+    # the panel's reasons draw on police data: shown where the agreement shares it
+    shared = {e.pk: Category.POLICE_INTELLIGENCE in policy.entries.fields(user, e)
+              for e in entries}
     for decision in decisions:
         before = (
             CohortStatus(decision.from_status).label if decision.from_status else "Not in cohort"
@@ -283,11 +287,11 @@ def _decisions(user: User, entries: list[CohortEntry]) -> Iterator[Item]:
         at_meeting = (
             f" at {decision.meeting.title}" if decision.meeting_id in seen_meetings else ""
         )
+        reason = decision.reason if shared[decision.entry_id] else WITHHELD
         yield Item(
             *_local(decision.decided_at), kind="decision", pk=decision.pk,
             summary=f"{decision.entry.programme.name}: {before} to {after}",
-            detail=f"Decided by {decision.decided_by.get_username()}{at_meeting}. "
-                   f"{decision.reason}",
+            detail=f"Decided by {decision.decided_by.get_username()}{at_meeting}. {reason}",
             url=_url("entry_plan", decision.entry_id),
         )
 

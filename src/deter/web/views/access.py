@@ -41,3 +41,8 @@ def get_visible_or_404(
                      outcome=audit.DENIED, path=request.path, **audit_details)
         raise Http404(f"No {kind.replace('_', ' ')} found")
     return found
+
+
+def sees(categories: frozenset[policy.Category]) -> dict[str, bool]:
+    """The data categories a template may render: ``{% if sees.date_of_birth %}``."""
+    return {category.value: category in categories for category in policy.Category}

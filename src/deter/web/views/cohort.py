@@ -40,6 +40,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = policy.runs.latest()
     scores = policy.scores.in_run(request.user, run)
+    # a list in rank order would tell a user without police-held detail each person's rank
+    ranked = policy.programmes.instances(request.user, "see_case_detail").exists()
+    if not ranked:
+        scores = scores.order_by("person__person_id", "pk")
     page = Paginator(
         scores.defer("explanation").select_related("person").prefetch_related(
             policy.entries.prefetch(request.user, "person__cohort_entries")
@@ -77,6 +81,7 @@ def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     return render(request, "deter/cohort.html", {
         "run": run,
+        "ranked": ranked,
         "page": page,
         "rows": rows,
         "groups": groups,

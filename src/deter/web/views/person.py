@@ -17,7 +17,7 @@ from ..forms.casework import PersonInterventionForm as InterventionForm
 from ..models import Person
 from ..queries import explanation, harm_history, safeguarding, timeline
 from . import AuthenticatedHttpRequest
-from .access import get_visible_or_404
+from .access import get_visible_or_404, sees
 
 EXPLANATION_ROWS = 25  # per score; ?events=all lists every event
 
@@ -70,6 +70,8 @@ def _render_person(
     harm_points = harm_history.history(person) if case_detail else []
     all_events = request.GET.get("events") == "all"
     entries = list(policy.entries.of_person(user, person).select_related("safeguarding_lead"))
+    for entry in entries:
+        entry.sees = sees(policy.entries.fields(user, entry))
     letter_entries = [entry for entry in entries if policy.entries.can(user, "write_letter", entry)]
     interventions = list(policy.interventions.of_person(user, person))
     context = {
@@ -78,6 +80,7 @@ def _render_person(
         "entries": entries,
         "interventions": interventions,
         "case_detail": case_detail,
+        "sees": sees(policy.people.fields(user, person)),
         "run": run,
         "score": score,
         "harm_rows": _explained(score, explanation.OFFENDER, all_events),

@@ -16,7 +16,7 @@ from ..domain import people
 from ..forms.cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from . import AuthenticatedHttpRequest
-from .access import get_visible_or_404
+from .access import get_visible_or_404, sees
 from .panel import apply_decision, proposing_scores
 
 ENGAGED = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)
@@ -103,6 +103,7 @@ def _render_entry(
                  programme=programme.pk)
     return render(request, "deter/programme/entry.html", {
         "entry": entry,
+        "sees": sees(policy.entries.fields(user, entry)),
         "programme": programme,
         "age": entry.person.age_on(today),
         "decisions": list(entry.decisions.select_related("decided_by", "lead_professional",
@@ -202,6 +203,7 @@ def render_group_plan(
                  people=[member.person_id for member in members])
     return render(request, "deter/programme/group.html", {
         "group": group,
+        "sees": sees(policy.groups.fields(user, group)),
         "programme": programme,
         "score": proposing_scores(request.user, [group])[0],
         "members": members,
