@@ -116,6 +116,10 @@ def test_a_planted_skew_warns_and_a_proportionate_group_does_not():
 
     even = count_frame({("sex", "male"): 300, ("sex", "female"): 200})
     assert all(r["warning"] is None for r in compare(even, baseline).to_dicts())
+    ages = count_frame({("age band", "35 and over"): 5, ("age band", "under 14"): 1,
+                        ("age band", "unknown"): 9, ("age band", "18-24"): 2})
+    assert compare(ages, ages)["value"].to_list() == ["under 14", "18-24", "35 and over",
+                                                      "unknown"]
     assert by_value(compare(even, baseline))[("sex", "male")]["ratio"] == pytest.approx(1.0)
 
 
@@ -164,7 +168,7 @@ def test_explain_says_what_the_warning_is():
     assert row["ratio"] == pytest.approx((16 / 823) / (21 / 5972))  # the demo's 5.53
     assert row["warning"] == "over"
     sentence = explain(row, "people proposed", "offenders")
-    assert sentence.startswith("Age band under 14: 1.9% of people proposed against 0.4% of "
+    assert sentence.startswith("Under 14 (age band): 1.9% of people proposed against 0.4% of "
                                "offenders, 5.53 times their share (95% interval 2.90 to 10.5")
     assert sentence.endswith("over-represented.")
 

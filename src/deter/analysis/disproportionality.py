@@ -151,8 +151,8 @@ def attributes(recorded: pl.DataFrame, as_of: datetime | None) -> pl.DataFrame:
 def counts(people: pl.DataFrame, members: Iterable[str] | pl.Series | None = None) -> pl.DataFrame:
     """characteristic, value, count: the ``attributes`` frame (or the ``members`` among it)."""
     if members is not None:
-        ids = members if isinstance(members, pl.Series) else pl.Series(list(members),
-                                                                       dtype=pl.String)
+        ids = members if isinstance(members, pl.Series) else pl.Series(list(members))
+        ids = ids.cast(people.schema["person_id"])
         people = people.filter(pl.col("person_id").is_in(ids.implode()))
     parts = [
         people.group_by(pl.col(name).alias("value")).len("count")
@@ -192,7 +192,9 @@ def compare(
     Totals are per characteristic (the group's size, "unknown" included).  A count from 1 to
     ``suppress_below - 1`` is suppressed, and where a characteristic has exactly one suppressed
     count in a column, the next smallest non-zero count of that column is suppressed too, so
-    the hidden one cannot be worked out from the total.  A row with a suppressed count has no
+    the hidden one cannot be worked out from the total.  Rows come in ``CHARACTERISTICS``
+    order, age bands youngest first, other values by baseline count.  A row with a suppressed
+    count has no
     shares, ratio or interval.  ``warning`` is "over" or "under" where the ratio lies outside
     ``low``..``high`` and its interval excludes 1."""
     settings = settings or FairnessSettings()
@@ -213,7 +215,10 @@ def compare(
     for row in rows:
         _measure(row, settings)
     order = {name: i for i, name in enumerate(CHARACTERISTICS)}
-    rows.sort(key=lambda r: order.get(r["characteristic"], len(order)))
+    bands = {label: i for i, (_, _, label) in enumerate(AGE_BANDS)}
+    rows.sort(key=lambda r: (order.get(r["characteristic"], len(order)),
+                             bands.get(r["value"], len(bands))
+                             if r["characteristic"] == "age band" else 0))
     return pl.DataFrame(rows, schema=_compare_schema()).select(COMPARE_COLUMNS)
 
 
@@ -262,12 +267,12 @@ def _compare_schema() -> dict[str, pl.DataType]:
 
 def explain(row: Mapping, group_label: str, baseline_label: str,
             settings: FairnessSettings | None = None) -> str:
-    """One warned row as a sentence, e.g. "Age band under 14: 1.9% of people proposed against
-    0.4% of offenders, 5.53 times their share (95% interval 3.38 to 9.04).\""""
+    """One warned row as a sentence, e.g. "Under 14 (age band): 1.9% of people proposed against
+    0.4% of offenders, 5.53 times their share (95% interval 2.90 to 10.55): over-represented.\""""
     settings = settings or FairnessSettings()
     what = "over-represented" if row["warning"] == "over" else "under-represented"
     return (
-        f"{str(row['characteristic']).capitalize()} {row['value']}: "
+        f"{str(row['value']).capitalize()} ({row['characteristic']}): "
         f"{row['group_share']:.1%} of {group_label} against {row['baseline_share']:.1%} of "
         f"{baseline_label}, {row['ratio']:.2f} times their share "
         f"({_fmt(settings.confidence * 100)}% interval {row['ratio_low']:.2f} to "

@@ -28,6 +28,11 @@ class Programme(models.Model):
     emphasis = models.CharField(max_length=32, choices=Emphasis.choices, default="balanced")
     uses_call_ins = models.BooleanField(default=True)
     agencies = models.ManyToManyField(Agency, related_name="programmes")
+    publish_scoring = models.BooleanField(
+        default=False,
+        help_text="Publish the scoring page (harm table, RFGV formula, selection criteria) "
+        "without sign-in; it never shows a person or a count of people",
+    )
 
     def __str__(self) -> str:
         return self.name
