@@ -491,7 +491,8 @@ def diff_tables(old: HarmTable, new: HarmTable) -> dict[str, list[dict]]:
         "reclassified": [],
     }
     for key in (key for key in after if key in before):
-        was, now = before[key], after[key]
+        was, now = before[key], {**after[key]}
+        now["description"] = now["description"] or was["description"]
         if was["weight"] != now["weight"]:
             changes["reweighted"].append({**now, "old_weight": was["weight"]})
         if was["violent"] != now["violent"]:

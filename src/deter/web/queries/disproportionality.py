@@ -110,10 +110,15 @@ def run_window_days(run: AnalysisRun) -> int:
     return int(days or config.get("window_days") or AnalysisConfig().window_days)
 
 
+def _baselines(run: AnalysisRun) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    return _baselines_of(run.pk, run.finished_at)
+
+
 @functools.lru_cache(maxsize=4)
-def _baselines(run_pk: int) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+def _baselines_of(run_pk: int, finished_at) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """Everyone's characteristics on the run's date (by person key) and the baselines' counts:
-    a run's results never change, so this is read once per process."""
+    a run's results never change, so this is read once per process (keyed by the run and the
+    moment it finished, so a database rebuilt with the same keys is read afresh)."""
     run = AnalysisRun.objects.get(pk=run_pk)
     as_of = run_as_of(run)
     recorded = pl.DataFrame(
@@ -161,7 +166,7 @@ def for_programme(programme, run: AnalysisRun) -> Fairness:
 
 
 def build(run: AnalysisRun, groups: Mapping[str, tuple[str, pl.Series]]) -> Fairness:
-    people, baselines = _baselines(run.pk)
+    people, baselines = _baselines(run)
     chosen = fairness_settings()
     totals = {key: _total(frame) for key, frame in baselines.items()}
     comparisons = []
