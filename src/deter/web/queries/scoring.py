@@ -107,8 +107,9 @@ def changes_between(older: AnalysisRun | None, newer: AnalysisRun | None,
                     newer_table: TableInUse) -> Changes:
     if older is None or newer is None:
         return Changes(older)
-    settings = [(name, _shown(name, old), _shown(name, new))
-                for name, old, new in diff_settings(older.config or {}, newer.config or {})]
+    defaults = AnalysisConfig().as_dict()  # a run saved without its settings ran on these
+    settings = [(name, _shown(name, old), _shown(name, new)) for name, old, new
+                in diff_settings(older.config or defaults, newer.config or defaults)]
     changes = Changes(older, settings)
     older_table = table_of(older, _config(older))
     old_version = older_table.summary.get("version")
