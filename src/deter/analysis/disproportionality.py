@@ -9,6 +9,11 @@ select anyone, and the web app never shows an individual's ethnicity.
 ``ratio`` is the share of the proposed list in a category divided by that category's share of
 everyone with offender harm in the window (1.0 = in proportion).  Categories with fewer than
 ``SMALL`` proposed people are marked ``small`` because their ratio is unstable.
+
+``compare`` generalises the check to any group (a run's proposals, a programme's people brought
+to the panel, accepted or active) against any baseline (everyone recorded, the offenders or the
+victims of serious violence), with a Katz interval for each ratio, small-number suppression,
+and a warning where a ratio is far from 1 and chance does not easily explain it.
 """
 
 from __future__ import annotations
