@@ -139,7 +139,9 @@ def test_counts_from_1_to_9_are_suppressed_with_their_ratio_and_one_more_to_prot
     assert rows[("ethnicity", "a")]["ratio"] is not None
     # 0 is not suppressed: nobody to identify
     d = rows[("ethnicity", "d")]
-    assert not d["group_suppressed"] and d["ratio"] == 0.0 and d["ratio_high"] is not None
+    assert not d["group_suppressed"] and d["ratio"] == 0.0 and d["ratio_low"] == 0.0
+    # 0.5 of 70 against 50 of 1,000: exp(log(0.5/70 / 0.05) + 1.96 sqrt(2 - 1/70 + 0.02 - 0.001))
+    assert d["ratio_high"] == pytest.approx(2.2914, abs=1e-3)
     assert not any(rows[("sex", v)]["group_suppressed"] for v in ("male", "female"))
     # exactly 10 is shown; the threshold is a setting
     ten = count_frame({("sex", "male"): 10, ("sex", "female"): 40})

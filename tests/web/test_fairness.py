@@ -80,11 +80,12 @@ def test_a_planted_skew_is_warned_with_its_ratio_and_explanation(client, skewed)
     # the active cohort: 13 of 13 male, against 18 men among the 106 people recorded
     assert f"{13 / 13 / (18 / 106):.2f}" == "5.89"
     assert "Male (sex): 100.0% of the list against 17.0% of everyone recorded, 5.89 times" in body
-    # Katz: sqrt(1/13 - 1/13 + 1/18 - 1/106) = 0.21476, so 5.89 x exp(-+1.96 x 0.21476)
-    assert "5.89 times their share (95% interval 3.87 to 8.97): over-represented" in body
-    # nobody female: 0 against 88 of 106, the interval from 0.5 added to the zero
+    # everybody male: 0.5 is added to each cell of the cohort's side for the interval, so
+    # exp(log((13.5 / 14) / (18 / 106)) +- 1.96 x sqrt(1/13.5 - 1/14 + 1/18 - 1/106))
+    assert "5.89 times their share (95% interval 3.68 to 8.75): over-represented" in body
+    # nobody female: 0.5 of 14 against 88 of 106; a zero's interval starts at 0
     assert "Female (sex): 0.0% of the list against 83.0% of everyone recorded, 0.00 times " \
-           "their share (95% interval 0.00 to 0.68): under-represented." in body
+           "their share (95% interval 0.00 to 0.66): under-represented." in body
     # the one person of 19 is hidden in the baseline, and so the next smallest band (the 17
     # children) is too, or the one could be worked out from the total: no ratio for either
     assert "14-17 (age band)" not in body and "18-24 (age band)" not in body

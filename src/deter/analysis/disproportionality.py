@@ -173,20 +173,26 @@ def ratio_interval(
 ) -> tuple[float | None, float | None, float | None]:
     """The ratio of proportions (a/n1) / (b/n2) and its Katz log interval.
 
-    ``exp(log(ratio) +- z * sqrt(1/a - 1/n1 + 1/b - 1/n2))`` (Katz et al. 1978), with 0.5 added
-    to a zero count for the interval only.  It treats the two as independent samples; where the
-    group is part of the baseline (proposals among offenders) the interval is a little wider
-    than it need be, so a warning is, if anything, given too rarely.  None where a total is 0
-    or the baseline count is 0 (no share to compare with)."""
+    ``exp(log(ratio) +- z * sqrt(1/a - 1/n1 + 1/b - 1/n2))`` (Katz et al. 1978).  Where a
+    side has an empty cell (nobody in the category, or everybody), 0.5 is added to each of its
+    cells (the Haldane-Anscombe correction: a + 0.5 of n + 1) for the interval only, and a zero
+    count's interval starts at 0.  It treats the two as independent samples; where the group is
+    part of the baseline (proposals among offenders) the interval is a little wider than it
+    need be, so a warning is, if anything, given too rarely.  None where a total is 0 or the
+    baseline count is 0 (no share to compare with)."""
     if n1 <= 0 or n2 <= 0 or b <= 0:
         return None, None, None
     ratio = (a / n1) / (b / n2)
-    a_, n1_ = (a, n1) if a > 0 else (0.5, n1 + 0.5)
-    variance = 1 / a_ - 1 / n1_ + 1 / b - 1 / n2
+    (a_, n1_), (b_, n2_) = _corrected(a, n1), _corrected(b, n2)
+    variance = 1 / a_ - 1 / n1_ + 1 / b_ - 1 / n2_
     z = float(norm.ppf(0.5 + confidence / 2))
-    centre = math.log(a_ / n1_) - math.log(b / n2)
+    centre = math.log(a_ / n1_) - math.log(b_ / n2_)
     spread = z * math.sqrt(max(variance, 0.0))
-    return ratio, math.exp(centre - spread), math.exp(centre + spread)
+    return ratio, 0.0 if a == 0 else math.exp(centre - spread), math.exp(centre + spread)
+
+
+def _corrected(count: int, total: int) -> tuple[float, float]:
+    return (count + 0.5, total + 1.0) if count in (0, total) else (count, total)
 
 
 def compare(
