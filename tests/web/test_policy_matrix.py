@@ -78,6 +78,9 @@ TABLE: list[Row] = [
     # a coordinator of any agency starts a programme (test_programme_settings)
     row("programmes", "start", "programme", {C}),
     row("programmes", "start", "police_only_programme", {C}),
+    # the fairness page (aggregates only): staff roles, and the DPO (test_fairness)
+    row("programmes", "see_fairness", "programme", STAFF | {DPO}),
+    row("programmes", "see_fairness", "police_only_programme", {A, DPO}),
     # --- people: through a cohort entry only; caseworkers and partners only engaged people;
     # police-held detail for staff roles; interventions by staff for any agency, partners
     # their own

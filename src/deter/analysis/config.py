@@ -252,3 +252,36 @@ class AnalysisConfig:
         if isinstance(values.get("criteria"), Mapping):
             values["criteria"] = SelectionCriteria.from_dict(values["criteria"])
         return cls(**values)
+
+
+def flatten(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``as_dict`` output as dotted keys (``rfg.window_days``), lists as they are."""
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and key != "association_weights":
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def diff_settings(
+    old: Mapping[str, Any], new: Mapping[str, Any], ignore: tuple[str, ...] = ("as_of",)
+) -> list[tuple[str, Any, Any]]:
+    """(setting, old value, new value) for every setting that differs between two saved
+    configs (``AnalysisConfig.as_dict``), the analysis date aside; a setting one of them lacks
+    (saved before it existed) shows as None."""
+    before, after = flatten(old), flatten(new)
+    names = sorted(set(before) | set(after))
+    return [(name, before.get(name), after.get(name)) for name in names
+            if name not in ignore and _same(before.get(name)) != _same(after.get(name))]
+
+
+def _same(value: Any) -> Any:
+    """Lists and tuples, ints and floats compare equal when they hold the same numbers."""
+    if isinstance(value, list | tuple):
+        return tuple(_same(v) for v in value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value

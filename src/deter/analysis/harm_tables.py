@@ -450,3 +450,51 @@ def _yes_no(file: str, value: str | None, row: int) -> bool | None:
 
 def _data_bytes(name: str) -> bytes:
     return resources.files("deter.analysis.data").joinpath(name).read_bytes()
+
+
+# --- the table as a reader sees it, and what changed between two tables ---
+
+
+def _natural(key: str) -> list:
+    """"2" before "10A" before "105A": digits compare as numbers."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
+            for part in re.split(r"(\d+)", key) if part]
+
+
+def weights(table: HarmTable) -> list[dict]:
+    """Every weight of ``table``: kind ("offence code" or "offence category"), key,
+    description, weight and violent, codes in natural order then categories; the spellings
+    ``CATEGORY_ALIASES`` adds are left out (they repeat the category they stand for)."""
+    rows = [
+        {"kind": "offence code", "key": code, "description": table.descriptions.get(code, ""),
+         "weight": weight, "violent": code in table.violent_codes}
+        for code, weight in sorted(table.by_code.items(), key=lambda item: _natural(item[0]))
+    ]
+    rows += [
+        {"kind": "offence category", "key": category, "description": "",
+         "weight": weight, "violent": category in table.violent_categories}
+        for category, weight in sorted(table.by_category.items())
+        if category not in CATEGORY_ALIASES
+    ]
+    return rows
+
+
+def diff_tables(old: HarmTable, new: HarmTable) -> dict[str, list[dict]]:
+    """What changed from ``old`` to ``new``: offences ``added`` and ``removed`` (with their
+    weight), ``reweighted`` (old and new weight) and ``reclassified`` (violent or not)."""
+    before = {(row["kind"], row["key"]): row for row in weights(old)}
+    after = {(row["kind"], row["key"]): row for row in weights(new)}
+    changes: dict[str, list[dict]] = {
+        "added": [after[key] for key in after if key not in before],
+        "removed": [before[key] for key in before if key not in after],
+        "reweighted": [],
+        "reclassified": [],
+    }
+    for key in (key for key in after if key in before):
+        was, now = before[key], {**after[key]}
+        now["description"] = now["description"] or was["description"]
+        if was["weight"] != now["weight"]:
+            changes["reweighted"].append({**now, "old_weight": was["weight"]})
+        if was["violent"] != now["violent"]:
+            changes["reclassified"].append(now)
+    return changes

@@ -180,3 +180,31 @@ def _schema() -> dict[str, pl.DataType]:
         name: pl.Float64 if name in floats else pl.Int64 if name in ints else pl.String
         for name in RFG_COLUMNS
     }
+
+
+def describe(config: RFGConfig, unit: str) -> list[dict]:
+    """The four components as a reader needs them: letter, name, what is measured, how the
+    band is chosen, and each band as (condition, points), from ``config`` itself."""
+    def bands(pairs: Bands, template: str) -> list[tuple[str, float]]:
+        return [(template.format(_plain(threshold)), points) for threshold, points in pairs]
+
+    return [
+        {"letter": "R", "name": "Recency", "measures": "days since the latest offence",
+         "rule": "the first band the age fits", "bands": bands(config.recency_bands,
+                                                                "at most {} days")},
+        {"letter": "F", "name": "Frequency", "measures": "the number of offences",
+         "rule": "the highest band reached", "bands": bands(config.frequency_bands,
+                                                            "{} or more offences")},
+        {"letter": "G", "name": "Gravity",
+         "measures": f"the largest harm weight among the offences ({unit})",
+         "rule": "the highest band reached", "bands": bands(config.gravity_bands,
+                                                            f"{{}} {unit} or more")},
+        {"letter": "V", "name": "Victims",
+         "measures": "the number of different people recorded as their victims",
+         "rule": "the highest band reached", "bands": bands(config.victim_bands,
+                                                            "{} or more victims")},
+    ]
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.10g}"

@@ -6,7 +6,8 @@ from django.utils.functional import SimpleLazyObject
 from . import policy
 
 # URL names under "Programmes" in the navigation
-PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan")
+PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan",
+                   "programme_fairness", "programme_scoring")
 
 
 def navigation(request: HttpRequest) -> dict:

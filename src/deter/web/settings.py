@@ -153,3 +153,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DETER_LOG_LEVEL", "WARNING")},
 }
+
+# Disproportionality tables (the fairness page, the problem profile): counts from 1 to one
+# less than this are shown as "fewer than N" and their ratio withheld.
+DETER_SUPPRESS_BELOW = int(os.environ.get("DETER_SUPPRESS_BELOW", "10"))
+if DETER_SUPPRESS_BELOW < 1:
+    raise ImproperlyConfigured("DETER_SUPPRESS_BELOW must be a whole number of at least 1")

@@ -4,6 +4,7 @@ from .views import (
     action_lists,
     auth,
     cohort,
+    fairness,
     interventions,
     meetings,
     panel,
@@ -12,6 +13,7 @@ from .views import (
     profile,
     programme,
     programme_settings,
+    scoring,
 )
 
 urlpatterns = [
@@ -31,6 +33,12 @@ urlpatterns = [
     path("programmes/<int:pk>/", programme.programme_overview, name="programme"),
     path("programmes/<int:pk>/proposals/", programme.bring_proposals, name="bring_proposals"),
     path("programmes/<int:pk>/panel/", panel.panel, name="panel"),
+    path("programmes/<int:pk>/fairness/", fairness.programme_fairness, name="programme_fairness"),
+    path("scoring/", scoring.scoring, name="scoring"),
+    path("programmes/<int:pk>/scoring/", scoring.programme_scoring, name="programme_scoring"),
+    path("programmes/<int:pk>/settings/publish-scoring/", scoring.publish_scoring,
+         name="publish_scoring"),
+    path("public/programmes/<int:pk>/scoring/", scoring.public_scoring, name="public_scoring"),
     path("programmes/<int:pk>/panel/people/<int:entry_pk>/", panel.decide_person,
          name="panel_decide_person"),
     path("programmes/<int:pk>/panel/groups/<int:group_pk>/", panel.decide_group,

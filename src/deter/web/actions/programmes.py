@@ -111,3 +111,20 @@ def update_programme(
         policy.forget_grants()
         audit.record(actor, "update_programme", "programme", programme.pk, changes=changes)
     return programme
+
+
+def set_publish_scoring(actor: AbstractBaseUser, programme: Programme, publish: bool) -> Programme:
+    """The coordinator chooses whether the programme's scoring page (the harm table, the RFGV
+    formula, the selection criteria and what changed) is readable without sign-in."""
+    if not policy.programmes.can(actor, "decide", programme):
+        audit.record(actor, "publish_scoring", "programme", programme.pk, outcome=audit.DENIED)
+        raise PermissionDenied("You may not change this programme")
+    if not isinstance(publish, bool):
+        raise ValidationError({"publish_scoring": "Select whether to publish the scoring page"})
+    before = programme.publish_scoring
+    with transaction.atomic():
+        programme.publish_scoring = publish
+        programme.save(update_fields=["publish_scoring"])
+        audit.record(actor, "publish_scoring", "programme", programme.pk,
+                     changes={"publish_scoring": [before, publish]} if before != publish else {})
+    return programme

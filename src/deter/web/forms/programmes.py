@@ -75,3 +75,16 @@ class ProgrammeForm(GovukForm):
         if start and end and end < start:
             self.add_error("end", "The end date must be the same as or after the start date")
         return data
+
+
+class PublishScoringForm(GovukForm):
+    publish_scoring = forms.TypedChoiceField(
+        label="Publish the scoring page?",
+        choices=(("yes", "Yes, anyone may read it without signing in"),
+                 ("no", "No, only the partnership's staff")),
+        widget=GovukRadios, coerce=lambda value: value == "yes",
+        help_text="It shows the harm table, the RFGV formula, the selection criteria and what "
+        "changed between analyses, never a person or a count of people",
+        error_messages={"required": "Select whether to publish the scoring page",
+                        "invalid_choice": "Select whether to publish the scoring page"},
+    )

@@ -32,6 +32,11 @@ class Programme(models.Model):
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="led_programmes",
         help_text="The agency that runs the programme; every other partner needs an agreement",
     )
+    publish_scoring = models.BooleanField(
+        default=False,
+        help_text="Publish the scoring page (harm table, RFGV formula, selection criteria) "
+        "without sign-in; it never shows a person or a count of people",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -41,7 +41,9 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - The problem profile (found groups, their rivalries and alliances with the evidence events,
   hotspots, time patterns, disproportionality) is police-held analysis too: analysts,
   coordinators and caseworkers of a programme see it; it names people only through the rules
-  above.
+  above. A programme's fairness page (disproportionality of its proposals and cohort, counts
+  under ten suppressed) is for its analysts, coordinators, caseworkers and data protection
+  officer.
 
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """

@@ -68,16 +68,23 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "see_delivery": "_sees_case_detail",
         "run_panel": "_runs_panel",
         "start": "_may_start",
+        "see_fairness": "_sees_fairness",
     }
     listed = {
         "decide": "_decided_by",
         "see_case_detail": "_with_case_detail",
         "run_panel": "_with_panel",
+        "see_fairness": "_with_fairness",
     }
 
     def visible(self, user: User) -> QuerySet[Programme]:
         """Programmes that one of the user's agencies partners in, in any role."""
         return Programme.objects.filter(pk__in=programme_pks(user, ALL_ROLES)).order_by("name")
+
+    def published(self) -> QuerySet[Programme]:
+        """Programmes whose coordinator chose to publish the scoring page: anyone, signed in
+        or not, may read it (it shows no person and no count of people)."""
+        return Programme.objects.filter(publish_scoring=True)
 
     def of_person(self, user: User, person: Person) -> QuerySet[Programme]:
         """Programmes through which the user sees the person."""
@@ -111,6 +118,14 @@ class ProgrammePolicy(RecordPolicy[Programme]):
     def _panel_pks(self, user: User) -> frozenset[int]:
         return proposal_viewers(user) & case_detail_pks(user)
 
+    def _sees_fairness(self, user: User, programme: Programme) -> bool:
+        """Disproportionality of the programme's proposals and cohort (aggregates, suppressed
+        below ten): analysts, coordinators, caseworkers and the data protection officer."""
+        return holds(user, _FAIRNESS, programme.pk)
+
+    def _with_fairness(self, user: User) -> QuerySet[Programme]:
+        return Programme.objects.filter(pk__in=programme_pks(user, _FAIRNESS)).order_by("name")
+
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
         return set(roles_of(user).filter(role=Role.COORDINATOR)
@@ -130,6 +145,9 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         """Proposed and deferred people with their explanation: the coordinator and the
         police's and VRU's analysts."""
         return Programme.objects.filter(pk__in=self._panel_pks(user))
+
+
+_FAIRNESS = (*SEE_CASE_DETAIL, Role.DPO)
 
 
 class EntryPolicy(RecordPolicy[CohortEntry]):

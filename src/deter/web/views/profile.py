@@ -20,7 +20,7 @@ from deter.analysis.report import STABLE
 
 from .. import audit, policy
 from ..models import AnalysisRun, PlaceScore, RelationScore
-from ..queries import profile_charts
+from ..queries import disproportionality, profile_charts
 from . import AuthenticatedHttpRequest
 
 TOP_GROUPS = 40
@@ -60,7 +60,11 @@ def problem_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         "lsoa": list(places.filter(kind=PlaceScore.Kind.LSOA)[:TOP_PLACES]),
         "proposed": run.people.filter(proposed=True).count(),
         "at_risk": run.people.filter(at_risk=True).count(),
+        "fairness_programmes": list(policy.programmes.instances(request.user, "see_fairness")),
     }
+    context["disproportionality"], context["disproportionality_warnings"] = (
+        disproportionality.profile_table(run.profile.get("disproportionality", [])))
+    context["fairness"] = disproportionality.fairness_settings()
     audit.record(request.user, "view_profile", "analysis_run", run.pk)
     return render(request, "deter/profile.html", context)
 

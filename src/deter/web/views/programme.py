@@ -80,6 +80,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "today": timezone.localdate(),
         "can_decide": can_decide,
         "can_see_panel": policy.programmes.can(user, "run_panel", programme),
+        "can_see_fairness": policy.programmes.can(user, "see_fairness", programme),
         "run": run,
     })
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import audit, policy
 from ..actions import programmes as actions
-from ..forms.programmes import ProgrammeForm
+from ..forms.programmes import ProgrammeForm, PublishScoringForm
 from ..models import Programme
 from . import AuthenticatedHttpRequest
 
@@ -62,6 +62,8 @@ def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and _save(request, form, programme):
         messages.success(request, "Programme settings saved")
         return redirect(_after_save(programme))
+    publish_form = PublishScoringForm(
+        initial={"publish_scoring": "yes" if programme.publish_scoring else "no"})
     return render(request, "deter/programme/settings.html",
-                  {"form": form, "programme": programme},
+                  {"form": form, "programme": programme, "publish_form": publish_form},
                   status=400 if form.is_bound else 200)
