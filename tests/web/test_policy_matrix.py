@@ -15,15 +15,19 @@ and expected to fail (strictly, so mending the rule makes them pass and fail the
 the entry is removed).
 """
 
+from datetime import timedelta
 from typing import NamedTuple
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from deter.web import policy
 from deter.web.models import (
     AnalysisRun,
     CohortDecision,
+    CohortEntry,
+    DeletionConfirmation,
     FoundGroup,
     Intervention,
     Letter,
@@ -32,17 +36,17 @@ from deter.web.models import (
     StaffRole,
 )
 
-from .factories import make_run, make_user
+from .factories import make_entry, make_person, make_run, make_user
 from .meetings_factories import make_action, make_flag, make_group, make_meeting
 
 Role = StaffRole.Role
 
-ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "superuser",
+ROLES = ("analyst", "coordinator", "caseworker", "partner", "dpo", "stranger", "superuser",
          "anonymous", "deactivated")
 STAFF = frozenset({"analyst", "coordinator", "caseworker"})  # the case-detail roles
 ENGAGED = STAFF | {"partner"}  # who sees an active or stepped-down person
 EVERY_STATUS = frozenset({"analyst", "coordinator"})
-A, C, CW, P = "analyst", "coordinator", "caseworker", "partner"
+A, C, CW, P, DPO = "analyst", "coordinator", "caseworker", "partner", "dpo"
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -62,7 +66,7 @@ TABLE: list[Row] = [
     # --- programmes: any role of a partner agency sees it; the coordinator decides; case
     # detail and the delivery page for analysts, coordinators and caseworkers; the panel
     # (proposals with their explanation) for those who see every status and case detail
-    row("programmes", "view", "programme", ENGAGED),
+    row("programmes", "view", "programme", ENGAGED | {DPO}),  # the DPO works for the VRU
     row("programmes", "view", "police_only_programme", {A}),
     row("programmes", "decide", "programme", {C}),
     row("programmes", "decide", "police_only_programme", NOBODY),
@@ -75,6 +79,10 @@ TABLE: list[Row] = [
     # a coordinator of any agency starts a programme (test_programme_settings)
     row("programmes", "start", "programme", {C}),
     row("programmes", "start", "police_only_programme", {C}),
+    # the programme's DPO oversees its retention (what falls due, overdue reviews in numbers,
+    # partners' outstanding deletion confirmations)
+    row("programmes", "see_retention", "programme", {DPO}),
+    row("programmes", "see_retention", "police_only_programme", NOBODY),
     # --- people: through a cohort entry only; caseworkers and partners only engaged people;
     # police-held detail for staff roles; interventions by staff for any agency, partners
     # their own
@@ -82,6 +90,10 @@ TABLE: list[Row] = [
     row("people", "view", "proposed", EVERY_STATUS),
     row("people", "view", "exited", EVERY_STATUS),
     row("people", "view", "police_only", {A}),
+    # review overdue by more than the grace period: suspended from partner view only; within
+    # the grace period partners still see the person
+    row("people", "view", "overdue_beyond_grace", STAFF),
+    row("people", "view", "overdue_within_grace", ENGAGED),
     row("people", "view", "unlisted", NOBODY),
     row("people", "see_case_detail", "active", STAFF),
     row("people", "see_case_detail", "proposed", EVERY_STATUS),
@@ -105,6 +117,8 @@ TABLE: list[Row] = [
     row("entries", "view", "proposed_entry", EVERY_STATUS),
     row("entries", "view", "stepped_down_entry", ENGAGED),
     row("entries", "view", "police_only_entry", {A}),
+    row("entries", "view", "overdue_beyond_grace_entry", STAFF),
+    row("entries", "view", "overdue_within_grace_entry", ENGAGED),
     row("entries", "decide", "active_entry", {C}),
     row("entries", "decide", "proposed_entry", {C}),
     row("entries", "decide", "police_only_entry", NOBODY),
@@ -194,6 +208,14 @@ TABLE: list[Row] = [
     # --- groups an analysis run found: police-held analysis for staff roles
     row("found_groups", "visible", "found_group", STAFF),
     row("found_groups", "visible", "failed_runs_found_group", NOBODY),
+    # --- deletion confirmations: any user of the agency sees and confirms its own; the
+    # programme's DPO sees every agency's but confirms only for an agency the DPO works for
+    row("deletion_confirmations", "view", "schools_confirmation", {P, DPO}),
+    row("deletion_confirmations", "view", "vrus_confirmation", {C, DPO}),
+    row("deletion_confirmations", "view", "police_only_confirmation", {A}),
+    row("deletion_confirmations", "confirm", "schools_confirmation", {P}),
+    row("deletion_confirmations", "confirm", "vrus_confirmation", {C, DPO}),
+    row("deletion_confirmations", "confirm", "police_only_confirmation", {A}),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -212,6 +234,7 @@ def users(world) -> dict:
         "analyst": world.analyst, "coordinator": world.coordinator,
         "caseworker": world.caseworker, "partner": world.partner, "stranger": world.stranger,
         "superuser": world.superuser, "anonymous": AnonymousUser(), "deactivated": retired,
+        "dpo": make_user("dpo", world.vru, Role.DPO),
     }
 
 
@@ -261,7 +284,25 @@ def records(world, users) -> dict:
         return FoundGroup.objects.create(run=run, group_label=f"N-{run.pk}", rank=1, size=3,
                                          harm_score=10.0, victim_harm_score=0.0)
     scores = {s.person_id: s for s in PersonScore.objects.filter(run=world.run)}
+    grace = policy.reviews.grace_days()
+
+    def overdue(person_id, days) -> CohortEntry:
+        entry = make_entry(programme, make_person(person_id))
+        entry.review_date = timezone.localdate() - timedelta(days=days)
+        entry.save()
+        return entry
+    beyond, within = overdue("P-OVERDUE", grace + 1), overdue("P-DUE", grace)
+
+    def confirmation(agency, in_programme=programme) -> DeletionConfirmation:
+        return DeletionConfirmation.objects.create(
+            agency=agency, programme=in_programme, reason="retention", count=1,
+            reference="Rejected proposals, every programme record about: P-GONE.")
     return {
+        "overdue_beyond_grace": beyond.person, "overdue_within_grace": within.person,
+        "overdue_beyond_grace_entry": beyond, "overdue_within_grace_entry": within,
+        "schools_confirmation": confirmation(world.school),
+        "vrus_confirmation": confirmation(world.vru),
+        "police_only_confirmation": confirmation(world.police, police_only_programme),
         "programme": programme, "police_only_programme": police_only_programme,
         "police": world.police, "school": world.school, "housing": world.housing,
         "active": world.active, "proposed": world.proposed, "exited": world.exited,

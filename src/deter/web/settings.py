@@ -153,3 +153,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DETER_LOG_LEVEL", "WARNING")},
 }
+
+# Retention and review (docs/retention.md): days after a missed review date before the entry
+# is suspended from partner-agency view until the panel reviews it.
+_grace = os.environ.get("DETER_REVIEW_GRACE_DAYS", "28")
+if not _grace.isdigit():
+    raise ImproperlyConfigured(f"DETER_REVIEW_GRACE_DAYS={_grace!r}: use a whole number of days")
+DETER_REVIEW_GRACE_DAYS = int(_grace)

@@ -21,6 +21,7 @@ from .pole import (
     RecordedGroup,
 )
 from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
+from .retention import DeletionConfirmation, RetentionRun
 
 __all__ = [
     "Agency",
@@ -32,6 +33,7 @@ __all__ = [
     "CohortEntry",
     "CohortGroup",
     "CohortStatus",
+    "DeletionConfirmation",
     "Event",
     "FoundGroup",
     "GroupRelation",
@@ -52,5 +54,6 @@ __all__ = [
     "Programme",
     "RecordedGroup",
     "RelationScore",
+    "RetentionRun",
     "StaffRole",
 ]

@@ -19,6 +19,7 @@ from ..models import (
     PersonScore,
     Programme,
 )
+from . import reviews
 from .base import Category, RecordPolicy
 from .grants import (
     ALL_ROLES,
@@ -27,7 +28,6 @@ from .grants import (
     RECORD_FOR_ANY_AGENCY,
     RECORD_FOR_OWN_AGENCY,
     SEE_CASE_DETAIL,
-    SEE_ENGAGED_ONLY,
     SEE_EVERY_STATUS,
     WRITE_LETTERS,
     Role,
@@ -37,7 +37,9 @@ from .grants import (
     programme_pks,
     roles_of,
 )
+from .retention import deletion_confirmations
 
+SEE_RETENTION = (Role.DPO,)
 PARTNER_VIEW = frozenset({Category.IDENTITY, Category.COHORT, Category.INTERVENTIONS,
                           Category.SAFEGUARDING})
 
@@ -52,11 +54,13 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "see_delivery": "_sees_case_detail",
         "run_panel": "_runs_panel",
         "start": "_may_start",
+        "see_retention": "_sees_retention",
     }
     listed = {
         "decide": "_decided_by",
         "see_case_detail": "_with_case_detail",
         "run_panel": "_with_panel",
+        "see_retention": "_with_retention",
     }
 
     def visible(self, user: User) -> QuerySet[Programme]:
@@ -91,6 +95,14 @@ class ProgrammePolicy(RecordPolicy[Programme]):
 
     def _runs_panel(self, user: User, programme: Programme) -> bool:
         return holds(user, _PANEL, programme.pk)
+
+    def _sees_retention(self, user: User, programme: Programme) -> bool:
+        """What falls due under the retention schedule, the partners' outstanding deletion
+        confirmations and the overdue reviews, in numbers: the programme's DPO."""
+        return holds(user, SEE_RETENTION, programme.pk)
+
+    def _with_retention(self, user: User) -> QuerySet[Programme]:
+        return Programme.objects.filter(pk__in=programme_pks(user, SEE_RETENTION)).order_by("name")
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
@@ -127,10 +139,10 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
     }
 
     def visible(self, user: User) -> QuerySet[CohortEntry]:
-        """By programme partnership, role and entry status."""
+        """By programme partnership, role and entry status; partners not an entry overdue
+        for review beyond the grace period (``policy.reviews``)."""
         return CohortEntry.objects.filter(
-            Q(programme__in=programme_pks(user, SEE_EVERY_STATUS))
-            | Q(programme__in=programme_pks(user, SEE_ENGAGED_ONLY), status__in=ENGAGED_STATUSES)
+            Q(programme__in=programme_pks(user, SEE_EVERY_STATUS)) | reviews.engaged_view(user)
         )
 
     def of_person(self, user: User, person: Person) -> QuerySet[CohortEntry]:
@@ -467,4 +479,4 @@ found_groups = FoundGroupPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
-    decisions, flags, letters, found_groups)}
+    decisions, flags, letters, found_groups, deletion_confirmations)}
