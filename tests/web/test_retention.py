@@ -37,7 +37,7 @@ from deter.web.models import (
     StaffRole,
 )
 
-from .factories import make_entry, make_person, make_user
+from .factories import make_entry, make_event, make_person, make_run, make_user
 from .meetings_factories import make_action, make_meeting
 
 Role = StaffRole.Role
@@ -474,3 +474,17 @@ def test_the_coordinator_sees_which_overdue_reviews_are_suspended(client, world,
     client.force_login(dpo)
     shown = client.get(reverse("retention")).content.decode()
     assert "2 reviews overdue; 1 of them more than 28 days overdue" in shown
+
+
+def test_the_demo_gives_the_school_partner_people_to_see_with_reviews_ahead(db):
+    """The demo's review dates are in the future, so no demo person is suspended."""
+    from deter.web.demo.world import create_demo_world
+
+    people = [make_person(f"D-{i:02}") for i in range(6)]
+    for i, person in enumerate(people):
+        make_event(f"E-D-{i:02}", person, category="robbery", days_ago=10 + i)
+    create_demo_world(make_run(people), cohort_size=6)
+    school = StaffRole.objects.get(user__username="school", role=Role.PARTNER).user
+    seen = policy.entries.visible(school)
+    assert seen.exists()
+    assert not CohortEntry.objects.filter(review_date__lte=TODAY()).exists()
