@@ -414,6 +414,7 @@ def test_the_dpo_sees_every_outstanding_confirmation_with_its_age_and_what_falls
     assert "<td class=\"govuk-table__cell govuk-table__cell--numeric\" data-age>12</td>" in shown
     assert 'data-kind="rejected_proposal">1</td>' in shown
     assert "P-DUE-NEXT" not in shown  # numbers, not names
+    assert "as of " in shown and ": rejected proposals 1</li>" in shown  # the run's summary
     assert AuditEvent.objects.filter(action="view_retention", actor=dpo).exists()
 
 

@@ -190,8 +190,12 @@ def _anonymise_meetings(items: list[Due]) -> list[int]:
 # --- partners' own copies -----------------------------------------------------------------------
 
 
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _reference(run: RetentionRun, programme: Programme, items: list[Due]) -> str:
-    lines = [f"Retention run {run.pk} as of {run.as_of:%d %B %Y}, {programme.name}."]
+    lines = [f"Retention run {run.pk} as of {_day(run.as_of)}, {programme.name}."]
     for item in items:
         if item.kind == RecordKind.LETTER:
             lines.append(f"Letters ({item.count}) to or about: {', '.join(item.people)}.")
@@ -238,7 +242,7 @@ def confirm_deletion(actor: AbstractBaseUser,
         if not current.outstanding:
             raise ValidationError({"confirmation": (
                 f"{current.agency} already confirmed this deletion on "
-                f"{timezone.localtime(current.confirmed_at):%d %B %Y}")})
+                f"{_day(timezone.localtime(current.confirmed_at))}")})
         current.confirmed_by, current.confirmed_at = actor, timezone.now()
         current.save(update_fields=["confirmed_by", "confirmed_at"])
         audit.record(actor, "confirm_deletion", "deletion_confirmation", current.pk,

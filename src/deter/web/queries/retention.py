@@ -36,6 +36,7 @@ from ..models import (
     RetentionRun,
 )
 
+KIND_VALUES = frozenset(kind.value for kind in RecordKind)
 ENTRY_STATUS = {
     RecordKind.REJECTED_PROPOSAL: CohortStatus.REJECTED,
     RecordKind.DEFERRED: CohortStatus.DEFERRED,
@@ -166,5 +167,11 @@ def due(as_of: date, programmes: Iterable[Programme] | None = None,
 
 
 def recent_runs(limit: int = 10) -> list[RetentionRun]:
-    """The latest retention runs, with their counts (no names)."""
-    return list(RetentionRun.objects.order_by("-ran_at", "-pk")[:limit])
+    """The latest retention runs; each with ``summary``, its counts in words (no names)."""
+    runs = list(RetentionRun.objects.order_by("-ran_at", "-pk")[:limit])
+    for run in runs:
+        counts = run.counts if isinstance(run.counts, dict) else {}
+        run.summary = "; ".join(f"{RecordKind(kind).label.lower()} {count}"
+                                for kind, count in counts.items()
+                                if kind in KIND_VALUES and count) or "nothing due"
+    return runs
