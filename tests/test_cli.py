@@ -7,10 +7,10 @@ import pytest
 from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
-COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "serve"]
+COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "serve"]
 
 
-@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
+@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])
@@ -131,3 +131,69 @@ def test_synth_accepts_every_scale_the_synthesiser_has():
     for scale in SCALES:
         assert build_parser().parse_args(["synth", "--out", "x", "--scale", scale]).scale == scale
     assert "national" in SCALES
+
+
+# --- deter retention run ---------------------------------------------------------------------
+
+
+def _rejected_six_months_ago():
+    """A programme and one proposal rejected six months ago today, as the panel would leave it."""
+    from datetime import date, datetime, time
+
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from deter.web.domain.retention import add_months
+    from deter.web.models import Agency, CohortEntry, Programme
+
+    agency = Agency.objects.create(name="Testshire VRU", kind="vru")
+    programme = Programme.objects.create(name="Knife crime", problem="Knives", area="Testshire",
+                                         start=date(2026, 1, 1))
+    programme.agencies.set([agency])
+    person = Person.objects.create(person_id="P-REJECTED")
+    coordinator = User.objects.create_user("coordinator")
+    decided = timezone.make_aware(datetime.combine(add_months(timezone.localdate(), -6), time(9)))
+    return CohortEntry.objects.create(
+        programme=programme, person=person, status="rejected", rationale="Proposed",
+        review_date=timezone.localdate(), decided_at=decided, decided_by=coordinator)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retention_dry_run_reports_and_the_real_run_deletes(capsys):
+    from deter.web.models import AuditEvent, CohortEntry, DeletionConfirmation, RetentionRun
+
+    entry = _rejected_six_months_ago()
+    assert main(["retention", "run", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "(dry run: nothing changed)" in out
+    assert "Rejected proposals (Knife crime): 1 dated" in out
+    assert f"would be deleted: {entry.pk}" in out
+    assert CohortEntry.objects.filter(pk=entry.pk).exists()
+    assert main(["retention", "run"]) == 0
+    out = capsys.readouterr().out
+    assert f"were deleted: {entry.pk}" in out
+    assert "1 deletion confirmations asked of 1 partner agencies" in out
+    assert not CohortEntry.objects.filter(pk=entry.pk).exists()
+    assert DeletionConfirmation.objects.count() == 1
+    assert AuditEvent.objects.filter(action="retention_delete", actor=None).count() == 1
+    assert main(["retention", "run"]) == 0
+    assert "nothing falls due" in capsys.readouterr().out
+    assert list(RetentionRun.objects.order_by("pk").values_list("dry_run", flat=True)) == [
+        True, False, False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retention_refuses_a_bad_or_future_date_and_changes_nothing(capsys):
+    from deter.web.models import CohortEntry, RetentionRun
+
+    entry = _rejected_six_months_ago()
+    with pytest.raises(SystemExit) as done:
+        main(["retention", "run", "--as-of", "31/01/2027"])
+    assert done.value.code == 2
+    assert "'31/01/2027' is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+    assert main(["retention", "run", "--as-of", "2999-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert "error: The as-of day 2999-01-01 is after today" in err
+    assert "Nothing was changed." in err
+    assert CohortEntry.objects.filter(pk=entry.pk).exists() and not RetentionRun.objects.exists()
+    assert main(["retention", "run", "--dry-run", "--as-of", "2999-01-01"]) == 0

@@ -1,4 +1,4 @@
-"""The ``deter`` command line: synth, migrate, import, analyse, demo, serve.
+"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -105,6 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="allow emptying a database other than the default SQLite file")
     demo.set_defaults(handler=cmd_demo)
 
+    retention = commands.add_parser(
+        "retention", help="apply the retention schedule (see docs/retention.md)",
+        description="Retention: delete or anonymise records whose retention period has ended.",
+    )
+    retention_commands = retention.add_subparsers(title="retention commands", required=True,
+                                                  metavar="COMMAND")
+    retention_run = retention_commands.add_parser(
+        "run", help="report what falls due, then delete or anonymise it (one transaction)",
+        description="Report, per programme and record kind, the records whose retention "
+        "period has ended, then delete or anonymise them all in one transaction, with an "
+        "audit row per kind, and ask each partner agency to confirm it has deleted its own "
+        "copies. Audit rows past their period are only reported. Run it daily.",
+    )
+    retention_run.add_argument("--dry-run", action="store_true",
+                               help="only report what falls due; change nothing")
+    retention_run.add_argument("--as-of", type=_day_arg, metavar="YYYY-MM-DD",
+                               help="count the periods to this day (default today; a later "
+                               "day only with --dry-run)")
+    retention_run.set_defaults(handler=cmd_retention_run)
+
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
     serve.add_argument("--port", type=int, default=8000)
@@ -176,6 +196,13 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
 def _date_arg(text: str) -> datetime:
     try:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _day_arg(text: str):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 (a day, no time)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
 
@@ -355,6 +382,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.no_serve:
         return _serve(args.port)
     return 0
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from deter.web.actions.retention import run_retention
+
+    try:
+        result = run_retention(args.as_of, dry_run=args.dry_run)
+    except ValidationError as error:
+        raise UserError(" ".join(error.messages) + " Nothing was changed.") from error
+    _print_retention(result)
+    return 0
+
+
+def _print_retention(result) -> None:
+    report, run = result.report, result.run
+    verb = "would be" if run.dry_run else "were"
+    print(f"retention run {run.pk} as of {report.as_of:%Y-%m-%d}"
+          f"{' (dry run: nothing changed)' if run.dry_run else ''}")
+    shown = [item for item in report.items if item.count]
+    for item in shown:
+        where = item.programme.name if item.programme else "whole system"
+        if item.kind == "audit":
+            print(f"  {item.label} ({where}): {item.count} rows dated {item.cutoff:%Y-%m-%d} "
+                  f"or before, keys {item.ids[0]} to {item.ids[-1]}; reported only, never "
+                  "deleted by retention")
+            continue
+        keys = ", ".join(map(str, item.ids[:20])) + (" …" if len(item.ids) > 20 else "")
+        print(f"  {item.label} ({where}): {item.count} dated {item.cutoff:%Y-%m-%d} or before "
+              f"{verb} {'anonymised' if item.kind == 'meeting_notes' else 'deleted'}: {keys}")
+    if not shown:
+        print("  nothing falls due")
+    if result.confirmations:
+        agencies = len({c.agency_id for c in result.confirmations})
+        print(f"  {len(result.confirmations)} deletion confirmations asked of {agencies} "
+              "partner agencies")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

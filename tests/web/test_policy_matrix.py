@@ -15,16 +15,20 @@ and expected to fail (strictly, so mending the rule makes them pass and fail the
 the entry is removed).
 """
 
+from datetime import timedelta
 from typing import NamedTuple
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from deter.web import policy
 from deter.web.models import (
     AnalysisRun,
     CohortDecision,
+    CohortEntry,
     DataSharingAgreement,
+    DeletionConfirmation,
     FoundGroup,
     Intervention,
     Letter,
@@ -33,7 +37,16 @@ from deter.web.models import (
     StaffRole,
 )
 
-from .factories import make_agency, make_agreement, make_programme, make_run, make_user
+from .factories import (
+    link,
+    make_agency,
+    make_agreement,
+    make_entry,
+    make_person,
+    make_programme,
+    make_run,
+    make_user,
+)
 from .meetings_factories import make_action, make_flag, make_group, make_meeting
 
 Role = StaffRole.Role
@@ -81,6 +94,10 @@ TABLE: list[Row] = [
     # the fairness page (aggregates only): staff roles, and the DPO (test_fairness)
     row("programmes", "see_fairness", "programme", STAFF | {DPO}),
     row("programmes", "see_fairness", "police_only_programme", {A, DPO}),
+    # the programme's DPO oversees its retention (what falls due, overdue reviews in numbers,
+    # partners' outstanding deletion confirmations)
+    row("programmes", "see_retention", "programme", {DPO}),
+    row("programmes", "see_retention", "police_only_programme", {DPO}),
     # --- people: through a cohort entry only; caseworkers and partners only engaged people;
     # police-held detail for staff roles; interventions by staff for any agency, partners
     # their own
@@ -88,6 +105,10 @@ TABLE: list[Row] = [
     row("people", "view", "proposed", EVERY_STATUS),
     row("people", "view", "exited", EVERY_STATUS),
     row("people", "view", "police_only", {A}),
+    # review overdue by more than the grace period: suspended from partner view only; within
+    # the grace period partners still see the person
+    row("people", "view", "overdue_beyond_grace", STAFF),
+    row("people", "view", "overdue_within_grace", ENGAGED),
     row("people", "view", "unlisted", NOBODY),
     row("people", "see_case_detail", "active", STAFF),
     row("people", "see_case_detail", "proposed", EVERY_STATUS),
@@ -111,6 +132,8 @@ TABLE: list[Row] = [
     row("entries", "view", "proposed_entry", EVERY_STATUS),
     row("entries", "view", "stepped_down_entry", ENGAGED),
     row("entries", "view", "police_only_entry", {A}),
+    row("entries", "view", "overdue_beyond_grace_entry", STAFF),
+    row("entries", "view", "overdue_within_grace_entry", ENGAGED),
     row("entries", "decide", "active_entry", {C}),
     row("entries", "decide", "proposed_entry", {C}),
     row("entries", "decide", "police_only_entry", NOBODY),
@@ -218,6 +241,14 @@ TABLE: list[Row] = [
     row("links", "view", "school_link", ENGAGED),
     row("links", "record", "school_link", {C}),
     row("links", "end", "school_link", {C, P}),
+    # --- deletion confirmations: any user of the agency sees and confirms its own; the
+    # programme's DPO (the police's) sees every agency's but confirms only its own agency's
+    row("deletion_confirmations", "view", "schools_confirmation", {P, DPO}),
+    row("deletion_confirmations", "view", "vrus_confirmation", {C, EV, DPO}),
+    row("deletion_confirmations", "view", "police_only_confirmation", {A, DPO}),
+    row("deletion_confirmations", "confirm", "schools_confirmation", {P}),
+    row("deletion_confirmations", "confirm", "vrus_confirmation", {C, EV}),
+    row("deletion_confirmations", "confirm", "police_only_confirmation", {A, DPO}),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -287,6 +318,20 @@ def records(world, users) -> dict:
         return FoundGroup.objects.create(run=run, group_label=f"N-{run.pk}", rank=1, size=3,
                                          harm_score=10.0, victim_harm_score=0.0)
     scores = {s.person_id: s for s in PersonScore.objects.filter(run=world.run)}
+    grace = policy.reviews.grace_days()
+
+    def overdue(person_id, days) -> CohortEntry:
+        entry = make_entry(programme, make_person(person_id))
+        entry.review_date = timezone.localdate() - timedelta(days=days)
+        entry.save()
+        link(programme, world.school, entry.person)
+        return entry
+    beyond, within = overdue("P-OVERDUE", grace + 1), overdue("P-DUE", grace)
+
+    def confirmation(agency, in_programme=programme) -> DeletionConfirmation:
+        return DeletionConfirmation.objects.create(
+            agency=agency, programme=in_programme, reason="retention", count=1,
+            reference="Rejected proposals, every programme record about: P-GONE.")
     status = DataSharingAgreement.Status
     suppliers = {world.police: ["identity"]}
     council = make_agency("Outside council", "council")
@@ -300,6 +345,11 @@ def records(world, users) -> dict:
         "outside_agreement": make_agreement(outside, suppliers, status.AWAITING_APPROVAL,
                                             suppliers=[world.police]),
         "school_link": world.programme.person_links.get(person=world.active),
+        "overdue_beyond_grace": beyond.person, "overdue_within_grace": within.person,
+        "overdue_beyond_grace_entry": beyond, "overdue_within_grace_entry": within,
+        "schools_confirmation": confirmation(world.school),
+        "vrus_confirmation": confirmation(world.vru),
+        "police_only_confirmation": confirmation(world.police, police_only_programme),
         "programme": programme, "police_only_programme": police_only_programme,
         "police": world.police, "school": world.school, "housing": world.housing,
         "active": world.active, "proposed": world.proposed, "exited": world.exited,

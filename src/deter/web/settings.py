@@ -159,3 +159,9 @@ LOGGING = {
 DETER_SUPPRESS_BELOW = int(os.environ.get("DETER_SUPPRESS_BELOW", "10"))
 if DETER_SUPPRESS_BELOW < 1:
     raise ImproperlyConfigured("DETER_SUPPRESS_BELOW must be a whole number of at least 1")
+# Retention and review (docs/retention.md): days after a missed review date before the entry
+# is suspended from partner-agency view until the panel reviews it.
+_grace = os.environ.get("DETER_REVIEW_GRACE_DAYS", "28")
+if not _grace.isdigit():
+    raise ImproperlyConfigured(f"DETER_REVIEW_GRACE_DAYS={_grace!r}: use a whole number of days")
+DETER_REVIEW_GRACE_DAYS = int(_grace)

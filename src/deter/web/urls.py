@@ -13,6 +13,7 @@ from .views import (
     profile,
     programme,
     programme_settings,
+    retention,
     scoring,
 )
 
@@ -84,5 +85,9 @@ urlpatterns = [
          name="letter_docx"),
     path("letters/<int:pk>.pdf", interventions.letter_download, {"fmt": "pdf"},
          name="letter_pdf"),
+    path("retention/", retention.retention_overview, name="retention"),
+    path("retention/confirmations/", retention.confirmation_list, name="deletion_confirmations"),
+    path("retention/confirmations/<int:pk>/confirm/", retention.confirm,
+         name="confirm_deletion"),
     path("group-flags/<int:pk>/response/", interventions.flag_respond, name="flag_respond"),
 ]

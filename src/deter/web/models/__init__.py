@@ -21,6 +21,7 @@ from .pole import (
     RecordedGroup,
 )
 from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
+from .retention import DeletionConfirmation, RetentionRun
 from .sharing import AgreementParty, DataSharingAgreement, PersonLink
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "CohortGroup",
     "CohortStatus",
     "DataSharingAgreement",
+    "DeletionConfirmation",
     "Event",
     "FoundGroup",
     "GroupRelation",
@@ -56,5 +58,6 @@ __all__ = [
     "Programme",
     "RecordedGroup",
     "RelationScore",
+    "RetentionRun",
     "StaffRole",
 ]

@@ -32,6 +32,12 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - Meetings and their actions are seen by analysts, coordinators and caseworkers of the
   programme, and by anyone invited to attend; an action is always visible to its owner, who
   (with the coordinator) may mark it done.
+- A cohort entry whose review date passed more than ``DETER_REVIEW_GRACE_DAYS`` (28) ago
+  without a decision is suspended from partner-agency users' view until it is reviewed
+  (``policy.reviews``).
+- The programme's DPO sees what falls due under the retention schedule, the overdue reviews
+  in numbers and every agency's outstanding deletion confirmations; any user of an agency sees
+  and confirms that agency's own (``policy.retention``).
 - Interventions are seen with the person (or group) they are for; they are moved along their
   life-cycle (and an order's breaches recorded) by whoever may record interventions by the
   provider agency, so a partner only its own agency's; a group's, by its coordinator and lead
@@ -54,6 +60,7 @@ from .records import (
     KINDS,
     agreements,
     decisions,
+    deletion_confirmations,
     entries,
     flags,
     found_groups,
@@ -71,8 +78,8 @@ from .records import (
 
 __all__ = [
     "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "agreements", "caching_grants", "decisions", "entries", "flags", "forget_grants",
-    "found_groups", "groups",
-    "interventions", "letters", "links", "meeting_actions",
+    "agreements", "caching_grants", "decisions", "deletion_confirmations", "entries", "flags",
+    "forget_grants", "found_groups", "groups", "interventions", "letters", "links",
+    "meeting_actions",
     "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",
 ]

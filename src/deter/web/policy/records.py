@@ -22,6 +22,7 @@ from ..models import (
     PersonScore,
     Programme,
 )
+from . import reviews
 from .base import Category, RecordPolicy
 from .grants import (
     ALL_ROLES,
@@ -40,6 +41,7 @@ from .grants import (
     programme_pks,
     roles_of,
 )
+from .retention import deletion_confirmations
 from .scope import age_allowed, intervention_categories_allowed, linked_to_partner
 
 INTEL = Category.POLICE_INTELLIGENCE
@@ -58,6 +60,9 @@ def case_detail_pks(user: User) -> frozenset[int]:
     return programme_pks(user, SEE_CASE_DETAIL, category=INTEL)
 
 
+SEE_RETENTION = (Role.DPO,)
+
+
 class ProgrammePolicy(RecordPolicy[Programme]):
     model = Programme
     kind = "programme"
@@ -69,12 +74,14 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "run_panel": "_runs_panel",
         "start": "_may_start",
         "see_fairness": "_sees_fairness",
+        "see_retention": "_sees_retention",
     }
     listed = {
         "decide": "_decided_by",
         "see_case_detail": "_with_case_detail",
         "run_panel": "_with_panel",
         "see_fairness": "_with_fairness",
+        "see_retention": "_with_retention",
     }
 
     def visible(self, user: User) -> QuerySet[Programme]:
@@ -126,6 +133,14 @@ class ProgrammePolicy(RecordPolicy[Programme]):
     def _with_fairness(self, user: User) -> QuerySet[Programme]:
         return Programme.objects.filter(pk__in=programme_pks(user, _FAIRNESS)).order_by("name")
 
+    def _sees_retention(self, user: User, programme: Programme) -> bool:
+        """What falls due under the retention schedule, the partners' outstanding deletion
+        confirmations and the overdue reviews, in numbers: the programme's DPO."""
+        return holds(user, SEE_RETENTION, programme.pk)
+
+    def _with_retention(self, user: User) -> QuerySet[Programme]:
+        return Programme.objects.filter(pk__in=programme_pks(user, SEE_RETENTION)).order_by("name")
+
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
         return set(roles_of(user).filter(role=Role.COORDINATOR)
@@ -162,14 +177,15 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
 
     def visible(self, user: User) -> QuerySet[CohortEntry]:
         """By programme, role, entry status, the person's age and, for a partner-agency
-        user, a recorded link between their agency and the person."""
+        user, a recorded link between their agency and the person and no review overdue
+        beyond the grace period (``policy.reviews``)."""
         engaged = Q(status__in=ENGAGED_STATUSES)
         partners = programme_pks(user, (Role.PARTNER,), category=Category.IDENTITY)
         return CohortEntry.objects.filter(
             Q(programme__in=proposal_viewers(user))
             | Q(engaged, programme__in=programme_pks(
                 user, (Role.ANALYST, Role.CASEWORKER), category=Category.IDENTITY))
-            | Q(engaged, linked_to_partner(user), programme__in=partners),
+            | Q(engaged, linked_to_partner(user), ~reviews.suspended(), programme__in=partners),
             age_allowed(user),
         )
 
@@ -614,4 +630,4 @@ links = LinkPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
-    decisions, flags, letters, found_groups, agreements, links)}
+    decisions, flags, letters, found_groups, agreements, links, deletion_confirmations)}

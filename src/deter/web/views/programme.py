@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import actions, audit, policy
-from ..actions.cohort import UNDER_REVIEW
 from ..models import CohortStatus, Programme
+from ..queries import reviews
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404
 
@@ -20,14 +20,9 @@ MAX_OVERDUE = 200
 
 
 def overdue_reviews(user, programme: Programme):
-    """Visible entries still under review whose review date has passed, most overdue first."""
-    return (
-        policy.entries.visible(user)
-        .filter(programme=programme, status__in=UNDER_REVIEW,
-                review_date__lt=timezone.localdate())
-        .select_related("person", "lead_professional")
-        .order_by("review_date", "person__person_id")
-    )
+    """Visible entries still under review whose review date has passed, most overdue first
+    (``queries.reviews.overdue``)."""
+    return reviews.overdue(user, programme)
 
 
 @login_required
@@ -78,6 +73,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "groups": groups,
         "overdue": overdue,
         "today": timezone.localdate(),
+        "grace_days": policy.reviews.grace_days(),
         "can_decide": can_decide,
         "can_see_panel": policy.programmes.can(user, "run_panel", programme),
         "can_see_fairness": policy.programmes.can(user, "see_fairness", programme),
