@@ -38,13 +38,14 @@ SOCIAL_CARE = f"{AREA} Children's Social Care"
 SCHOOL = "Riverside Academy"
 HOUSING = "Harbourside Housing Association"
 
-# name, kind, partner in the programme
+# name, kind; the VRU leads the programme, the police, social care and the school join it
+# through the data-sharing agreement (demo/sharing.py), the housing association never does
 AGENCIES = (
-    (POLICE, Agency.Kind.POLICE, True),
-    (VRU, Agency.Kind.VRU, True),
-    (SOCIAL_CARE, Agency.Kind.CHILDRENS_SERVICES, True),
-    (SCHOOL, Agency.Kind.SCHOOL, True),
-    (HOUSING, Agency.Kind.HOUSING, False),
+    (POLICE, Agency.Kind.POLICE),
+    (VRU, Agency.Kind.VRU),
+    (SOCIAL_CARE, Agency.Kind.CHILDRENS_SERVICES),
+    (SCHOOL, Agency.Kind.SCHOOL),
+    (HOUSING, Agency.Kind.HOUSING),
 )
 
 
@@ -113,7 +114,7 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
     with transaction.atomic():
         agencies = {
             name: accounts.provision_agency(None, name=name, kind=kind)
-            for name, kind, _ in AGENCIES
+            for name, kind in AGENCIES
         }
         users = {
             login.username: accounts.provision_user(

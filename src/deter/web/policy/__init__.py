@@ -12,16 +12,21 @@ extra queries per row.
 
 The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agencies``:
 
-- A person is visible only through a programme that one of the user's agencies partners in, and
-  only if the person has a ``CohortEntry`` in that programme.
-- Analysts and coordinators see entries of every status; caseworkers and partner-agency users see
-  only active and stepped-down entries.
+- A user holds a role in a programme only through its lead agency or an agency that is party
+  to its data-sharing agreement in force today (``grants``); what they may see of a record is
+  the agreement's data categories for that agency (``fields``; the lead agency's staff, all).
+- A person is visible only through a ``CohortEntry`` in such a programme, and only in the age
+  band (adults, children) the agreement covers.
+- The coordinator and police or VRU analysts see entries of every status; other analysts and
+  caseworkers only active and stepped-down entries; partner-agency users only active and
+  stepped-down people their agency has an open ``PersonLink`` to, and not while a review is
+  overdue beyond the grace period.
 - A user whose agencies partner in no programme sees nobody. Superuser status grants nothing.
 - Analysts, coordinators and caseworkers may record interventions by any of the programme's
   agencies; partner-agency users only with their own agency as the provider.
 - Police-held case detail (events, recorded group memberships, harm scores and their
-  explanation) is shown to analysts, coordinators and caseworkers; partner-agency users see the
-  person's summary, cohort status and interventions until a data-sharing agreement says more.
+  explanation) is shown to analysts, coordinators and caseworkers whose agreement grants police
+  intelligence; another agency's enforcement or health interventions only where agreed.
 - Panel decisions (accept, reject, defer, step down, exit), proposals from an analysis run,
   programme settings, meetings and letter templates are the coordinator's: a coordinator of a
   partner agency decides for that programme.

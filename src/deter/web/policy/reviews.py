@@ -14,8 +14,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .grants import ENGAGED_STATUSES, Role, User, programme_pks
-
 
 def grace_days() -> int:
     return settings.DETER_REVIEW_GRACE_DAYS
@@ -31,12 +29,3 @@ def suspended(today: date | None = None) -> Q:
     review date that matters to partners: they see no others)."""
     return Q(review_date__lt=suspended_before(today))
 
-
-def engaged_view(user: User) -> Q:
-    """What caseworkers and partner-agency users see of a programme's cohort: its active and
-    stepped-down entries, and for partners not those suspended for an overdue review."""
-    return (
-        Q(programme__in=programme_pks(user, (Role.CASEWORKER,)), status__in=ENGAGED_STATUSES)
-        | (Q(programme__in=programme_pks(user, (Role.PARTNER,)), status__in=ENGAGED_STATUSES)
-           & ~suspended())
-    )
