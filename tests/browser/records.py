@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -24,7 +25,8 @@ from deter.web.models import (
     MeetingAction,
     OrderBreach,
 )
-from web.factories import World, make_event, make_world
+from deter.web.models.retention import DeletionConfirmation, RetentionRun
+from web.factories import Role, World, make_event, make_user, make_world
 
 
 @dataclass
@@ -43,11 +45,21 @@ class Records:
     template: LetterTemplate
     letter: Letter
     flag: GroupViolenceFlag
+    dpo: User  # the police DPO, who oversees retention
+    deletion: DeletionConfirmation  # outstanding, the school's to confirm
 
 
 def make_records() -> Records:
     world = make_world()
     programme, coordinator, caseworker = world.programme, world.coordinator, world.caseworker
+    programme.publish_scoring = True
+    programme.save(update_fields=["publish_scoring"])
+    dpo = make_user("dpo", world.police, Role.DPO)
+    run = RetentionRun.objects.create(as_of=timezone.localdate(), dry_run=False,
+                                      counts={"exited_entries": 1})
+    deletion = DeletionConfirmation.objects.create(
+        agency=world.school, programme=programme, reason=DeletionConfirmation.Reason.RETENTION,
+        reference="One exited person's cohort record", count=1, retention_run=run)
     now, today = timezone.now(), timezone.localdate()
     entry = CohortEntry.objects.get(programme=programme, person=world.active)
     entry.lead_professional = caseworker
@@ -126,7 +138,7 @@ def make_records() -> Records:
     )
     return Records(world=world, entry=entry, group=group, panel=panel, call_in=call_in,
                    invitation=invitation, action=action, support=support, order=order,
-                   template=template, letter=letter, flag=flag)
+                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion)
 
 
 def sign_in(context, live_server, user) -> None:

@@ -26,7 +26,7 @@ from .records import Records, make_records, sign_in
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger")
+ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "dpo")
 ANONYMOUS = "anonymous"
 
 
@@ -167,6 +167,17 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "letter_docx": [NotAPage("a Word document download of a letter")],
     "letter_pdf": [NotAPage("a PDF download of a letter")],
     "flag_respond": [FormError(GROUP_PLAN, url("flag_respond", lambda r: r.flag.pk))],
+    "scoring": [Page(url("scoring"))],
+    "programme_scoring": [Page(url("programme_scoring", programme))],
+    "public_scoring": [Page(url("public_scoring", programme), roles=(*ROLES, ANONYMOUS))],
+    "publish_scoring": [FormError(url("programme_edit", programme),
+                                  url("publish_scoring", programme), error_status=None)],
+    "programme_fairness": [Page(url("programme_fairness", programme))],
+    "retention": [Page(url("retention"))],
+    "deletion_confirmations": [Page(url("deletion_confirmations"))],
+    "confirm_deletion": [FormError(url("deletion_confirmations"),
+                                   url("confirm_deletion", lambda r: r.deletion.pk),
+                                   role="partner", error_status=None)],
 }
 
 
@@ -298,7 +309,9 @@ def records(db) -> Records:
 
 
 def login_for(records: Records, role: str):
-    return None if role == ANONYMOUS else getattr(records.world, role)
+    if role == ANONYMOUS:
+        return None
+    return records.dpo if role == "dpo" else getattr(records.world, role)
 
 
 @pytest.mark.browser

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from deter.web.models import CohortEntry
+from deter.web.models import CohortEntry, PersonLink
 
 from .records import make_records, sign_in
 
@@ -83,7 +83,11 @@ def test_every_demo_login_reads_an_active_persons_page_accessibly(page, demo):
     person page, signed in through the sign-in page as each demo user who may see it."""
     from .test_accessibility import axe_violations, readable
 
-    entry = CohortEntry.objects.filter(status="active").order_by("pk").first()
+    # one of the school's pupils, so that the school, which sees only its own, may read it too
+    pupils = PersonLink.objects.filter(agency__kind="school", ended_at__isnull=True)
+    entry = (CohortEntry.objects.filter(status="active", person__in=pupils.values("person"))
+             .order_by("pk").first())
+    assert entry, "the demo links the school to an active pupil"
     path = reverse("person", args=[entry.person_id])
     for username in ("analyst", "coordinator", "caseworker", "school"):
         page.context.clear_cookies()
