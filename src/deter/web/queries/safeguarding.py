@@ -13,6 +13,7 @@ from datetime import date
 
 from .. import policy
 from ..domain import people
+from ..domain.data_categories import Category
 from ..models import CohortEntry, Person
 from ..policy import User
 
@@ -22,6 +23,8 @@ class Summary:
     age: int | None
     entries: list[CohortEntry]
     unrecorded: list[CohortEntry]  # active entries with no safeguarding status
+    # the entries whose safeguarding status and lead the viewer's agreement shares
+    shared: frozenset[int] = frozenset()
 
     @property
     def is_child(self) -> bool:
@@ -39,10 +42,13 @@ def summary(user: User, person: Person, today: date,
             policy.entries.of_person(user, person).select_related("safeguarding_lead"))
     age = person.age_on(today)
     is_child = people.is_child(age)
-    if not is_child and not any(entry.safeguarding for entry in entries):
+    shared = [entry for entry in entries
+              if Category.SAFEGUARDING in policy.entries.fields(user, entry)]
+    if not is_child and not any(entry.safeguarding for entry in shared):
         return None
     unrecorded = [
-        entry for entry in entries
+        entry for entry in shared
         if is_child and entry.status == CohortEntry.Status.ACTIVE and not entry.safeguarding
     ]
-    return Summary(age=age, entries=entries, unrecorded=unrecorded)
+    return Summary(age=age, entries=entries, unrecorded=unrecorded,
+                   shared=frozenset(entry.pk for entry in shared))
