@@ -77,7 +77,8 @@ class AgreementForm(GovukForm):
 
     def __init__(self, *args, programme: Programme, **kwargs) -> None:
         latest = programme.agreements.order_by("-version").first()
-        if latest is not None and "initial" not in kwargs and not args:
+        unbound = (args[0] if args else kwargs.get("data")) is None
+        if latest is not None and unbound and "initial" not in kwargs:
             kwargs["initial"] = self._initial_from(latest)
         super().__init__(*args, **kwargs)
         self.programme = programme

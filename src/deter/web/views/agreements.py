@@ -79,7 +79,8 @@ def agreement_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         audit.record(request.user, "draft_agreement", "programme", pk, outcome=audit.DENIED,
                      path=request.path)
         raise Http404("No programme found")
-    form = AgreementForm(request.POST or None, programme=programme)
+    form = AgreementForm(request.POST if request.method == "POST" else None,
+                         programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
             agreement = sharing.draft_agreement(request.user, programme, **form.terms())

@@ -24,7 +24,8 @@ def programme_links(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not can_record:
         audit.record(user, "record_link", "programme", programme.pk, outcome=audit.DENIED)
         raise Http404("No programme found")
-    form = LinkForm(request.POST or None, user=user, programme=programme) if can_record \
+    form = LinkForm(request.POST if request.method == "POST" else None, user=user,
+                    programme=programme) if can_record \
         else None
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
