@@ -280,3 +280,20 @@ def test_a_stranger_may_not_end_a_link(client, world):
     assert client.post(reverse("end_link", args=[link.pk])).status_code == 404
     link.refresh_from_db()
     assert link.ended_at is None
+
+
+def test_an_expired_agreement_lists_who_it_affected_for_the_dpo_only(client, world, dpos):
+    from deter.web.actions.sharing import expire_agreements
+
+    agreement = world.programme.agreements.get()
+    DataSharingAgreement.objects.filter(pk=agreement.pk).update(ends=date(2026, 1, 31))
+    assert expire_agreements() == 1
+    client.force_login(dpos["school"])  # a party's DPO, though the party sees nothing now
+    body = client.get(reverse("agreement", args=[agreement.pk])).content.decode()
+    assert 'data-agreement-status="expired"' in body and "Expired after 31 January 2026" in body
+    assert body.count("data-affected-person") == 4
+    row = AuditEvent.objects.filter(action="view_agreement").latest("id")
+    assert sorted(row.detail["affected_people"]) == sorted(
+        p.pk for p in world.everyone_in_programme)
+    client.force_login(world.coordinator)  # no longer in the programme: not a party in force
+    assert client.get(reverse("agreement", args=[agreement.pk])).status_code == 404
