@@ -11,11 +11,13 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from deter.web import audit
 from deter.web.models import (
     CallInInvitation,
     CohortDecision,
     CohortEntry,
     CohortGroup,
+    DataSharingAgreement,
     GroupViolenceFlag,
     Intervention,
     InterventionUpdate,
@@ -24,9 +26,10 @@ from deter.web.models import (
     Meeting,
     MeetingAction,
     OrderBreach,
+    PersonLink,
 )
 from deter.web.models.retention import DeletionConfirmation, RetentionRun
-from web.factories import Role, World, make_event, make_user, make_world
+from web.factories import Role, World, make_agreement, make_event, make_user, make_world
 
 
 @dataclass
@@ -47,6 +50,10 @@ class Records:
     flag: GroupViolenceFlag
     dpo: User  # the police DPO, who oversees retention
     deletion: DeletionConfirmation  # outstanding, the school's to confirm
+    revoked: DataSharingAgreement  # version 2, revoked by the police DPO
+    draft: DataSharingAgreement  # version 3, its DPIA missing
+    awaiting: DataSharingAgreement  # version 4, awaiting the police DPO
+    link: PersonLink  # the school's link to the active person
 
 
 def make_records() -> Records:
@@ -136,9 +143,32 @@ def make_records() -> Records:
         group=group, person=world.active,
         event=make_event("E-FLAG", world.active, days_ago=1),
     )
+    revoked, draft, awaiting = make_agreements(world)
+    # views for the DPO console: one outside the caseload, a day of unusual volume
+    audit.record(world.caseworker, "view_person", "person", world.active.pk, case_detail=True)
+    for _ in range(51):
+        audit.record(world.analyst, "view_person", "person", world.stepped_down.pk)
     return Records(world=world, entry=entry, group=group, panel=panel, call_in=call_in,
                    invitation=invitation, action=action, support=support, order=order,
-                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion)
+                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion,
+                   revoked=revoked, draft=draft, awaiting=awaiting,
+                   link=programme.person_links.get(person=world.active))
+
+
+def make_agreements(world: World) -> tuple[DataSharingAgreement, ...]:
+    """Versions 2 to 4 of the programme's agreement: revoked, a draft without its DPIA, and
+    one awaiting the police DPO; version 1 stays in force."""
+    status = DataSharingAgreement.Status
+    parties = {world.police: ["identity", "police_intelligence"],
+               world.school: ["identity", "cohort", "health"]}
+    revoked = make_agreement(world.programme, parties, status.REVOKED,
+                             suppliers=[world.police],
+                             ended_reason="The school's data protection training lapsed")
+    draft = make_agreement(world.programme, parties, status.DRAFT, suppliers=[world.police],
+                           dpia_reference="")
+    awaiting = make_agreement(world.programme, parties, status.AWAITING_APPROVAL,
+                              suppliers=[world.police])
+    return revoked, draft, awaiting
 
 
 def sign_in(context, live_server, user) -> None:

@@ -143,3 +143,24 @@ def test_every_demo_record_is_written_through_an_audited_action(run):
     accepted = CohortDecision.objects.filter(to_status="active", entry__isnull=False)
     assert done["decide"] == accepted.count() == ACTIVE_COUNT
     assert done["add_action"] == MeetingAction.objects.count()
+
+
+def test_its_dpo_console_shows_the_agreement_and_says_nobody_has_viewed_anyone(run, client):
+    """The demo writes no views of people, so the console says so rather than showing empty
+    tables; the agreement the two DPOs approved is listed."""
+    from django.urls import reverse
+
+    create_demo_world(run, cohort_size=12)
+    dpo = User.objects.get(username="dpo")
+    client.force_login(dpo)
+    body = client.get(reverse("dpo")).content.decode()
+    assert "Nobody has viewed a person yet" in body
+    assert 'data-agreement-status="active"' in body
+    school = User.objects.get(username="school")
+    pupil = policy.people.visible(school).first()
+    client.force_login(school)
+    assert client.get(reverse("person", args=[pupil.pk])).status_code == 200
+    client.force_login(dpo)
+    body = client.get(reverse("dpo_person_views"), {"person_id": pupil.person_id}).content \
+        .decode()
+    assert "school" in body and body.count("data-event=") >= 1

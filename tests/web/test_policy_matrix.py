@@ -98,6 +98,11 @@ TABLE: list[Row] = [
     # partners' outstanding deletion confirmations)
     row("programmes", "see_retention", "programme", {DPO}),
     row("programmes", "see_retention", "police_only_programme", {DPO}),
+    # the DPO console (the audit trail of the programme's people and staff): the DPO of the
+    # lead agency or of a party to any version of its agreement, in force or not
+    row("programmes", "see_audit", "programme", {DPO}),
+    row("programmes", "see_audit", "police_only_programme", {DPO}),
+    row("programmes", "see_audit", "outside_programme", {DPO}),  # the police are a party
     # --- people: through a cohort entry only; caseworkers and partners only engaged people;
     # police-held detail for staff roles; interventions by staff for any agency, partners
     # their own
@@ -344,6 +349,7 @@ def records(world, users) -> dict:
                                              status.AWAITING_APPROVAL, suppliers=[world.police]),
         "outside_agreement": make_agreement(outside, suppliers, status.AWAITING_APPROVAL,
                                             suppliers=[world.police]),
+        "outside_programme": outside,
         "school_link": world.programme.person_links.get(person=world.active),
         "overdue_beyond_grace": beyond.person, "overdue_within_grace": within.person,
         "overdue_beyond_grace_entry": beyond, "overdue_within_grace_entry": within,

@@ -7,7 +7,11 @@ from . import policy
 
 # URL names under "Programmes" in the navigation
 PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan",
-                   "programme_fairness", "programme_scoring")
+                   "programme_fairness", "programme_scoring", "agreements", "agreement",
+                   "agreement_new", "programme_links")
+# URL names under "Data protection"
+DPO_PAGES = ("dpo", "dpo_person_views", "dpo_user_activity", "dpo_flags", "dpo_export",
+             "retention")
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -17,7 +21,10 @@ def navigation(request: HttpRequest) -> dict:
     ), "my_overdue_actions": SimpleLazyObject(lambda: _my_overdue_actions(request.user)),
         "has_programmes": SimpleLazyObject(
             lambda: policy.programmes.visible(request.user).exists()
-        ), "programme_pages": PROGRAMME_PAGES}
+        ), "programme_pages": PROGRAMME_PAGES,
+        "can_see_audit": SimpleLazyObject(
+            lambda: policy.programmes.instances(request.user, "see_audit").exists()
+        ), "dpo_pages": DPO_PAGES}
 
 
 def _my_overdue_actions(user) -> int:

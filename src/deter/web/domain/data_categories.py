@@ -30,6 +30,26 @@ class Category(StrEnum):
     POLICE_INTELLIGENCE = "police_intelligence"
 
 
+# what an agreement page and its form call each category
+LABELS: dict[Category, str] = {
+    Category.IDENTITY: "Identity (pseudonymous id, sex, age in years)",
+    Category.CONTACT: "Names, addresses and contact details",
+    Category.DATE_OF_BIRTH: "Date of birth",
+    Category.COHORT: "Place in the programme (status, plan, lead professional, review date)",
+    Category.INTERVENTIONS: "Support, outreach and communication recorded",
+    Category.ENFORCEMENT: "Enforcement: orders, conditions and breaches",
+    Category.HEALTH: "Health, mental health and substance misuse (special category)",
+    Category.VICTIM_WITNESS: "Victim and witness details",
+    Category.ETHNICITY: "Ethnicity (special category)",
+    Category.SAFEGUARDING: "A child's safeguarding status and lead",
+    Category.POLICE_INTELLIGENCE: "Police intelligence: events, groups, scores and analysis",
+}
+
+
+def label(category: str) -> str:
+    """The readable name of a category; an unknown one (an old agreement's) as stored."""
+    return LABELS.get(category, category)  # a StrEnum member hashes as its string
+
 
 C = Category
 IC = Intervention.Category

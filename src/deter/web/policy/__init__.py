@@ -43,6 +43,13 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - The programme's DPO sees what falls due under the retention schedule, the overdue reviews
   in numbers and every agency's outstanding deletion confirmations; any user of an agency sees
   and confirms that agency's own (``policy.retention``).
+- The data protection officer of a programme's lead agency, or of an agency party to any
+  version of its agreement, reads its audit trail in the DPO console (``see_audit``): who
+  viewed its people, what its agencies' staff did, access flagged outside a caseload or in
+  unusual volume, and the log as CSV. Agreements are drafted and submitted by the programme's
+  coordinator, approved by each supplying agency's DPO and revoked by the DPO of a party or
+  of the lead agency; partner links are recorded by the coordinator and ended by the
+  coordinator or the linked agency.
 - Interventions are seen with the person (or group) they are for; they are moved along their
   life-cycle (and an order's breaches recorded) by whoever may record interventions by the
   provider agency, so a partner only its own agency's; a group's, by its coordinator and lead

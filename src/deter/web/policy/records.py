@@ -75,6 +75,7 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "start": "_may_start",
         "see_fairness": "_sees_fairness",
         "see_retention": "_sees_retention",
+        "see_audit": "_sees_audit",
     }
     listed = {
         "decide": "_decided_by",
@@ -82,6 +83,7 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "run_panel": "_with_panel",
         "see_fairness": "_with_fairness",
         "see_retention": "_with_retention",
+        "see_audit": "_with_audit",
     }
 
     def visible(self, user: User) -> QuerySet[Programme]:
@@ -140,6 +142,20 @@ class ProgrammePolicy(RecordPolicy[Programme]):
 
     def _with_retention(self, user: User) -> QuerySet[Programme]:
         return Programme.objects.filter(pk__in=programme_pks(user, SEE_RETENTION)).order_by("name")
+
+    def _sees_audit(self, user: User, programme: Programme) -> bool:
+        """The audit trail of the programme's people and staff (the DPO console): the data
+        protection officer of its lead agency or of an agency party to any version of its
+        agreement, in force or not (a revoking DPO still reviews what the revocation
+        affected)."""
+        return self._with_audit(user).filter(pk=programme.pk).exists()
+
+    def _with_audit(self, user: User) -> QuerySet[Programme]:
+        dpo_of = roles_of(user).filter(role=Role.DPO).values("agency_id")
+        parties = AgreementParty.objects.filter(agency__in=dpo_of).values(
+            "agreement__programme_id")
+        return Programme.objects.filter(
+            Q(lead_agency__in=dpo_of) | Q(pk__in=parties)).order_by("name")
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
