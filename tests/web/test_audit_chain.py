@@ -251,3 +251,37 @@ def test_flush_lifts_the_triggers_logs_and_starts_a_new_chain(settings, caplog):
     assert guard.missing_triggers(connection) == []
     assert "cannot be deleted" in refused(f"DELETE FROM {TABLE}")
     assert verify().intact
+
+
+# --- migrations ------------------------------------------------------------------------------
+
+
+def test_a_migration_that_lost_the_triggers_gets_them_back(db):
+    from django.core.management.sql import emit_post_migrate_signal
+
+    sql("DROP TRIGGER deter_audit_no_delete" if connection.vendor == "sqlite"
+        else f"DROP TRIGGER deter_audit_no_change ON {TABLE}")
+    assert guard.missing_triggers(connection)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert guard.missing_triggers(connection) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_chains_the_rows_written_before_it():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("deter", "0010_retention")]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("deter", "AuditEvent")
+        for n in range(3):
+            old.objects.create(actor_name="system", action="old", object_id=str(n),
+                               detail={"n": n, "ratio": 2.0})
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    result = verify()
+    assert result.intact and result.count == 3
+    assert "cannot be updated" in refused(f"UPDATE {TABLE} SET action = 'x'")
