@@ -55,7 +55,8 @@ def record(
         "actor_roles": _roles(actor if known else None, request),
     }
     using = router.db_for_write(AuditEvent)
-    with transaction.atomic(using=using):
+    # no savepoint: a row that cannot be written fails the whole change it records (ADR 3)
+    with transaction.atomic(using=using, savepoint=False):
         guard.lock_chain(connections[using])
         previous = AuditEvent.objects.using(using).order_by("-id").values_list(
             "hash", flat=True).first() or guard.GENESIS
