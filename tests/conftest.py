@@ -1,3 +1,6 @@
+import pytest
+
+
 def pytest_configure(config):
     # WhiteNoise warns that STATIC_ROOT is missing: tests serve static files through the
     # finders (WHITENOISE_USE_FINDERS) and never run collectstatic.
@@ -13,3 +16,13 @@ def pytest_runtest_setup(item):
     paths = [path for marker in item.iter_markers("shared_data") for path in marker.args]
     if paths:
         check_present(paths)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_leaves_an_empty_database():
+    # pytest-django empties the database with ``flush`` after each transactional test; the
+    # next test must start from nothing, not from the row ``flush`` writes to start the new
+    # audit chain (tests/web/test_audit_chain.py turns it back on to test it)
+    from django.conf import settings
+
+    settings.DETER_AUDIT_RECORD_FLUSH = False

@@ -1,4 +1,4 @@
-"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, serve.
+"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -124,6 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
                                help="count the periods to this day (default today; a later "
                                "day only with --dry-run)")
     retention_run.set_defaults(handler=cmd_retention_run)
+
+    audit = commands.add_parser(
+        "audit", help="check the audit trail (see docs/adr/0007-audit-trail.md)",
+        description="The audit trail: append-only in the database and hash-chained.",
+    )
+    audit_commands = audit.add_subparsers(title="audit commands", required=True,
+                                          metavar="COMMAND")
+    audit_verify = audit_commands.add_parser(
+        "verify", help="walk the hash chain; name the first row altered, removed or inserted",
+        description="Walk the audit chain in key order and check every row's hash and link. "
+        "Exits 0 with the row count and the head hash when the chain is intact (keep the head "
+        "hash somewhere the database's administrators cannot write, and pass it back with "
+        "--anchor next time); exits 1 naming the first row that was altered, follows removed "
+        "rows or was inserted out of order, or when the append-only triggers are missing.",
+    )
+    audit_verify.add_argument("--anchor", metavar="HASH",
+                              help="a head hash from an earlier verification: it must still "
+                              "be in the chain")
+    audit_verify.set_defaults(handler=cmd_audit_verify)
 
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
@@ -420,6 +439,31 @@ def _print_retention(result) -> None:
         agencies = len({c.agency_id for c in result.confirmations})
         print(f"  {len(result.confirmations)} deletion confirmations asked of {agencies} "
               "partner agencies")
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.audit.verify import verify
+
+    started = time.perf_counter()
+    result = verify(anchor=args.anchor)
+    elapsed = time.perf_counter() - started
+    if result.fault:
+        print(f"audit chain broken: {result.fault.message} (checked {result.count:,} rows, "
+              f"{elapsed:.1f} s)", file=sys.stderr)
+    if result.missing_triggers:
+        print("audit trail unprotected: the database is missing the append-only triggers "
+              f"{', '.join(result.missing_triggers)}; run `deter migrate` to put them back",
+              file=sys.stderr)
+    if result.anchor_found is False:
+        print(f"audit chain rewritten or cut short: the anchored hash {args.anchor} is no "
+              "longer in the chain", file=sys.stderr)
+    if not result.intact:
+        return 1
+    print(f"audit chain intact: {result.count:,} rows checked in {elapsed:.1f} s"
+          f"{', the anchor among them' if result.anchor_found else ''}\n"
+          f"head hash {result.head} (record it outside the database)")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

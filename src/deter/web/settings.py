@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "deter.web.middleware.AuditContextMiddleware",
     "deter.web.middleware.PolicyCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -165,3 +166,12 @@ _grace = os.environ.get("DETER_REVIEW_GRACE_DAYS", "28")
 if not _grace.isdigit():
     raise ImproperlyConfigured(f"DETER_REVIEW_GRACE_DAYS={_grace!r}: use a whole number of days")
 DETER_REVIEW_GRACE_DAYS = int(_grace)
+
+# The audit trail (docs/adr/0007): how many reverse proxies in front of Deter append to
+# X-Forwarded-For (0: the client's address is REMOTE_ADDR); and whether emptying the database
+# with ``flush`` writes a row starting the new chain (the test suite turns it off).
+_proxies = os.environ.get("DETER_TRUSTED_PROXIES", "0")
+if not _proxies.isdigit():
+    raise ImproperlyConfigured(f"DETER_TRUSTED_PROXIES={_proxies!r}: use a whole number of proxies")
+DETER_TRUSTED_PROXIES = int(_proxies)
+DETER_AUDIT_RECORD_FLUSH = env_bool("DETER_AUDIT_RECORD_FLUSH", True)

@@ -46,3 +46,15 @@ def get_visible_or_404(
 def sees(categories: frozenset[policy.Category]) -> dict[str, bool]:
     """The data categories a template may render: ``{% if sees.date_of_birth %}``."""
     return {category.value: category in categories for category in policy.Category}
+
+
+def audit_form(request: HttpRequest, action: str, kind: str, pk: object, form,
+               **audit_details) -> None:
+    """Audit a form page: shown (``view_form``), or sent back with its errors
+    (``form_invalid``, refused, naming the fields in error but never what was typed).
+    ``action`` is what the form would do when sent."""
+    if form.is_bound and form.errors:
+        audit.record(request.user, "form_invalid", kind, pk, outcome=audit.DENIED, form=action,
+                     fields=sorted(form.errors), **audit_details)
+    elif not form.is_bound:
+        audit.record(request.user, "view_form", kind, pk, form=action, **audit_details)

@@ -99,6 +99,8 @@ def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         actions.set_action_status(request.user, action, status)
     except ValidationError:
+        audit.record(request.user, "form_invalid", "action", action.pk, outcome=audit.DENIED,
+                     form="set_action_status", fields=["status"])
         return render(request, "400.html", status=400)
     messages.success(request, f"{STATUS_MESSAGES[status]}: {action.description[:80]}")
     target = request.POST.get("next", "")

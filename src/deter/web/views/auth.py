@@ -12,6 +12,12 @@ class SignInView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        # a signed-in user is sent on (redirect_authenticated_user), which is audited too
+        audit.record(request.user, "view_sign_in", "user", None, status=response.status_code)
+        return response
+
     def form_valid(self, form: LoginForm) -> HttpResponse:
         response = super().form_valid(form)
         audit.record(form.get_user(), "sign_in", "user", form.get_user().pk)

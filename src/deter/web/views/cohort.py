@@ -32,6 +32,7 @@ class CohortRow:
 @login_required
 @require_safe
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    audit.record(request.user, "view_home", "page", None, redirect="cohort")
     return redirect("cohort")
 
 

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..queries import delivery
 from . import AuthenticatedHttpRequest
-from .access import get_visible_or_404
+from .access import audit_form, get_visible_or_404
 
 # --- one intervention --------------------------------------------------------------------------
 
@@ -156,9 +156,11 @@ def programme_delivery(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def letter_templates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = get_visible_or_404(request, "programme", pk, "view_letter_templates",
                                    permission="decide")
+    templates = list(programme.letter_templates.select_related("updated_by"))
+    audit.record(request.user, "view_letter_templates", "programme", programme.pk,
+                 templates=[t.pk for t in templates])
     return render(request, "deter/interventions/letter_templates.html", {
-        "programme": programme,
-        "templates": list(programme.letter_templates.select_related("updated_by")),
+        "programme": programme, "templates": templates,
     })
 
 
@@ -173,6 +175,8 @@ def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
         template = programme.letter_templates.filter(pk=template_pk).first() \
             if policy.valid_pk(template_pk) else None
         if template is None:
+            audit.record(request.user, "save_letter_template", "letter_template", template_pk,
+                         outcome=audit.DENIED, programme=programme.pk, path=request.path)
             raise Http404("No letter template found")
     initial = ({"name": template.name, "kind": template.kind, "body": template.body}
                if template else {"kind": LetterTemplate.Kind.LETTER})
@@ -186,6 +190,9 @@ def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
         else:
             messages.success(request, f"Letter template saved: {saved.name}")
             return redirect("letter_templates", pk=programme.pk)
+    audit_form(request, "update_letter_template" if template else "create_letter_template",
+               "letter_template", template.pk if template else None, form,
+               programme=programme.pk)
     return render(request, "deter/interventions/letter_template_form.html", {
         "programme": programme, "template": template, "form": form,
         "placeholders": letters.PLACEHOLDERS,
@@ -216,6 +223,8 @@ def letter_new(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> Ht
         else:
             messages.success(request, f"Letter written to {letter.recipient}")
             return redirect("intervention", pk=letter.intervention_id)
+    audit_form(request, "generate_letter", "person", entry.person_id, form,
+               programme=entry.programme_id)
     return render(request, "deter/interventions/letter_form.html", {
         "entry": entry, "person": entry.person, "programme": entry.programme, "form": form,
         "has_templates": templates.exists(),

@@ -22,7 +22,7 @@ from ..forms.meetings import ActionForm, InviteForm, MeetingForm, NotesForm
 from ..models import CallInInvitation, Meeting, MeetingAction
 from ..queries import agenda as agendas
 from . import AuthenticatedHttpRequest
-from .access import get_visible_or_404
+from .access import audit_form, get_visible_or_404
 
 PAST_PAGE_SIZE = 25
 AGENDA_ITEMS = 25  # per section on the page; ?agenda=full shows the whole agenda
@@ -79,6 +79,7 @@ def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Meeting arranged: {meeting.title}")
             return redirect("meeting", pk=meeting.pk)
+    audit_form(request, "create_meeting", "meeting", None, form)
     return render(request, "deter/meetings/new.html", {"form": form},
                   status=400 if form.is_bound else 200)
 
@@ -100,6 +101,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Meeting changed: {meeting.title}")
             return redirect("meeting", pk=meeting.pk)
+    audit_form(request, "update_meeting", "meeting", meeting.pk, form)
     return render(request, "deter/meetings/edit.html", {"form": form, "meeting": meeting},
                   status=400 if form.is_bound else 200)
 

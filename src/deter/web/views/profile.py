@@ -109,7 +109,10 @@ def group_detail(request: AuthenticatedHttpRequest, label: str) -> HttpResponse:
 def chart(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     run = _run_or_404(request, "view_chart")
     if name not in profile_charts.CHARTS:
+        audit.record(request.user, "view_chart", "analysis_run", run.pk, outcome=audit.DENIED,
+                     chart=name[:40])
         raise Http404("No such chart")
+    audit.record(request.user, "view_chart", "analysis_run", run.pk, chart=name)
     response = HttpResponse(profile_charts.chart_svg(run.pk, name), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response

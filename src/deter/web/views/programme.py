@@ -36,6 +36,8 @@ def programme_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     for programme in programmes:
         programme.active_count = active.get(programme.pk, 0)
+    audit.record(request.user, "view_programmes", "programme", None,
+                 programmes=[p.pk for p in programmes])
     return render(request, "deter/programme/list.html", {
         "programmes": programmes,
         "can_start": policy.programmes.can(request.user, "start"),

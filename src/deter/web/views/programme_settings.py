@@ -13,6 +13,7 @@ from ..actions import programmes as actions
 from ..forms.programmes import ProgrammeForm, PublishScoringForm
 from ..models import Programme
 from . import AuthenticatedHttpRequest
+from .access import audit_form
 
 
 def _after_save(programme: Programme) -> str:
@@ -47,6 +48,7 @@ def programme_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and (programme := _save(request, form, None)):
         messages.success(request, f"Programme started: {programme.name}")
         return redirect(_after_save(programme))
+    audit_form(request, "create_programme", "programme", None, form)
     return render(request, "deter/programme/settings.html", {"form": form, "programme": None},
                   status=400 if form.is_bound else 200)
 
@@ -62,6 +64,7 @@ def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and _save(request, form, programme):
         messages.success(request, "Programme settings saved")
         return redirect(_after_save(programme))
+    audit_form(request, "update_programme", "programme", programme.pk, form)
     publish_form = PublishScoringForm(
         initial={"publish_scoring": "yes" if programme.publish_scoring else "no"})
     return render(request, "deter/programme/settings.html",

@@ -18,7 +18,7 @@ from ..actions import programmes as actions
 from ..forms.programmes import ProgrammeForm, PublishScoringForm
 from ..queries import scoring as queries
 from . import AuthenticatedHttpRequest
-from .access import get_visible_or_404
+from .access import audit_form, get_visible_or_404
 
 
 def _newest(request) -> list:
@@ -67,6 +67,7 @@ def publish_scoring(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
     if form.errors:
+        audit_form(request, "publish_scoring", "programme", programme.pk, form)
         return render(request, "deter/programme/settings.html", {
             "form": ProgrammeForm(instance=programme), "programme": programme,
             "publish_form": form,

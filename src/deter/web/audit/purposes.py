@@ -1,0 +1,38 @@
+"""Why each page uses the data it shows: the purpose each URL declares, written on every audit
+row of a request to it. ``delivery`` and ``evaluation`` are the purposes a data-sharing
+agreement is made for (``DataSharingAgreement.Purpose``); the others are Deter's own.
+``tests/web/test_audit_every_url.py`` fails for a URL name with no purpose here."""
+
+DELIVERY = "delivery"  # DataSharingAgreement.Purpose.DELIVERY: support, communication, enforcement
+EVALUATION = "evaluation"  # DataSharingAgreement.Purpose.EVALUATION
+ANALYSIS = "analysis"  # the problem profile and the proposals it leads to
+ADMINISTRATION = "administration"  # setting a programme up
+TRANSPARENCY = "transparency"  # how people are scored, published
+RETENTION = "retention"  # keeping records no longer than the schedule allows
+ACCOUNT = "account"  # signing in and out
+
+PURPOSES: dict[str, str] = {
+    "home": ACCOUNT, "login": ACCOUNT, "logout": ACCOUNT,
+    "cohort": ANALYSIS, "profile": ANALYSIS, "chart": ANALYSIS, "group": ANALYSIS,
+    "bring_proposals": ANALYSIS,
+    "programme_new": ADMINISTRATION, "programme_edit": ADMINISTRATION,
+    "publish_scoring": ADMINISTRATION,
+    "scoring": TRANSPARENCY, "programme_scoring": TRANSPARENCY, "public_scoring": TRANSPARENCY,
+    "programme_fairness": EVALUATION,
+    "retention": RETENTION, "deletion_confirmations": RETENTION, "confirm_deletion": RETENTION,
+    **dict.fromkeys((
+        "person", "add_intervention", "programmes", "programme", "panel",
+        "panel_decide_person", "panel_decide_group", "group_plan", "group_decision",
+        "group_plan_update", "entry_plan", "entry_decision", "entry_plan_update", "meetings",
+        "meeting_new", "meeting", "meeting_edit", "meeting_agenda", "meeting_notes",
+        "meeting_add_action", "meeting_invite", "invitation_attendance", "my_actions",
+        "overdue_actions", "action_status", "intervention", "intervention_update",
+        "intervention_breach", "programme_delivery", "letter_templates", "letter_template_new",
+        "letter_template_edit", "letter_new", "group_intervention_add", "letter_docx",
+        "letter_pdf", "flag_respond",
+    ), DELIVERY),
+}
+
+
+def purpose_of(url_name: str | None) -> str:
+    return PURPOSES.get(url_name or "", "")

@@ -1,0 +1,88 @@
+"""Every URL writes its own audit row, with the request's context, for every role that asks.
+
+The URLs are walked from ``deter.web.urls`` through the accessibility test's cases (which fail
+for a URL name with none): each page is fetched as each role it is checked for, each form is
+posted empty, and each download and image is fetched. Every request must add a row written
+by the view itself (not only the middleware's fallback, ``action="request"``), and every row
+of the request must carry the client's address, user agent, session HMAC and the purpose
+the URL declares. A new URL whose view writes nothing fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import resolve, reverse
+
+from browser.records import Records, make_records
+from browser.test_accessibility import (
+    ANONYMOUS,
+    CASES,
+    FormError,
+    NotAPage,
+    Page,
+    login_for,
+    url_names,
+)
+from deter.web.audit.context import session_token
+from deter.web.audit.purposes import PURPOSES
+from deter.web.models import AuditEvent
+
+AGENT = "Mozilla/5.0 (audit walk)"
+# how to fetch what is not an HTML page: (method, url)
+NOT_PAGES = {
+    "logout": lambda r: ("post", reverse("logout")),
+    "chart": lambda r: ("get", reverse("chart", args=["trend"])),
+    "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
+    "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),
+}
+
+
+def requests_for(name: str, records: Records):
+    """(role, method, url) for every request the case of ``name`` makes."""
+    for case in CASES[name]:
+        if isinstance(case, Page):
+            for role in case.roles:
+                yield role, "get", case.build(records)
+        elif isinstance(case, FormError):
+            yield case.role, "get", case.page(records)
+            yield case.role, "post", (case.action or case.page)(records)
+        elif isinstance(case, NotAPage):
+            yield ("coordinator", *NOT_PAGES[name](records))
+
+
+def test_every_url_name_declares_a_purpose_and_a_way_to_fetch_it():
+    assert sorted(url_names() - set(PURPOSES)) == []
+    not_pages = {name for name, cases in CASES.items()
+                 if any(isinstance(c, NotAPage) for c in cases)}
+    assert sorted(not_pages - set(NOT_PAGES)) == []
+
+
+@pytest.mark.parametrize("name", sorted(url_names()))
+def test_every_request_writes_its_own_audit_row_with_its_context(name, db):
+    records = make_records()
+    problems = []
+    for role, method, url in requests_for(name, records):
+        client = Client(HTTP_USER_AGENT=AGENT, REMOTE_ADDR="203.0.113.7")
+        user = login_for(records, role)
+        if user is not None:
+            client.force_login(user)
+        session = session_token(client.session.session_key) if user is not None else ""
+        before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        response = getattr(client, method)(url)
+        rows = list(AuditEvent.objects.filter(id__gt=before).order_by("id"))
+        where = f"{method.upper()} {url} as {role} ({response.status_code})"
+        purpose = PURPOSES[resolve(url.split("?")[0]).url_name]
+        if not [row for row in rows if row.action != "request"]:
+            problems.append(f"{where}: the view wrote no audit row of its own "
+                            f"({[row.action for row in rows]})")
+        for row in rows:
+            context = (row.ip_address, row.user_agent, row.purpose)
+            if context != ("203.0.113.7", AGENT, purpose):
+                problems.append(f"{where}: row {row.action} has context {context}")
+            if user is not None and role != ANONYMOUS and name != "logout" \
+                    and row.session != session:
+                problems.append(f"{where}: row {row.action} has session {row.session!r}")
+            if user is not None and row.actor_id == user.pk and not row.actor_roles:
+                problems.append(f"{where}: row {row.action} names none of the actor's roles")
+    assert not problems, "\n".join(problems)
