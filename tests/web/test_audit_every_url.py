@@ -35,6 +35,7 @@ NOT_PAGES = {
     "chart": lambda r: ("get", reverse("chart", args=["trend"])),
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),
+    "dpo_export_csv": lambda r: ("get", reverse("dpo_export_csv")),
 }
 
 

@@ -10,6 +10,7 @@ ADMINISTRATION = "administration"  # setting a programme up
 TRANSPARENCY = "transparency"  # how people are scored, published
 RETENTION = "retention"  # keeping records no longer than the schedule allows
 ACCOUNT = "account"  # signing in and out
+OVERSIGHT = "oversight"  # data protection: agreements and reading the audit trail
 
 PURPOSES: dict[str, str] = {
     "home": ACCOUNT, "login": ACCOUNT, "logout": ACCOUNT,
@@ -21,6 +22,11 @@ PURPOSES: dict[str, str] = {
     "programme_fairness": EVALUATION,
     "retention": RETENTION, "deletion_confirmations": RETENTION, "confirm_deletion": RETENTION,
     **dict.fromkeys((
+        "agreements", "agreement_new", "agreement", "agreement_submit", "agreement_approve",
+        "agreement_revoke", "dpo", "dpo_person_views", "dpo_user_activity", "dpo_flags",
+        "dpo_export", "dpo_export_csv",
+    ), OVERSIGHT),
+    **dict.fromkeys((
         "person", "add_intervention", "programmes", "programme", "panel",
         "panel_decide_person", "panel_decide_group", "group_plan", "group_decision",
         "group_plan_update", "entry_plan", "entry_decision", "entry_plan_update", "meetings",
@@ -29,7 +35,7 @@ PURPOSES: dict[str, str] = {
         "overdue_actions", "action_status", "intervention", "intervention_update",
         "intervention_breach", "programme_delivery", "letter_templates", "letter_template_new",
         "letter_template_edit", "letter_new", "group_intervention_add", "letter_docx",
-        "letter_pdf", "flag_respond",
+        "letter_pdf", "flag_respond", "programme_links", "end_link",
     ), DELIVERY),
 }
 

@@ -1,9 +1,10 @@
 """Read models of the data protection officer's console: who viewed a person, what a user did
 over a period, the two access flags, and the log as CSV.
 
-Every question about the audit trail is asked here, against ``AuditEvent``'s own fields
-(at, actor, actor_name, action, object_type, object_id, outcome, detail), so columns added to
-it later (agency, role, purpose...) change this module only.
+Every question about the audit trail is asked here. A row names the agencies and roles its
+actor held when it was written (``actor_roles``) and the purpose its URL declares
+(``audit.purposes``); rows written before those columns existed fall back to the actor's roles
+now and to a purpose in their detail.
 
 Audit rows name no programme, so what a DPO may read is scoped by people and staff
 (``Scope``): the people in the cohort of a programme they oversee
@@ -43,7 +44,8 @@ BASELINE_DAYS = 30  # the usual day: the median of the days before, a day withou
 MAX_SHOWN = 500  # rows a page lists; the CSV export has no limit
 MAX_SCANNED = 20_000  # person views checked against caseloads in one period
 EXPORT_CHUNK = 2_000
-EXPORT_COLUMNS = ("at", "actor", "action", "object_type", "object_id", "outcome", "detail")
+EXPORT_COLUMNS = ("at", "actor", "actor_roles", "purpose", "action", "object_type", "object_id",
+                  "outcome", "detail", "ip_address", "user_agent", "session", "hash")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -113,7 +115,7 @@ class LogRow:
     """One audit row as the console lists it."""
 
     event: AuditEvent
-    agencies: str  # the actor's agencies and roles (as held now)
+    agencies: str  # the actor's agencies and roles when the row was written
     purpose: str
     detail: str
 
@@ -131,13 +133,26 @@ def _detail_text(detail: dict) -> str:
                      if key != "purpose")
 
 
+def _role_label(value: object) -> str:
+    labels = dict(StaffRole.Role.choices)
+    return str(labels.get(value, value)).lower()
+
+
+def _roles_text(roles: list) -> str:
+    return "; ".join(f"{held.get('agency', '')} ({_role_label(held.get('role'))})"
+                     for held in roles if isinstance(held, dict))
+
+
 def _rows(events: Iterable[AuditEvent]) -> list[LogRow]:
     events = list(events)
-    agencies = _agencies_of({e.actor_id for e in events if e.actor_id})
-    return [LogRow(event=e, agencies=agencies.get(e.actor_id, ""),
-                   purpose=str(e.detail.get("purpose", "")) if isinstance(e.detail, dict) else "",
-                   detail=_detail_text(e.detail) if isinstance(e.detail, dict) else "")
-            for e in events]
+    now_held = _agencies_of({e.actor_id for e in events if e.actor_id and not e.actor_roles})
+    detail = [e.detail if isinstance(e.detail, dict) else {} for e in events]
+    return [LogRow(event=e,
+                   agencies=_roles_text(e.actor_roles) if e.actor_roles
+                   else now_held.get(e.actor_id, ""),
+                   purpose=e.purpose or str(d.get("purpose", "")),
+                   detail=_detail_text(d))
+            for e, d in zip(events, detail, strict=True)]
 
 
 def about_person(person: Person) -> Q:
@@ -310,12 +325,14 @@ def csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     bounded however long the period."""
     writer = csv.writer(_Line())
     yield writer.writerow(EXPORT_COLUMNS)
-    for at, actor, action, object_type, object_id, outcome, detail in events.values_list(
-            "at", "actor_name", "action", "object_type", "object_id", "outcome", "detail",
-    ).iterator(chunk_size=EXPORT_CHUNK):
-        yield writer.writerow([_cell(v) for v in (
-            timezone.localtime(at).isoformat(), actor, action, object_type, object_id, outcome,
-            json.dumps(detail, sort_keys=True))])
+    json_columns = {"actor_roles", "detail"}
+    for row in events.values_list(
+            "at", "actor_name", *EXPORT_COLUMNS[2:]).iterator(chunk_size=EXPORT_CHUNK):
+        cells = dict(zip(EXPORT_COLUMNS, row, strict=True))
+        cells["at"] = timezone.localtime(cells["at"]).isoformat()
+        for column in json_columns:
+            cells[column] = json.dumps(cells[column], sort_keys=True)
+        yield writer.writerow([_cell(cells[column]) for column in EXPORT_COLUMNS])
 
 
 # --- the console's front page ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..forms.sharing import AgreementForm, RevokeForm
 from ..models import DataSharingAgreement, Programme
 from ..queries import agreements as read
 from . import AuthenticatedHttpRequest
-from .access import get_visible_or_404
+from .access import audit_form, get_visible_or_404
 
 
 def _programme(request: AuthenticatedHttpRequest, pk: int, action: str) -> Programme:
@@ -89,6 +89,7 @@ def agreement_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Draft saved: {agreement}")
             return redirect("agreement", pk=agreement.pk)
+    audit_form(request, "draft_agreement", "programme", programme.pk, form)
     return render(request, "deter/sharing/agreement_form.html",
                   {"form": form, "programme": programme},
                   status=400 if form.is_bound else 200)

@@ -15,6 +15,7 @@ from ..forms.sharing import PeriodForm, PersonViewsForm, UserActivityForm
 from ..models import Programme
 from ..queries import agreements, audit_log
 from . import AuthenticatedHttpRequest
+from .access import audit_form
 
 
 def _overseen(request: AuthenticatedHttpRequest, action: str) -> list[Programme]:
@@ -132,7 +133,9 @@ def flags(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The form asking for the period to export."""
     _overseen(request, "export_audit_log")
-    return render(request, "deter/dpo/export.html", {"form": PeriodForm()})
+    form = PeriodForm()
+    audit_form(request, "export_audit_log", "audit_log", None, form)
+    return render(request, "deter/dpo/export.html", {"form": form})
 
 
 @login_required
