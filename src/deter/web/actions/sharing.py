@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .. import audit, policy
 from ..domain.data_categories import Category
+from ..domain.retention import check_agreed
 from ..models import (
     Agency,
     AgreementParty,
@@ -76,6 +77,17 @@ def _check_parties(parties: list[PartyTerms], special: bool, ethnicity: bool) ->
                                               "children or both"})
 
 
+def _check_retention(retention: object) -> None:
+    """Retention periods in ``{kind: {"months": m, "days": d}}`` form, each within the maximum
+    (``domain.retention.check_agreed``); the error names the kind and the value."""
+    if retention is None:
+        return
+    try:
+        check_agreed(retention)
+    except ValueError as error:
+        raise ValidationError({"retention": str(error)}) from error
+
+
 def draft_agreement(
     actor: AbstractBaseUser,
     programme: Programme,
@@ -103,6 +115,7 @@ def draft_agreement(
     _check_parties(parties, special_category, includes_ethnicity)
     if ends is not None and ends < starts:
         raise ValidationError({"ends": "The end date must be the same as or after the start"})
+    _check_retention(retention)
     version = (programme.agreements.aggregate(v=Max("version"))["v"] or 0) + 1
     agreement = DataSharingAgreement(
         programme=programme, version=version, title=title.strip(), purpose=purpose,
