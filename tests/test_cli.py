@@ -7,10 +7,11 @@ import pytest
 from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
-COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "serve"]
+COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "export", "serve"]
 
 
-@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"]])
+@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"],
+                                     ["export", "evaluation"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])

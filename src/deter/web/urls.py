@@ -4,6 +4,7 @@ from .views import (
     action_lists,
     auth,
     cohort,
+    evaluation,
     fairness,
     interventions,
     meetings,
@@ -89,5 +90,8 @@ urlpatterns = [
     path("retention/confirmations/", retention.confirmation_list, name="deletion_confirmations"),
     path("retention/confirmations/<int:pk>/confirm/", retention.confirm,
          name="confirm_deletion"),
+    path("evaluation/", evaluation.evaluation_exports, name="evaluation_exports"),
+    path("evaluation/<int:pk>/export.zip", evaluation.evaluation_export_download,
+         name="evaluation_export_download"),
     path("group-flags/<int:pk>/response/", interventions.flag_respond, name="flag_respond"),
 ]
