@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from deter.web.models import (
+    Agency,
     CallInInvitation,
     CohortDecision,
     CohortEntry,
@@ -26,7 +27,15 @@ from deter.web.models import (
     OrderBreach,
 )
 from deter.web.models.retention import DeletionConfirmation, RetentionRun
-from web.factories import Role, World, make_event, make_user, make_world
+from web.factories import (
+    Role,
+    World,
+    make_agency,
+    make_agreement,
+    make_event,
+    make_user,
+    make_world,
+)
 
 
 @dataclass
@@ -47,6 +56,7 @@ class Records:
     flag: GroupViolenceFlag
     dpo: User  # the police DPO, who oversees retention
     deletion: DeletionConfirmation  # outstanding, the school's to confirm
+    evaluator: User  # at a university, party to the programme's evaluation agreement
 
 
 def make_records() -> Records:
@@ -55,6 +65,10 @@ def make_records() -> Records:
     programme.publish_scoring = True
     programme.save(update_fields=["publish_scoring"])
     dpo = make_user("dpo", world.police, Role.DPO)
+    university = make_agency("Testshire University", Agency.Kind.COMMUNITY)
+    make_agreement(programme, {university: ()}, purpose="evaluation",
+                   title="Evaluating the knife crime programme")
+    evaluator = make_user("evaluator", university, Role.EVALUATOR)
     run = RetentionRun.objects.create(as_of=timezone.localdate(), dry_run=False,
                                       counts={"exited_entries": 1})
     deletion = DeletionConfirmation.objects.create(
@@ -138,7 +152,8 @@ def make_records() -> Records:
     )
     return Records(world=world, entry=entry, group=group, panel=panel, call_in=call_in,
                    invitation=invitation, action=action, support=support, order=order,
-                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion)
+                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion,
+                   evaluator=evaluator)
 
 
 def sign_in(context, live_server, user) -> None:
