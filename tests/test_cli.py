@@ -7,11 +7,12 @@ import pytest
 from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
-COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "serve"]
+COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "export",
+            "serve"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"],
-                                     ["audit", "verify"]])
+                                     ["audit", "verify"], ["export", "evaluation"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])
@@ -198,3 +199,90 @@ def test_retention_refuses_a_bad_or_future_date_and_changes_nothing(capsys):
     assert "Nothing was changed." in err
     assert CohortEntry.objects.filter(pk=entry.pk).exists() and not RetentionRun.objects.exists()
     assert main(["retention", "run", "--dry-run", "--as-of", "2999-01-01"]) == 0
+
+
+# --- deter export evaluation ---------------------------------------------------------------------
+
+
+def _evaluated_programme():
+    """A programme of twelve accepted people and an evaluation agreement in force with a
+    university, whose evaluator takes the export."""
+    from datetime import date, datetime, time, timedelta
+
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from deter.web.models import (
+        Agency,
+        AgreementParty,
+        CohortDecision,
+        CohortEntry,
+        DataSharingAgreement,
+        Programme,
+        StaffRole,
+    )
+
+    police = Agency.objects.create(name="Testshire Police", kind="police")
+    university = Agency.objects.create(name="Testshire University", kind="community")
+    programme = Programme.objects.create(name="Knife crime", problem="Knives", area="Testshire",
+                                         start=date(2025, 1, 1), lead_agency=police)
+    programme.agencies.set([police])
+    coordinator = User.objects.create_user("coordinator")
+    evaluator = User.objects.create_user("evaluator")
+    StaffRole.objects.create(user=evaluator, agency=university, role="evaluator")
+    agreement = DataSharingAgreement.objects.create(
+        programme=programme, title="Evaluation", purpose="evaluation", purpose_detail="Evaluate",
+        status="active", starts=date(2025, 1, 1), review_date=date(2027, 1, 1),
+        created_by=coordinator)
+    AgreementParty.objects.create(agreement=agreement, agency=university)
+    for i in range(12):
+        person = Person.objects.create(person_id=f"P-CLI-{i:02}", sex="male",
+                                       date_of_birth=date(2008, 6, 1))
+        entry = CohortEntry.objects.create(programme=programme, person=person, status="active",
+                                           rationale="Proposed",
+                                           review_date=timezone.localdate() + timedelta(90))
+        decision = CohortDecision.objects.create(entry=entry, to_status="active", reason="Panel",
+                                                 decided_by=coordinator)
+        CohortDecision.objects.filter(pk=decision.pk).update(
+            decided_at=timezone.make_aware(datetime.combine(date(2025, 2, 10), time(10))))
+    return programme, agreement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_evaluation_writes_the_files_and_reports_k(tmp_path, capsys):
+    from deter.web.models import AuditEvent
+
+    programme, agreement = _evaluated_programme()
+    out = tmp_path / "export"
+    assert main(["export", "evaluation", "--programme", str(programme.pk), "--evaluator",
+                 "evaluator", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "12 rows released, 0 suppressed, k = 12 (required 5)" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "people.csv",
+                                                     "summary.csv"]
+    people = (out / "people.csv").read_text().splitlines()
+    assert len(people) == 13 and "P-CLI" not in (out / "people.csv").read_text()
+    assert json.loads((out / "manifest.json").read_text())["k"] == 12
+    row = AuditEvent.objects.get(action="export_evaluation")
+    assert row.actor_name == "evaluator" and row.detail["via"] == "cli"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_evaluation_refuses_without_an_agreement_and_writes_nothing(tmp_path, capsys):
+    from deter.web.models import AuditEvent, DataSharingAgreement
+
+    programme, agreement = _evaluated_programme()
+    DataSharingAgreement.objects.filter(pk=agreement.pk).update(purpose="delivery")
+    out = tmp_path / "export"
+    args = ["export", "evaluation", "--programme", str(programme.pk), "--out", str(out)]
+    assert main([*args, "--evaluator", "evaluator"]) == 2
+    err = capsys.readouterr().err
+    assert "Knife crime has no evaluation agreement in force" in err
+    assert "Nothing was exported." in err and not out.exists()
+    assert AuditEvent.objects.get(action="export_evaluation").outcome == "denied"
+    assert main([*args, "--evaluator", "nobody"]) == 2
+    assert "no user 'nobody'" in capsys.readouterr().err
+    out.mkdir()
+    (out / "old.csv").write_text("x")
+    assert main([*args, "--evaluator", "evaluator"]) == 2
+    assert "is not an empty folder" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, serve.
+"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, export,
+serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -143,6 +144,29 @@ def build_parser() -> argparse.ArgumentParser:
                               help="a head hash from an earlier verification: it must still "
                               "be in the chain")
     audit_verify.set_defaults(handler=cmd_audit_verify)
+    export = commands.add_parser(
+        "export", help="pseudonymised extracts for agreed recipients (see docs/adr/0010)",
+        description="Exports made under a data-sharing agreement.",
+    )
+    export_commands = export.add_subparsers(title="export commands", required=True,
+                                            metavar="COMMAND")
+    evaluation = export_commands.add_parser(
+        "evaluation", help="the programme's pseudonymised, k-anonymous evaluation extract",
+        description="Write the evaluation export of a programme for an evaluator: one row per "
+        "person in the cohort under a keyed pseudonym, dates as quarters, ages as bands, "
+        "coarsened and suppressed until every combination of entry period, age band, sex "
+        "(and ethnicity, if agreed) is shared by DETER_K_ANONYMITY rows; with a README and "
+        "manifest.json saying what was done. Needs an evaluation agreement in force with the "
+        "evaluator's agency as a party. Audited.",
+    )
+    evaluation.add_argument("--programme", type=int, required=True, metavar="PK",
+                            help="the programme's key")
+    evaluation.add_argument("--evaluator", required=True, metavar="USERNAME",
+                            help="the evaluator the export is for (role evaluator at a party "
+                            "to the agreement); the audit trail names them")
+    evaluation.add_argument("--out", type=Path, required=True, metavar="DIR",
+                            help="an empty or new folder to write the files to")
+    evaluation.set_defaults(handler=cmd_export_evaluation)
 
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
@@ -463,6 +487,37 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     print(f"audit chain intact: {result.count:,} rows checked in {elapsed:.1f} s"
           f"{', the anchor among them' if result.anchor_found else ''}\n"
           f"head hash {result.head} (record it outside the database)")
+def cmd_export_evaluation(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import PermissionDenied
+
+    from deter.web.actions.evaluation import export_for_programme
+    from deter.web.models import Programme
+
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise UserError(f"{args.out} is not an empty folder: choose a new or empty one. "
+                        "Nothing was exported.")
+    programme = Programme.objects.filter(pk=args.programme).first()
+    if programme is None:
+        raise UserError(f"no programme with key {args.programme}. Nothing was exported.")
+    evaluator = get_user_model().objects.filter(username=args.evaluator).first()
+    if evaluator is None:
+        raise UserError(f"no user {args.evaluator!r}. Nothing was exported.")
+    try:
+        export = export_for_programme(evaluator, programme, via="cli")
+    except PermissionDenied as error:
+        raise UserError(f"{error}. Nothing was exported.") from error
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, content in export.files.items():
+        (args.out / name).write_bytes(content)
+    manifest = export.manifest
+    print(f"evaluation export of {programme.name} for {evaluator.get_username()} in {args.out}: "
+          f"{manifest['rows_released']} rows released, {manifest['rows_suppressed']} suppressed, "
+          f"k = {manifest['k']} (required {manifest['k_required']})")
+    for step in manifest["generalised"]:
+        print(f"  {step['column']} coarsened from {step['from']} to {step['to']}")
+    print("  files: " + ", ".join(sorted(export.files)))
     return 0
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deter.web import audit
 from deter.web.models import (
+    Agency,
     CallInInvitation,
     CohortDecision,
     CohortEntry,
@@ -29,7 +30,15 @@ from deter.web.models import (
     PersonLink,
 )
 from deter.web.models.retention import DeletionConfirmation, RetentionRun
-from web.factories import Role, World, make_agreement, make_event, make_user, make_world
+from web.factories import (
+    Role,
+    World,
+    make_agency,
+    make_agreement,
+    make_event,
+    make_user,
+    make_world,
+)
 
 
 @dataclass
@@ -54,6 +63,7 @@ class Records:
     draft: DataSharingAgreement  # version 3, its DPIA missing
     awaiting: DataSharingAgreement  # version 4, awaiting the police DPO
     link: PersonLink  # the school's link to the active person
+    evaluator: User  # at a university, party to the programme's evaluation agreement
 
 
 def make_records() -> Records:
@@ -62,6 +72,10 @@ def make_records() -> Records:
     programme.publish_scoring = True
     programme.save(update_fields=["publish_scoring"])
     dpo = make_user("dpo", world.police, Role.DPO)
+    university = make_agency("Testshire University", Agency.Kind.COMMUNITY)
+    make_agreement(programme, {university: ()}, purpose="evaluation",
+                   title="Evaluating the knife crime programme")
+    evaluator = make_user("evaluator", university, Role.EVALUATOR)
     run = RetentionRun.objects.create(as_of=timezone.localdate(), dry_run=False,
                                       counts={"exited_entries": 1})
     deletion = DeletionConfirmation.objects.create(
@@ -152,7 +166,8 @@ def make_records() -> Records:
                    invitation=invitation, action=action, support=support, order=order,
                    template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion,
                    revoked=revoked, draft=draft, awaiting=awaiting,
-                   link=programme.person_links.get(person=world.active))
+                   link=programme.person_links.get(person=world.active),
+                   evaluator=evaluator)
 
 
 def make_agreements(world: World) -> tuple[DataSharingAgreement, ...]:

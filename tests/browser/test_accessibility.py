@@ -28,6 +28,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "dpo")
 ANONYMOUS = "anonymous"
+EVALUATOR = "evaluator"  # sees only the evaluation page: checked there, not on every page
 
 
 # --- how to reach every URL name -------------------------------------------------------------
@@ -174,6 +175,8 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
                                   url("publish_scoring", programme), error_status=None)],
     "programme_fairness": [Page(url("programme_fairness", programme))],
     "retention": [Page(url("retention"))],
+    "evaluation_exports": [Page(url("evaluation_exports"), roles=(*ROLES, EVALUATOR))],
+    "evaluation_export_download": [NotAPage("a zip of the evaluation export's files")],
     "deletion_confirmations": [Page(url("deletion_confirmations"))],
     "agreements": [Page(url("agreements", programme))],
     "agreement": [Page(url("agreement", lambda r: r.awaiting.pk)),
@@ -347,12 +350,14 @@ def records(db) -> Records:
 def login_for(records: Records, role: str):
     if role == ANONYMOUS:
         return None
-    return records.dpo if role == "dpo" else getattr(records.world, role)
+    if role in ("dpo", EVALUATOR):
+        return getattr(records, role)
+    return getattr(records.world, role)
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS])
+@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS, EVALUATOR])
 def test_every_page_meets_wcag_22_aa(page, live_server, records, role):
     check_every_page(page, live_server, records, role)
 
@@ -477,3 +482,16 @@ def test_the_person_page_reflows_at_320_pixels(page, live_server, records, role)
     if role == "coordinator":
         box = page.locator(".deter-harm-chart svg").bounding_box()
         assert box and box["width"] <= 320
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_evaluation_page_reflows_at_320_pixels(page, live_server, records):
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page.context, live_server, records.evaluator)
+    page.goto(reverse("evaluation_exports"))
+    assert page.locator("[data-agreement]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    findings = Findings()
+    check(page, findings, "evaluator evaluation_exports at 320px", reflow=True)
+    fail_on(findings)

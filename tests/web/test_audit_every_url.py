@@ -36,6 +36,8 @@ NOT_PAGES = {
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),
     "dpo_export_csv": lambda r: ("get", reverse("dpo_export_csv")),
+    "evaluation_export_download": lambda r: (
+        "get", reverse("evaluation_export_download", args=[r.world.programme.pk])),
 }
 
 

@@ -2,10 +2,13 @@
 downloads."""
 
 import io
+import re
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -356,3 +359,26 @@ def test_the_letter_is_not_shown_to_a_partner_on_the_intervention_page(client, w
 def test_a_missing_letter_is_a_404(client, world):
     client.force_login(world.coordinator)
     assert client.get("/letters/424242.pdf").status_code == 404
+
+
+def _queries_for(client, url: str) -> list[str]:
+    """The SQL a request ran, numbers and quoted values blanked (keys, times, session)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 404
+    return [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("name", ["letter_docx", "letter_pdf"])
+@pytest.mark.parametrize("who", ["analyst", "partner", "stranger"])
+def test_a_hidden_letter_costs_the_same_queries_as_a_missing_one(client, world, letter, who,
+                                                                 name):
+    """Timing must not tell a hidden letter from a missing one: both paths run the same
+    queries (one fetch by key and visibility together, the audit row, the 404 page) and
+    neither renders the letter (docs/benchmarks.md has the timings)."""
+    client.force_login(getattr(world, who))
+    hidden = _queries_for(client, reverse(name, args=[letter.pk]))
+    missing = _queries_for(client, reverse(name, args=[letter.pk + 1000]))
+    assert len(hidden) == len(missing)
+    assert hidden == missing
+    # one fetch by key and visibility; none for the stranger, whom the policy answers unasked
+    assert sum("deter_letter" in sql for sql in hidden) == (0 if who == "stranger" else 1)

@@ -254,6 +254,12 @@ TABLE: list[Row] = [
     row("deletion_confirmations", "confirm", "schools_confirmation", {P}),
     row("deletion_confirmations", "confirm", "vrus_confirmation", {C, EV}),
     row("deletion_confirmations", "confirm", "police_only_confirmation", {A, DPO}),
+    # --- evaluation exports: only an evaluator of a party (the VRU here) to an evaluation
+    # agreement in force; a delivery agreement, or one no longer in force, gives nobody one
+    row("evaluations", "view", "evaluation_agreement", {EV}),
+    row("evaluations", "export", "evaluation_agreement", {EV}),
+    row("evaluations", "export", "expired_evaluation_agreement", NOBODY),
+    row("evaluations", "export", "agreement", NOBODY),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -342,7 +348,12 @@ def records(world, users) -> dict:
     council = make_agency("Outside council", "council")
     outside = make_programme("Outside", [council, world.police], agreement=False)
     return {
-        "agreement": world.programme.agreements.get(),
+        "agreement": world.programme.agreements.get(purpose="delivery"),
+        "evaluation_agreement": make_agreement(world.programme, {world.vru: ()},
+                                               purpose="evaluation"),
+        "expired_evaluation_agreement": make_agreement(
+            police_only_programme, {world.vru: ()}, purpose="evaluation",
+            ends=timezone.localdate() - timedelta(days=1)),
         "draft_agreement": make_agreement(world.programme, suppliers, status.DRAFT,
                                           suppliers=[world.police]),
         "awaiting_agreement": make_agreement(world.programme, suppliers,

@@ -13,18 +13,21 @@ from django.utils import timezone
 from deter.web import policy
 from deter.web.actions import retention as retention_actions
 from deter.web.actions.retention import confirm_deletion, run_retention
+from deter.web.actions.sharing import PartyTerms, draft_agreement
 from deter.web.domain.retention import (
     DEFAULT_SCHEDULE,
     Period,
     RecordKind,
     RetentionSchedule,
     add_months,
+    schedule_for,
 )
 from deter.web.models import (
     AuditEvent,
     CallInInvitation,
     CohortDecision,
     CohortEntry,
+    DataSharingAgreement,
     DeletionConfirmation,
     Event,
     Intervention,
@@ -37,7 +40,7 @@ from deter.web.models import (
     StaffRole,
 )
 
-from .factories import make_entry, make_event, make_person, make_run, make_user
+from .factories import make_agreement, make_entry, make_event, make_person, make_run, make_user
 from .meetings_factories import make_action, make_meeting
 
 Role = StaffRole.Role
@@ -489,3 +492,79 @@ def test_the_demo_gives_the_school_partner_people_to_see_with_reviews_ahead(db):
     seen = policy.entries.visible(school)
     assert seen.exists()
     assert not CohortEntry.objects.filter(review_date__lte=TODAY()).exists()
+
+
+# --- periods from the agreement -------------------------------------------------------------
+
+
+def delivery_agreement(world):
+    return world.programme.agreements.get(purpose="delivery")
+
+
+def test_the_agreements_period_deletes_a_rejected_proposal_the_default_would_keep(world):
+    """Rejected four months ago: the default (6 months) keeps it, an agreement of 3 months
+    deletes it; the kinds the agreement leaves out keep their defaults."""
+    entry = plant_entry(world, "P-REJECTED-4M", Status.REJECTED, months_ago(4))
+    assert schedule_for(world.programme) == DEFAULT_SCHEDULE
+    assert due_ids(run_retention(dry_run=True).report, RecordKind.REJECTED_PROPOSAL) == []
+
+    DataSharingAgreement.objects.filter(pk=delivery_agreement(world).pk).update(
+        retention={"rejected_proposal": {"months": 3}})
+    schedule = schedule_for(world.programme)
+    assert schedule.rejected_proposal == Period(months=3)
+    assert schedule.deferred == DEFAULT_SCHEDULE.deferred
+    result = run_retention()
+    assert result.changed["rejected_proposal"] == [entry.pk]
+    assert not CohortEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_only_the_delivery_agreement_in_force_sets_periods(world):
+    agreement = delivery_agreement(world)
+    DataSharingAgreement.objects.filter(pk=agreement.pk).update(
+        retention={"rejected_proposal": {"months": 3}}, status="revoked")
+    assert schedule_for(world.programme) == DEFAULT_SCHEDULE
+    make_agreement(world.programme, {world.school: ()}, purpose="evaluation",
+                   retention={"rejected_proposal": {"months": 3}})
+    assert schedule_for(world.programme) == DEFAULT_SCHEDULE
+
+
+def test_a_stored_period_past_the_maximum_falls_back_to_the_default(world):
+    DataSharingAgreement.objects.filter(pk=delivery_agreement(world).pk).update(
+        retention={"rejected_proposal": {"months": 60}})
+    assert schedule_for(world.programme) == DEFAULT_SCHEDULE
+
+
+def draft(world, retention):
+    return draft_agreement(
+        world.coordinator, world.programme, title="Version 2", purpose_detail="Delivery",
+        starts=TODAY(), review_date=TODAY() + timedelta(days=365), retention=retention,
+        parties=[PartyTerms(world.vru, supplies_data=True, lawful_basis="gdpr_6_1_e")])
+
+
+@pytest.mark.parametrize(("retention", "message"), [
+    ({"rejected_proposal": {"months": -1}},
+     r"retention period for rejected_proposal: .*months must be a whole number.*'months': -1"),
+    ({"letters": {"months": 6}}, r"unknown retention record kinds: letters"),
+    ({"deferred": {"months": 25}},
+     r"retention period for deferred: 2 years and 1 month .*'months': 25.* longer than the "
+     r"most an agreement may set, 2 years"),
+    ({"exited": "two years"}, r"retention period for exited: .*'two years'"),
+    ({"audit": {"months": 12}},
+     r"retention period for audit: 1 year .*shorter than the default, 6 years"),
+    ({"meeting_notes": {"months": 0}}, r"retention period for meeting_notes: .*longer than "
+                                        r"nothing"),
+])
+def test_a_bad_retention_value_is_refused_on_draft_naming_the_kind(world, retention, message):
+    before = DataSharingAgreement.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        draft(world, retention)
+    assert re.search(message, " ".join(refused.value.message_dict["retention"]))
+    assert DataSharingAgreement.objects.count() == before
+
+
+def test_good_retention_values_are_kept_on_draft(world):
+    agreed = {"rejected_proposal": {"months": 3}, "letter": 400, "audit": {"months": 96}}
+    agreement = draft(world, agreed)
+    assert agreement.retention == agreed
+    schedule = RetentionSchedule.from_dict(agreement.retention)
+    assert schedule.letter == Period(days=400) and schedule.audit == Period(months=96)

@@ -160,6 +160,12 @@ LOGGING = {
 DETER_SUPPRESS_BELOW = int(os.environ.get("DETER_SUPPRESS_BELOW", "10"))
 if DETER_SUPPRESS_BELOW < 1:
     raise ImproperlyConfigured("DETER_SUPPRESS_BELOW must be a whole number of at least 1")
+# The evaluation export (docs/adr/0010): every combination of its quasi-identifiers (entry
+# period, age band, sex, ethnicity) is shared by at least this many released rows.
+_k = os.environ.get("DETER_K_ANONYMITY", "5")
+if not _k.isdigit() or int(_k) < 2:
+    raise ImproperlyConfigured(f"DETER_K_ANONYMITY={_k!r}: use a whole number of at least 2")
+DETER_K_ANONYMITY = int(_k)
 # Retention and review (docs/retention.md): days after a missed review date before the entry
 # is suspended from partner-agency view until the panel reviews it.
 _grace = os.environ.get("DETER_REVIEW_GRACE_DAYS", "28")

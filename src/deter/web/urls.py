@@ -6,6 +6,7 @@ from .views import (
     auth,
     cohort,
     dpo,
+    evaluation,
     fairness,
     interventions,
     links,
@@ -107,5 +108,8 @@ urlpatterns = [
     path("dpo/flags/", dpo.flags, name="dpo_flags"),
     path("dpo/export/", dpo.export, name="dpo_export"),
     path("dpo/export.csv", dpo.export_csv, name="dpo_export_csv"),
+    path("evaluation/", evaluation.evaluation_exports, name="evaluation_exports"),
+    path("evaluation/<int:pk>/export.zip", evaluation.evaluation_export_download,
+         name="evaluation_export_download"),
     path("group-flags/<int:pk>/response/", interventions.flag_respond, name="flag_respond"),
 ]

@@ -7,6 +7,7 @@ the version before; revocation (by a party's DPO) or expiry withdraws access at 
 the policy only honours agreements in force.
 """
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from .. import audit, policy
 from ..domain.data_categories import Category
+from ..domain.retention import check_agreed
 from ..models import (
     Agency,
     AgreementParty,
@@ -76,6 +78,29 @@ def _check_parties(parties: list[PartyTerms], special: bool, ethnicity: bool) ->
                                               "children or both"})
 
 
+def new_pseudonym_key() -> str:
+    return secrets.token_hex(32)
+
+
+def _pseudonym_key(purpose: str, supersedes: DataSharingAgreement | None) -> str:
+    """An evaluation agreement's key for its export's pseudonyms: the version it supersedes
+    keeps its evaluation going, so it keeps the key; a first version gets a new one."""
+    if purpose != DataSharingAgreement.Purpose.EVALUATION:
+        return ""
+    return (supersedes.pseudonym_key if supersedes is not None else "") or new_pseudonym_key()
+
+
+def _check_retention(retention: object) -> None:
+    """Retention periods in ``{kind: {"months": m, "days": d}}`` form, each within the maximum
+    (``domain.retention.check_agreed``); the error names the kind and the value."""
+    if retention is None:
+        return
+    try:
+        check_agreed(retention)
+    except ValueError as error:
+        raise ValidationError({"retention": str(error)}) from error
+
+
 def draft_agreement(
     actor: AbstractBaseUser,
     programme: Programme,
@@ -103,13 +128,15 @@ def draft_agreement(
     _check_parties(parties, special_category, includes_ethnicity)
     if ends is not None and ends < starts:
         raise ValidationError({"ends": "The end date must be the same as or after the start"})
+    _check_retention(retention)
     version = (programme.agreements.aggregate(v=Max("version"))["v"] or 0) + 1
+    supersedes = programme.agreements.filter(purpose=purpose).order_by("-version").first()
     agreement = DataSharingAgreement(
         programme=programme, version=version, title=title.strip(), purpose=purpose,
         purpose_detail=purpose_detail.strip(), starts=starts, ends=ends,
         review_date=review_date, special_category=special_category,
         includes_ethnicity=includes_ethnicity, retention=retention or {}, created_by=actor,
-        supersedes=programme.agreements.filter(purpose=purpose).order_by("-version").first(),
+        supersedes=supersedes, pseudonym_key=_pseudonym_key(purpose, supersedes),
         **{k: v.strip() for k, v in checklist.items()},
     )
     agreement.full_clean(exclude=["supersedes", "created_by"])

@@ -20,6 +20,7 @@ PURPOSES: dict[str, str] = {
     "publish_scoring": ADMINISTRATION,
     "scoring": TRANSPARENCY, "programme_scoring": TRANSPARENCY, "public_scoring": TRANSPARENCY,
     "programme_fairness": EVALUATION,
+    "evaluation_exports": EVALUATION, "evaluation_export_download": EVALUATION,
     "retention": RETENTION, "deletion_confirmations": RETENTION, "confirm_deletion": RETENTION,
     **dict.fromkeys((
         "agreements", "agreement_new", "agreement", "agreement_submit", "agreement_approve",

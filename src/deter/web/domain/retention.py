@@ -2,9 +2,10 @@
 
 A ``RetentionSchedule`` holds one ``Period`` per record kind and outcome (a cohort entry that
 was rejected, deferred or exited; a letter; a meeting's notes; the audit trail). The periods
-are the safe defaults below until the programme's data-sharing agreement sets its own
-(``schedule_for``); docs/retention.md gives the reasons for each default and says what
-retention does to each kind.
+are the safe defaults below unless the programme's delivery agreement in force sets its own
+(``schedule_for``), each within ``MAXIMUM`` and the audit trail's no shorter than its default
+(``check_agreed``); docs/retention.md gives the reasons for each default and each maximum and
+says what retention does to each kind.
 
 A record dated ``D`` (the day of the decision, of the letter, of the meeting) with a period of
 ``m`` months and ``d`` days falls due on ``add_months(D, m) + d days``: due on that day, not the
@@ -140,24 +141,90 @@ class RetentionSchedule:
 
     @classmethod
     def from_dict(cls, periods: dict[str, Any]) -> RetentionSchedule:
-        """A schedule from ``{kind: {"months": m, "days": d}}``; kinds left out keep their
-        default; an unknown kind or a bad period is a ``ValueError`` naming it."""
+        """A schedule from ``{kind: {"months": m, "days": d}}`` (or ``{kind: days}``, a whole
+        number of days); kinds left out keep their default; an unknown kind or a bad period
+        is a ``ValueError`` naming it."""
+        if not isinstance(periods, dict):
+            raise ValueError(f"retention periods must be a mapping of record kind to period "
+                             f"(got {periods!r})")
         unknown = sorted(set(periods) - set(RecordKind))
         if unknown:
             raise ValueError(f"unknown retention record kinds: {', '.join(unknown)}")
         given = {}
         for kind, value in periods.items():
             try:
-                given[kind] = Period(**value)
+                given[kind] = _period(value)
             except (TypeError, ValueError) as error:
-                raise ValueError(f"retention period for {kind}: {error}") from error
+                raise ValueError(f"retention period for {kind}: {error} (got {value!r})"
+                                 ) from error
         return cls(**given)
+
+
+def _period(value: object) -> Period:
+    if isinstance(value, dict):
+        return Period(**value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Period(days=value)
+    raise TypeError("a period is {\"months\": m, \"days\": d} or a whole number of days")
 
 
 DEFAULT_SCHEDULE = RetentionSchedule()
 
+DAYS_A_MONTH = 30.44  # a period's length for comparing one with another: 365.25 / 12
+
+
+def length_in_days(period: Period) -> float:
+    return period.months * DAYS_A_MONTH + period.days
+
+
+# The longest an agreement may set for each kind (docs/retention.md says why): past these the
+# programme keeps records it cannot show it needs (UK GDPR Art. 5(1)(e), storage limitation).
+MAXIMUM = {
+    RecordKind.REJECTED_PROPOSAL: Period(months=12),
+    RecordKind.DEFERRED: Period(months=24),
+    RecordKind.EXITED: Period(months=36),
+    RecordKind.LETTER: Period(months=72),
+    RecordKind.MEETING_NOTES: Period(months=84),
+    RecordKind.AUDIT: Period(months=120),
+}
+# Kinds an agreement may lengthen but never shorten: the audit trail is the evidence of who saw
+# and did what, needed for as long as a claim about it can be brought.
+AT_LEAST_DEFAULT = (RecordKind.AUDIT,)
+
+
+def check_agreed(periods: dict[str, Any]) -> RetentionSchedule:
+    """The schedule an agreement's ``retention`` sets, or a ``ValueError`` naming the kind and
+    the bad value: an unknown kind, a malformed or empty period, one longer than ``MAXIMUM``,
+    or an audit period shorter than the default."""
+    schedule = RetentionSchedule.from_dict(periods)
+    for kind in RecordKind:
+        if kind.value not in periods:
+            continue
+        period, value = schedule.period(kind), periods[kind.value]
+        if length_in_days(period) > length_in_days(MAXIMUM[kind]):
+            raise ValueError(f"retention period for {kind.value}: {period} (got {value!r}) is "
+                             f"longer than the most an agreement may set, {MAXIMUM[kind]}")
+        default = DEFAULT_SCHEDULE.period(kind)
+        if kind in AT_LEAST_DEFAULT and length_in_days(period) < length_in_days(default):
+            raise ValueError(f"retention period for {kind.value}: {period} (got {value!r}) is "
+                             f"shorter than the default, {default}: an agreement may not "
+                             "shorten it")
+    return schedule
+
 
 def schedule_for(programme) -> RetentionSchedule:
-    """The programme's retention schedule: for now the safe defaults. The programme's active
-    data-sharing agreement will set its own periods here."""
-    return DEFAULT_SCHEDULE
+    """The programme's retention schedule: the periods its delivery agreement in force sets
+    (``DataSharingAgreement.retention``), each kind it leaves out at its default. With no such
+    agreement, or one whose periods no longer pass ``check_agreed`` (a value stored before the
+    check, or a maximum lowered since), the safe defaults.
+
+    The one read here is through the programme's own related manager: the agreement is a fact
+    about the programme, not a record a user is shown."""
+    agreement = (programme.agreements.in_force().filter(purpose="delivery")
+                 .order_by("-version").only("retention").first())
+    if agreement is None or not agreement.retention:
+        return DEFAULT_SCHEDULE
+    try:
+        return check_agreed(agreement.retention)
+    except ValueError:
+        return DEFAULT_SCHEDULE

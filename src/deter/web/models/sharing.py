@@ -61,6 +61,9 @@ class DataSharingAgreement(models.Model):
         default=dict, blank=True,
         help_text="Retention periods in days by record kind and outcome; defaults apply where "
                   "absent")
+    # the evaluation export's pseudonym key (docs/adr/0010): random, kept by a new version of
+    # the agreement, never shown or exported
+    pseudonym_key = models.CharField(max_length=64, blank=True, editable=False)
     # the ICO data sharing code's checklist: each is a date or a reference, blank until done
     dpia_reference = models.CharField("DPIA reference", max_length=200, blank=True)
     equality_assessment = models.CharField(max_length=200, blank=True)

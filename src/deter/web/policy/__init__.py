@@ -62,6 +62,10 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   above. A programme's fairness page (disproportionality of its proposals and cohort, counts
   under ten suppressed) is for its analysts, coordinators, caseworkers and data protection
   officer.
+- A programme's evaluation export (pseudonymised, coarsened and k-anonymous: no name, key,
+  date of birth or exact date) is taken only by an evaluator of an agency that is a party to
+  one of the programme's evaluation agreements in force, under that agreement
+  (``policy.evaluation``); ethnicity is in it only if the agreement includes ethnicity.
 
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
@@ -74,6 +78,7 @@ from .records import (
     decisions,
     deletion_confirmations,
     entries,
+    evaluations,
     flags,
     found_groups,
     groups,
@@ -90,7 +95,8 @@ from .records import (
 
 __all__ = [
     "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "agreements", "caching_grants", "decisions", "deletion_confirmations", "entries", "flags",
+    "agreements", "caching_grants", "decisions", "deletion_confirmations", "entries",
+    "evaluations", "flags",
     "forget_grants", "found_groups", "groups", "interventions", "letters", "links",
     "meeting_actions",
     "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",

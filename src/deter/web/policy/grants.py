@@ -35,6 +35,7 @@ RECORD_FOR_OWN_AGENCY = (Role.PARTNER,)
 SEE_CASE_DETAIL = (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER)
 DECIDE = (Role.COORDINATOR,)
 WRITE_LETTERS = (Role.COORDINATOR, Role.CASEWORKER)
+EVALUATE = (Role.EVALUATOR,)  # through an evaluation agreement, not a grant (policy.evaluation)
 ALL_ROLES = tuple(Role.values)
 POLICE_OR_VRU = (Agency.Kind.POLICE, Agency.Kind.VRU)
 

@@ -24,6 +24,7 @@ from ..models import (
 )
 from . import reviews
 from .base import Category, RecordPolicy
+from .evaluation import evaluations
 from .grants import (
     ALL_ROLES,
     DECIDE,
@@ -646,4 +647,5 @@ links = LinkPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
-    decisions, flags, letters, found_groups, agreements, links, deletion_confirmations)}
+    decisions, flags, letters, found_groups, agreements, links, deletion_confirmations,
+    evaluations)}

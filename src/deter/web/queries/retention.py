@@ -138,6 +138,8 @@ def _programme_items(programme: Programme, as_of: date) -> list[Due]:
     cutoff = schedule.meeting_notes.cutoff(as_of)
     ids = list(meetings_due(programme, cutoff).order_by("pk").values_list("pk", flat=True))
     items.append(Due(RecordKind.MEETING_NOTES, programme, cutoff, ids=ids, count=len(ids)))
+    for item in items:
+        item.kept_for = str(schedule.period(item.kind))
     return items
 
 

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import audit, policy
 from ..actions import retention as retention_actions
-from ..domain.retention import schedule_for
 from ..queries import retention, reviews
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404
@@ -37,9 +36,6 @@ def retention_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     for confirmation in outstanding:
         confirmation.age_days = (today - timezone.localdate(confirmation.created_at)).days
     review_counts = reviews.counts([p.pk for p in programmes], today)
-    for item in report.items:
-        if item.programme is not None:
-            item.kept_for = str(schedule_for(item.programme).period(item.kind))
     rows = [{
         "programme": programme,
         "due": [item for item in report.items if item.programme == programme],
