@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 
 from deter.web import policy
 from deter.web.demo.world import (
@@ -51,7 +52,8 @@ def run(db):
 def test_it_creates_agencies_users_and_a_programme_without_the_outside_agency(run):
     logins = create_demo_world(run, cohort_size=12)
     assert {login.username for login in logins} == {
-        "analyst", "coordinator", "caseworker", "school", "housing", "dpo", "dpo-care"}
+        "analyst", "coordinator", "caseworker", "school", "housing", "dpo", "dpo-care",
+        "evaluator"}
     programme = Programme.objects.get()
     housing = Agency.objects.get(kind="housing")
     assert housing not in programme.agencies.all()
@@ -109,11 +111,28 @@ def test_it_gives_each_demo_user_the_view_the_policy_promises(run):
 
 def test_its_agreement_was_approved_by_each_supplier_dpo_not_the_coordinator(run):
     create_demo_world(run, cohort_size=12)
-    agreement = DataSharingAgreement.objects.get()
-    assert agreement.status == "active" and agreement.missing() == []
-    approvals = {p.agency.name: p.approved_by.username
-                 for p in agreement.parties.filter(supplies_data=True)}
-    assert approvals == {POLICE: "dpo", SOCIAL_CARE: "dpo-care"}
+    for purpose in ("delivery", "evaluation"):
+        agreement = DataSharingAgreement.objects.get(purpose=purpose)
+        assert agreement.status == "active" and agreement.missing() == []
+        approvals = {p.agency.name: p.approved_by.username
+                     for p in agreement.parties.filter(supplies_data=True)}
+        assert approvals == {POLICE: "dpo", SOCIAL_CARE: "dpo-care"}
+
+
+def test_its_evaluator_takes_the_export_and_sees_no_person(run, client):
+    from deter.web.actions.evaluation import export_for_programme
+
+    logins = {login.username: login for login in create_demo_world(run, cohort_size=12)}
+    evaluator = User.objects.get(username="evaluator")
+    programme = Programme.objects.get()
+    export = export_for_programme(evaluator, programme, via="cli")
+    released, suppressed = export.manifest["rows_released"], export.manifest["rows_suppressed"]
+    assert released + suppressed == CohortEntry.objects.exclude(status="proposed").count()
+    assert released == 0 or export.manifest["k"] >= export.manifest["k_required"]
+    client.login(username="evaluator", password=logins["evaluator"].password)
+    assert client.get(reverse("evaluation_exports")).status_code == 200
+    person = CohortEntry.objects.filter(status="active").first().person
+    assert client.get(reverse("person", args=[person.pk])).status_code == 404
 
 
 def test_it_creates_no_cohort_without_a_run(db):

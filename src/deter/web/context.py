@@ -24,7 +24,10 @@ def navigation(request: HttpRequest) -> dict:
         ), "programme_pages": PROGRAMME_PAGES,
         "can_see_audit": SimpleLazyObject(
             lambda: policy.programmes.instances(request.user, "see_audit").exists()
-        ), "dpo_pages": DPO_PAGES}
+        ), "dpo_pages": DPO_PAGES,
+        "can_export_evaluation": SimpleLazyObject(
+            lambda: policy.evaluations.visible(request.user).exists()
+        )}
 
 
 def _my_overdue_actions(user) -> int:

@@ -26,6 +26,8 @@ PUPILS = 2
 # school sees its own pupils' place in the programme, their plan and the support recorded
 SCHOOL_CATEGORIES = frozenset({C.IDENTITY, C.COHORT, C.INTERVENTIONS, C.SAFEGUARDING})
 CARE_CATEGORIES = frozenset(C) - {C.ETHNICITY}
+# what the evaluation extract draws on, pseudonymised (ethnicity for disproportionality)
+EVALUATION_CATEGORIES = frozenset({C.IDENTITY, C.COHORT, C.INTERVENTIONS, C.ETHNICITY})
 
 
 def add_demo_agreement(programme: Programme, agencies: dict[str, Agency], users: dict,
@@ -85,3 +87,42 @@ def add_demo_links(programme: Programme, users: dict, school: Agency) -> int:
                             person=entry.person, relationship=PersonLink.Relationship.PUPIL,
                             note="On roll at the academy")
     return min(len(children), PUPILS)
+
+
+def add_demo_evaluation_agreement(programme: Programme, agencies: dict[str, Agency],
+                                  users: dict, police: str, care: str, university: str
+                                  ) -> DataSharingAgreement:
+    """The university's evaluation agreement: it receives only the pseudonymised export (no
+    category of record on any page), supplied by the police and children's social care."""
+    Purpose = DataSharingAgreement.Purpose
+    existing = programme.agreements.filter(purpose=Purpose.EVALUATION).first()
+    if existing is not None:
+        return existing
+    today = timezone.localdate()
+    parties = [
+        sharing.PartyTerms(agencies[police], supplies_data=True,
+                           lawful_basis=Basis.LAW_ENFORCEMENT, categories=EVALUATION_CATEGORIES),
+        sharing.PartyTerms(agencies[care], supplies_data=True,
+                           lawful_basis=Basis.CHILDREN_ACT, categories=EVALUATION_CATEGORIES),
+        sharing.PartyTerms(agencies[university], lawful_basis=Basis.PUBLIC_TASK,
+                           categories=frozenset()),
+    ]
+    agreement = sharing.draft_agreement(
+        users["coordinator"], programme, purpose=Purpose.EVALUATION, includes_ethnicity=True,
+        title=f"{programme.name}: independent evaluation",
+        purpose_detail="Evaluating whether the programme reduced serious violence, from a "
+                       "pseudonymised extract with dates coarsened and small cells suppressed.",
+        starts=today - timedelta(days=1), review_date=today + timedelta(days=365),
+        ends=today + timedelta(days=3 * 365), parties=parties,
+        dpia_reference="DPIA-DEMO-2026-02 (demo)",
+        equality_assessment="EIA-DEMO-2026-01 (demo)",
+        privacy_information="Demoshire VRU privacy notice, section 6: research (demo)",
+        security_arrangements="The export only, downloaded by named evaluators; no attempt "
+                              "to re-identify anyone.",
+        rights_procedure="As the delivery agreement: requests to the VRU's data protection "
+                         "officer.",
+    )
+    sharing.submit_agreement(users["coordinator"], agreement)
+    for dpo in ("dpo", "dpo-care"):
+        sharing.approve_agreement(users[dpo], agreement)
+    return agreement

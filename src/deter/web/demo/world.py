@@ -37,6 +37,7 @@ VRU = f"{AREA} Violence Reduction Unit"
 SOCIAL_CARE = f"{AREA} Children's Social Care"
 SCHOOL = "Riverside Academy"
 HOUSING = "Harbourside Housing Association"
+UNIVERSITY = f"{AREA} University"
 
 # name, kind; the VRU leads the programme, the police, social care and the school join it
 # through the data-sharing agreement (demo/sharing.py), the housing association never does
@@ -46,6 +47,7 @@ AGENCIES = (
     (SOCIAL_CARE, Agency.Kind.CHILDRENS_SERVICES),
     (SCHOOL, Agency.Kind.SCHOOL),
     (HOUSING, Agency.Kind.HOUSING),
+    (UNIVERSITY, Agency.Kind.COMMUNITY),
 )
 
 
@@ -76,6 +78,9 @@ DEMO_LOGINS = (
               "sees no case records"),
     DemoLogin("dpo-care", "deter-demo-dpo-care", SOCIAL_CARE, StaffRole.Role.DPO.value,
               "Children's social care data protection officer: approves agreements"),
+    DemoLogin("evaluator", "deter-demo-evaluator", UNIVERSITY, StaffRole.Role.EVALUATOR.value,
+              "University evaluator: takes the pseudonymised, k-anonymous evaluation export "
+              "under its own agreement; sees no person, record or case page"),
 )
 
 
@@ -129,6 +134,8 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         demo_meetings.add_demo_meetings(programme, users)
         demo_casework.add_demo_casework(programme, users)
         demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
+        demo_sharing.add_demo_evaluation_agreement(programme, agencies, users, POLICE,
+                                                   SOCIAL_CARE, UNIVERSITY)
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,
