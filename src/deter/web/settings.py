@@ -165,3 +165,10 @@ _grace = os.environ.get("DETER_REVIEW_GRACE_DAYS", "28")
 if not _grace.isdigit():
     raise ImproperlyConfigured(f"DETER_REVIEW_GRACE_DAYS={_grace!r}: use a whole number of days")
 DETER_REVIEW_GRACE_DAYS = int(_grace)
+# Individuals' rights (docs/adr/0008-individual-rights.md): days to decide a challenge to a
+# listing, counted from the day it was received.
+_challenge = os.environ.get("DETER_CHALLENGE_DAYS", "28")
+if not _challenge.isdigit() or int(_challenge) < 1:
+    raise ImproperlyConfigured(
+        f"DETER_CHALLENGE_DAYS={_challenge!r}: use a whole number of days, at least 1")
+DETER_CHALLENGE_DAYS = int(_challenge)
