@@ -56,6 +56,12 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   under ten suppressed) is for its analysts, coordinators, caseworkers and data protection
   officer.
 
+- Individuals' rights (``policy.rights``): the coordinator and the DPO record whether and how
+  each person in the cohort was told (or why not, until when) and log challenges; a challenge
+  is decided by one of them who did not accept the person. An upheld challenge removes the
+  entry: only those who decide in the programme still see a removed entry (and the meeting
+  actions about it). Subject access requests are the lead agency's DPO's.
+
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
 
@@ -64,6 +70,7 @@ from .grants import Role, User, caching_grants, forget_grants, roles_of, stop_ca
 from .records import (
     KINDS,
     agreements,
+    challenges,
     decisions,
     deletion_confirmations,
     entries,
@@ -75,16 +82,20 @@ from .records import (
     links,
     meeting_actions,
     meetings,
+    notifications,
     people,
     programmes,
     runs,
     scores,
+    subject_access_requests,
 )
 
 __all__ = [
     "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "agreements", "caching_grants", "decisions", "deletion_confirmations", "entries", "flags",
+    "agreements", "caching_grants", "challenges", "decisions", "deletion_confirmations",
+    "entries", "flags",
     "forget_grants", "found_groups", "groups", "interventions", "letters", "links",
     "meeting_actions",
-    "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",
+    "meetings", "notifications", "people", "programmes", "roles_of", "runs", "scores",
+    "stop_caching", "subject_access_requests", "valid_pk",
 ]

@@ -42,6 +42,7 @@ from .grants import (
     roles_of,
 )
 from .retention import deletion_confirmations
+from .rights import challenges, notifications, subject_access_requests
 from .scope import age_allowed, intervention_categories_allowed, linked_to_partner
 
 INTEL = Category.POLICE_INTELLIGENCE
@@ -61,6 +62,16 @@ def case_detail_pks(user: User) -> frozenset[int]:
 
 
 SEE_RETENTION = (Role.DPO,)
+
+
+def removed() -> Q:
+    """Entries removed after an upheld challenge."""
+    return Q(status=CohortEntry.Status.REMOVED)
+
+
+def deciders(user: User) -> frozenset[int]:
+    """Programmes in which the user still sees removed entries: those who decide there."""
+    return programme_pks(user, DECIDE, category=Category.IDENTITY)
 
 
 class ProgrammePolicy(RecordPolicy[Programme]):
@@ -182,7 +193,8 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
         engaged = Q(status__in=ENGAGED_STATUSES)
         partners = programme_pks(user, (Role.PARTNER,), category=Category.IDENTITY)
         return CohortEntry.objects.filter(
-            Q(programme__in=proposal_viewers(user))
+            Q(~removed(), programme__in=proposal_viewers(user))
+            | Q(removed(), programme__in=deciders(user))
             | Q(engaged, programme__in=programme_pks(
                 user, (Role.ANALYST, Role.CASEWORKER), category=Category.IDENTITY))
             | Q(engaged, linked_to_partner(user), ~reviews.suspended(), programme__in=partners),
@@ -348,7 +360,8 @@ class MeetingActionPolicy(RecordPolicy[MeetingAction]):
             return MeetingAction.objects.none()
         return MeetingAction.objects.filter(
             Q(programme__in=case_detail_pks(user)) | Q(owner_id=user.pk)
-        )
+        ).filter(~Q(entry__status=CohortEntry.Status.REMOVED)
+                 | Q(programme__in=deciders(user)))
 
     def _updates(self, user: User, action: MeetingAction) -> bool:
         """Its owner, or the programme's coordinator, marks it done."""
@@ -630,4 +643,5 @@ links = LinkPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
-    decisions, flags, letters, found_groups, agreements, links, deletion_confirmations)}
+    decisions, flags, letters, found_groups, agreements, links, deletion_confirmations,
+    notifications, challenges, subject_access_requests)}
