@@ -7,20 +7,14 @@ extended by up to two further months where the request is complex, with a reason
 challenge to a listing is decided within ``DETER_CHALLENGE_DAYS`` days (28 by default).
 """
 
-import calendar
 from datetime import date, timedelta
 
 from django.conf import settings
 
+from .retention import add_months
+
 SAR_MONTHS = 1
 MAX_EXTENSION_MONTHS = 2
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the last day of that month if it is shorter."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def sar_deadline(received: date) -> date:
