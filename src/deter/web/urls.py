@@ -14,6 +14,7 @@ from .views import (
     programme,
     programme_settings,
     retention,
+    rights,
     scoring,
 )
 
@@ -89,5 +90,20 @@ urlpatterns = [
     path("retention/confirmations/", retention.confirmation_list, name="deletion_confirmations"),
     path("retention/confirmations/<int:pk>/confirm/", retention.confirm,
          name="confirm_deletion"),
+    path("programmes/<int:pk>/rights/", rights.programme_rights, name="programme_rights"),
+    path("cohort/entries/<int:pk>/notification/", rights.notification_new,
+         name="notification_new"),
+    path("cohort/entries/<int:pk>/challenge/", rights.challenge_new, name="challenge_new"),
+    path("challenges/<int:pk>/", rights.challenge_detail, name="challenge"),
+    path("challenges/<int:pk>/outcome.pdf", rights.challenge_letter, name="challenge_letter"),
+    path("subject-access/", rights.subject_access_list, name="subject_access"),
+    path("subject-access/<int:pk>/", rights.subject_access_detail,
+         name="subject_access_request"),
+    path("subject-access/<int:pk>/extend/", rights.subject_access_extend,
+         name="subject_access_extend"),
+    path("subject-access/<int:pk>/answer/", rights.subject_access_answer,
+         name="subject_access_answer"),
+    path("subject-access/<int:pk>/archive.zip", rights.subject_access_archive,
+         name="subject_access_archive"),
     path("group-flags/<int:pk>/response/", interventions.flag_respond, name="flag_respond"),
 ]

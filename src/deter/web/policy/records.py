@@ -30,6 +30,7 @@ from .grants import (
     ENGAGED_STATUSES,
     RECORD_FOR_ANY_AGENCY,
     RECORD_FOR_OWN_AGENCY,
+    RIGHTS,
     SEE_CASE_DETAIL,
     WRITE_LETTERS,
     Role,
@@ -86,6 +87,7 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "start": "_may_start",
         "see_fairness": "_sees_fairness",
         "see_retention": "_sees_retention",
+        "see_rights": "_sees_rights",
     }
     listed = {
         "decide": "_decided_by",
@@ -151,6 +153,10 @@ class ProgrammePolicy(RecordPolicy[Programme]):
 
     def _with_retention(self, user: User) -> QuerySet[Programme]:
         return Programme.objects.filter(pk__in=programme_pks(user, SEE_RETENTION)).order_by("name")
+
+    def _sees_rights(self, user: User, programme: Programme) -> bool:
+        """Who was told, exemptions and challenges: the coordinator and the DPO."""
+        return holds(user, RIGHTS, programme.pk)
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""

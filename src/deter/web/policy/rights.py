@@ -51,6 +51,14 @@ class NotificationPolicy(RecordPolicy[Notification]):
     def visible(self, user: User) -> QuerySet[Notification]:
         return Notification.objects.filter(entry__programme__in=rights_pks(user))
 
+    def entries(self, user: User, programme: Programme | None = None) -> QuerySet[CohortEntry]:
+        """People in the cohort (active or stepped down) whose notification and challenges
+        the user keeps: in every programme where they are the coordinator or the DPO."""
+        found = CohortEntry.objects.filter(programme__in=rights_pks(user), status__in=LISTED)
+        if programme is not None:
+            found = found.filter(programme=programme)
+        return found.select_related("person", "programme")
+
     def _records(self, user: User, notification: Notification | None = None, *,
                  entry: CohortEntry | None = None) -> bool:
         """For a person in the cohort (active or stepped down)."""
