@@ -29,6 +29,11 @@ from .access import get_visible_or_404
 FORM = ["GET", "HEAD", "POST"]
 
 
+def _posted(request: AuthenticatedHttpRequest):
+    """The submitted data, even if empty, or ``None`` for a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _status(form) -> int:
     return 400 if form.is_bound else 200
 
@@ -60,7 +65,7 @@ def _listed_entry(request: AuthenticatedHttpRequest, pk: int, action: str) -> Co
 def notification_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _listed_entry(request, pk, "record_notification")
     users = list(policy.programmes.users_with("assign", entry.programme))
-    form = NotificationForm(request.POST or None, users=users)
+    form = NotificationForm(_posted(request), users=users)
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_notification(request.user, entry, **form.cleaned_data)
@@ -77,7 +82,7 @@ def notification_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_http_methods(FORM)
 def challenge_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _listed_entry(request, pk, "log_challenge")
-    form = ChallengeForm(request.POST or None)
+    form = ChallengeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             challenge = actions.log_challenge(request.user, entry, **form.cleaned_data)
@@ -99,7 +104,7 @@ def challenge_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                                    related=("entry__person", "entry__programme", "logged_by",
                                             "decided_by"))
     user = request.user
-    form = ChallengeDecisionForm(request.POST or None)
+    form = ChallengeDecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             actions.decide_challenge(user, challenge, **form.cleaned_data)
@@ -169,7 +174,7 @@ def subject_access_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         audit.record(user, "view_subject_access", "subject_access_request", None,
                      outcome=audit.DENIED, path=request.path)
         raise Http404("No programme found")
-    form = SubjectAccessForm(request.POST or None, programmes=programmes)
+    form = SubjectAccessForm(_posted(request), programmes=programmes)
     if request.method == "POST" and form.is_valid():
         programme = form.programme()
         person = policy.subject_access_requests.people(user, programme).filter(
