@@ -1,4 +1,4 @@
-"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, serve.
+"""The ``deter`` command line: synth, migrate, import, analyse, demo, retention, sar, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
                                help="count the periods to this day (default today; a later "
                                "day only with --dry-run)")
     retention_run.set_defaults(handler=cmd_retention_run)
+
+    sar = commands.add_parser(
+        "sar", help="write a subject access archive of everything held about one person",
+        description="Write one zip of everything Deter holds about a person (their record, "
+        "events, cohort entries and decisions, plans, interventions and their updates, "
+        "letters, meeting actions, notifications, challenges, and who viewed their record): "
+        "a readable PDF plus JSON and CSV. Other people appear as 'another person'; staff "
+        "names are kept. The export is audited.",
+    )
+    sar.add_argument("person_id", metavar="PERSON_ID", help="the person's pseudonymous id")
+    sar.add_argument("--out", type=Path, required=True, help="folder to write the zip into")
+    sar.set_defaults(handler=cmd_sar)
 
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
@@ -420,6 +432,24 @@ def _print_retention(result) -> None:
         agencies = len({c.agency_id for c in result.confirmations})
         print(f"  {len(result.confirmations)} deletion confirmations asked of {agencies} "
               "partner agencies")
+
+
+def cmd_sar(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.actions.rights import system_subject_access
+    from deter.web.models import Person
+
+    person = Person.objects.filter(person_id=args.person_id).first()
+    if person is None:
+        raise UserError(f"no person with the id {args.person_id!r}. Nothing was written.")
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out {args.out} is a file, not a folder. Nothing was written.")
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"subject-access-{person.person_id}.zip"
+    path.write_bytes(system_subject_access(person))
+    print(f"wrote {path} ({path.stat().st_size:,} bytes): subject-access.pdf, "
+          "subject-access.json and csv/ for each section")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
