@@ -26,6 +26,7 @@ from deter.web.models import (
     OrderBreach,
 )
 from deter.web.models.retention import DeletionConfirmation, RetentionRun
+from deter.web.models.rights import Challenge, Notification, SubjectAccessRequest
 from web.factories import Role, World, make_event, make_user, make_world
 
 
@@ -47,6 +48,9 @@ class Records:
     flag: GroupViolenceFlag
     dpo: User  # the police DPO, who oversees retention
     deletion: DeletionConfirmation  # outstanding, the school's to confirm
+    challenge: Challenge  # open, about the active person, whom the coordinator accepted
+    decided_challenge: Challenge
+    sar: SubjectAccessRequest  # open, the police DPO's
 
 
 def make_records() -> Records:
@@ -136,9 +140,37 @@ def make_records() -> Records:
         group=group, person=world.active,
         event=make_event("E-FLAG", world.active, days_ago=1),
     )
+    challenge, decided, sar = _rights(world, entry, dpo)
     return Records(world=world, entry=entry, group=group, panel=panel, call_in=call_in,
                    invitation=invitation, action=action, support=support, order=order,
-                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion)
+                   template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion,
+                   challenge=challenge, decided_challenge=decided, sar=sar)
+
+
+def _rights(world: World, entry: CohortEntry, dpo: User):
+    """The active person told by letter and an open and a decided challenge from them; the
+    stepped-down person exempt from being told; a subject access request from the active
+    person."""
+    today, coordinator = timezone.localdate(), world.coordinator
+    Notification.objects.create(entry=entry, kind="told", method="letter", told_on=today,
+                                told_by=world.caseworker, recipient="parent_or_carer",
+                                recorded_by=coordinator)
+    stepped = CohortEntry.objects.get(programme=world.programme, person=world.stepped_down)
+    Notification.objects.create(entry=stepped, kind="exempt", recorded_by=coordinator,
+                                exemption_reason="Would prejudice an investigation",
+                                review_date=today - timedelta(days=3))
+    challenge = Challenge.objects.create(
+        entry=entry, received_on=today - timedelta(days=30), due_on=today - timedelta(days=2),
+        on_behalf=True, made_by="Their mother", grounds="He has never carried a knife",
+        logged_by=coordinator)
+    decided = Challenge.objects.create(
+        entry=entry, received_on=today - timedelta(days=90), due_on=today - timedelta(days=62),
+        grounds="Not in a group", logged_by=coordinator, outcome="kept",
+        reasons="Two recent events", decided_by=dpo, decided_at=timezone.now())
+    sar = SubjectAccessRequest.objects.create(
+        programme=world.programme, person=world.active, received_on=today,
+        deadline=today + timedelta(days=30), logged_by=dpo)
+    return challenge, decided, sar
 
 
 def sign_in(context, live_server, user) -> None:

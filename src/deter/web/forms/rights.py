@@ -97,7 +97,10 @@ class SubjectAccessForm(GovukForm):
         self.programmes = list(programmes)
         if len(self.programmes) > 1:
             self.fields["programme"] = forms.ChoiceField(
-                label="Programme", choices=[(p.pk, p.name) for p in self.programmes])
+                label="Programme", choices=[("", "Choose the programme")]
+                + [(p.pk, p.name) for p in self.programmes],
+                error_messages={"required": "Select the programme the request is to",
+                                "invalid_choice": "Select the programme the request is to"})
             self.fields["programme"].widget.attrs["class"] = "govuk-select"
         self.fields["person_id"].widget.attrs["autocomplete"] = "off"
 
