@@ -215,7 +215,7 @@ def log_subject_access(actor: User, programme: Programme, person: Person | None,
     """Log a subject access request; its deadline is one calendar month from receipt."""
     if not policy.subject_access_requests.can(actor, "log", programme=programme):
         _refuse(actor, "log_subject_access", "programme", programme.pk,
-                "Only the lead agency's DPO logs subject access requests")
+                "Only the DPO who answers for the programme logs subject access requests")
     errors: dict[str, str] = {}
     if person is None or not policy.subject_access_requests.people(actor, programme).filter(
             pk=person.pk).exists():
@@ -238,7 +238,7 @@ def extend_subject_access(actor: User, request: SubjectAccessRequest, *,
     """Extend the deadline once, by up to two further months, with a reason."""
     if not policy.subject_access_requests.can(actor, "extend", request):
         _refuse(actor, "extend_subject_access", "subject_access_request", request.pk,
-                "Only an open request is extended, by the lead agency's DPO")
+                "Only an open request is extended, by the DPO who answers for the programme")
     reason = (reason or "").strip()
     errors: dict[str, str] = {}
     latest = rights.latest_extension(request.received_on)
@@ -296,7 +296,7 @@ def export_subject_access(actor: User, request: SubjectAccessRequest) -> bytes:
     """The zip of everything held about the request's person (PDF, JSON, CSV), audited."""
     if not policy.subject_access_requests.can(actor, "export", request):
         _refuse(actor, "export_subject_access", "subject_access_request", request.pk,
-                "Only the lead agency's DPO exports a subject access archive")
+                "Only the DPO who answers for the programme exports a subject access archive")
     return _archive(actor, request.person, request, "web")
 
 

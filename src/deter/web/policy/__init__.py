@@ -56,11 +56,12 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   under ten suppressed) is for its analysts, coordinators, caseworkers and data protection
   officer.
 
-- Individuals' rights (``policy.rights``): the coordinator and the DPO record whether and how
-  each person in the cohort was told (or why not, until when) and log challenges; a challenge
-  is decided by one of them who did not accept the person. An upheld challenge removes the
+- Individuals' rights (``policy.rights``): the coordinator and the DPO who answers for the
+  programme (its lead agency's, or a police force's or VRU's) record whether and how each
+  person in the cohort was told (or why not, until when) and log challenges; a challenge is
+  decided by one of them who did not accept the person. An upheld challenge removes the
   entry: only those who decide in the programme still see a removed entry (and the meeting
-  actions about it). Subject access requests are the lead agency's DPO's.
+  actions about it). Subject access requests are that DPO's.
 
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """

@@ -35,8 +35,6 @@ RECORD_FOR_OWN_AGENCY = (Role.PARTNER,)
 SEE_CASE_DETAIL = (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER)
 DECIDE = (Role.COORDINATOR,)
 WRITE_LETTERS = (Role.COORDINATOR, Role.CASEWORKER)
-# individuals' rights: who records notifications and logs and decides challenges
-RIGHTS = (Role.COORDINATOR, Role.DPO)
 ALL_ROLES = tuple(Role.values)
 POLICE_OR_VRU = (Agency.Kind.POLICE, Agency.Kind.VRU)
 

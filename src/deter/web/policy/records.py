@@ -22,7 +22,7 @@ from ..models import (
     PersonScore,
     Programme,
 )
-from . import reviews
+from . import reviews, rights
 from .base import Category, RecordPolicy
 from .grants import (
     ALL_ROLES,
@@ -30,7 +30,6 @@ from .grants import (
     ENGAGED_STATUSES,
     RECORD_FOR_ANY_AGENCY,
     RECORD_FOR_OWN_AGENCY,
-    RIGHTS,
     SEE_CASE_DETAIL,
     WRITE_LETTERS,
     Role,
@@ -156,7 +155,7 @@ class ProgrammePolicy(RecordPolicy[Programme]):
 
     def _sees_rights(self, user: User, programme: Programme) -> bool:
         """Who was told, exemptions and challenges: the coordinator and the DPO."""
-        return holds(user, RIGHTS, programme.pk)
+        return programme.pk in rights.rights_pks(user)
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""

@@ -1,12 +1,14 @@
 """Who sees and does what about individuals' rights.
 
-- Notifications and challenges belong to the programme's coordinator and data protection
-  officer: they see them, record a notification or an exemption for a person in the cohort,
-  and log a challenge to a listing.
+- The DPO who answers for a programme is the data protection officer of its lead agency or
+  of a police force or VRU partner: they are the controllers of the police-held detail that
+  a challenge turns on and an archive holds. Another partner's DPO does not see these records.
+- Notifications and challenges belong to the programme's coordinator and that DPO: they see
+  them, record a notification or an exemption for a person in the cohort, and log a
+  challenge to a listing.
 - A challenge is decided by one of them who did not accept the person into the cohort (the
   user whose decision made the entry active): nobody reviews their own decision.
-- Subject access requests are the lead agency's DPO's: the lead agency answers for the
-  programme as controller, and the archive holds police-held detail no partner's DPO may see.
+- Subject access requests are that DPO's.
 """
 
 from django.db.models import QuerySet
@@ -22,18 +24,21 @@ from ..models import (
     SubjectAccessRequest,
 )
 from .base import RecordPolicy
-from .grants import RIGHTS, Role, User, active, holds, programme_pks
+from .grants import Role, User, active, programme_pks
 
 LISTED = (CohortStatus.ACTIVE, CohortStatus.STEPPED_DOWN)  # in the cohort: told, challengeable
 SAR = (Role.DPO,)
 
 
-def rights_pks(user: User) -> frozenset[int]:
-    return programme_pks(user, RIGHTS)
-
-
 def sar_pks(user: User) -> frozenset[int]:
-    return programme_pks(user, SAR, lead=True)
+    """Programmes the user answers for as DPO: through the lead agency, the police or a VRU."""
+    return programme_pks(user, SAR, lead=True) | programme_pks(user, SAR, police_or_vru=True)
+
+
+def rights_pks(user: User) -> frozenset[int]:
+    """Programmes whose notifications and challenges the user keeps: the coordinator's and
+    the answering DPO's."""
+    return programme_pks(user, (Role.COORDINATOR,)) | sar_pks(user)
 
 
 def original_decider(entry: CohortEntry) -> int | None:
@@ -64,7 +69,7 @@ class NotificationPolicy(RecordPolicy[Notification]):
         """For a person in the cohort (active or stepped down)."""
         entry = entry or (notification.entry if notification else None)
         return entry is not None and entry.status in LISTED \
-            and holds(user, RIGHTS, entry.programme_id)
+            and entry.programme_id in rights_pks(user)
 
 
 class ChallengePolicy(RecordPolicy[Challenge]):
@@ -83,12 +88,12 @@ class ChallengePolicy(RecordPolicy[Challenge]):
               entry: CohortEntry | None = None) -> bool:
         entry = entry or (challenge.entry if challenge else None)
         return entry is not None and entry.status in LISTED \
-            and holds(user, RIGHTS, entry.programme_id)
+            and entry.programme_id in rights_pks(user)
 
     def _decides(self, user: User, challenge: Challenge) -> bool:
         """An open challenge, by the coordinator or DPO who did not accept the person."""
         return active(user) and challenge.is_open \
-            and holds(user, RIGHTS, challenge.entry.programme_id) \
+            and challenge.entry.programme_id in rights_pks(user) \
             and original_decider(challenge.entry) != user.pk
 
 
