@@ -27,7 +27,7 @@ from deter.web.models import (
     SubjectAccessRequest,
 )
 
-from .factories import make_event, make_person, make_user
+from .factories import make_event, make_person, make_programme, make_user
 
 Role = StaffRole.Role
 today = timezone.localdate
@@ -319,11 +319,11 @@ def test_a_challenge_is_recorded_as_open_until_decided(world, accepted):
 def test_a_police_dpo_answers_for_a_programme_another_agency_leads(world):
     """The VRU leads this one; the police joins by the agreement and its DPO still answers
     (the police hold the detail), while social care's DPO does not."""
-    world.programme.lead_agency = world.vru
-    world.programme.save()
+    programme = make_programme("VRU led", [world.vru, world.police, world.social_care])
     police_dpo = make_user("police-dpo", world.police, Role.DPO)
     care_dpo = make_user("care-dpo", world.social_care, Role.DPO)
-    assert policy.programmes.can(police_dpo, "see_rights", world.programme)
-    assert policy.subject_access_requests.can(police_dpo, "log", programme=world.programme)
-    assert not policy.programmes.can(care_dpo, "see_rights", world.programme)
-    assert not policy.subject_access_requests.can(care_dpo, "log", programme=world.programme)
+    assert policy.programmes.can(police_dpo, "see_rights", programme)
+    assert policy.subject_access_requests.can(police_dpo, "log", programme=programme)
+    assert policy.programmes.can(care_dpo, "view", programme)  # in it, but not answering
+    assert not policy.programmes.can(care_dpo, "see_rights", programme)
+    assert not policy.subject_access_requests.can(care_dpo, "log", programme=programme)
