@@ -143,3 +143,28 @@ def test_every_demo_record_is_written_through_an_audited_action(run):
     accepted = CohortDecision.objects.filter(to_status="active", entry__isnull=False)
     assert done["decide"] == accepted.count() == ACTIVE_COUNT
     assert done["add_action"] == MeetingAction.objects.count()
+
+
+def test_it_records_notifications_an_exemption_and_an_open_challenge_once(run):
+    from deter.web.models import Challenge, LetterTemplate, Notification
+    from deter.web.queries import rights
+
+    create_demo_world(run, cohort_size=12)
+    create_demo_world(run, cohort_size=12)
+    programme = Programme.objects.get()
+    users = {u.username: u for u in User.objects.all()}
+    assert Notification.objects.filter(kind="told").count() == 5
+    assert Notification.objects.filter(kind="exempt").count() == 1
+    challenge = Challenge.objects.get()
+    assert challenge.is_open and challenge.made_by == "His mother"
+    assert LetterTemplate.objects.filter(programme=programme, kind="notification").count() == 1
+    # the coordinator accepted the person, so the police DPO decides; care's DPO sees none
+    assert not policy.challenges.can(users["coordinator"], "decide", challenge)
+    assert policy.challenges.can(users["dpo"], "decide", challenge)
+    assert not policy.programmes.can(users["dpo-care"], "see_rights", programme)
+    from django.utils import timezone
+
+    found = rights.overview(users["dpo"], programme, timezone.localdate())
+    listed = CohortEntry.objects.filter(status__in=("active", "stepped_down")).count()
+    assert (len(found.told), len(found.not_told), found.review_due) == (6, listed - 6, [])
+    assert len(found.open_challenges) == 1

@@ -24,6 +24,7 @@ from ..models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, S
 from . import casework as demo_casework
 from . import cohort as demo_cohort
 from . import meetings as demo_meetings
+from . import rights as demo_rights
 from . import sharing as demo_sharing
 
 AREA = "Demoshire"
@@ -72,8 +73,9 @@ DEMO_LOGINS = (
     DemoLogin("housing", "deter-demo-housing", HOUSING, StaffRole.Role.PARTNER.value,
               "Housing officer at an agency with no agreement: sees nobody"),
     DemoLogin("dpo", "deter-demo-dpo", POLICE, StaffRole.Role.DPO.value,
-              "Police data protection officer: approves agreements, reads the audit trail; "
-              "sees no case records"),
+              "Police data protection officer: approves agreements, reads the audit trail, "
+              "keeps the individuals' rights records (who was told, challenges) and answers "
+              "subject access requests; sees no other case records"),
     DemoLogin("dpo-care", "deter-demo-dpo-care", SOCIAL_CARE, StaffRole.Role.DPO.value,
               "Children's social care data protection officer: approves agreements"),
 )
@@ -129,6 +131,7 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         demo_meetings.add_demo_meetings(programme, users)
         demo_casework.add_demo_casework(programme, users)
         demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
+        demo_rights.add_demo_rights(programme, users)
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,
