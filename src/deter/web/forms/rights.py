@@ -104,7 +104,7 @@ class SubjectAccessForm(GovukForm):
             self.fields["programme"].widget.attrs["class"] = "govuk-select"
         self.fields["person_id"].widget.attrs["autocomplete"] = "off"
 
-    def programme(self):
+    def chosen_programme(self):
         chosen = self.cleaned_data.get("programme")
         return next((p for p in self.programmes if str(p.pk) == str(chosen)),
                     self.programmes[0])

@@ -20,11 +20,11 @@ class Notification(models.Model):
         EXEMPT = "exempt", "Exempt from being told"
 
     class Method(models.TextChoices):
-        LETTER = "letter", "Letter"
+        LETTER = "letter", "By letter"
         IN_PERSON = "in_person", "In person"
-        PHONE = "phone", "Phone"
+        PHONE = "phone", "By phone"
         CALL_IN = "call_in", "At a call-in"
-        HOME_VISIT = "home_visit", "Home visit"
+        HOME_VISIT = "home_visit", "At a home visit"
 
     class Recipient(models.TextChoices):
         PERSON = "person", "The person"

@@ -138,7 +138,7 @@ def challenge_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     body = _outcome_letter(challenge)
     audit.record(request.user, "download_challenge_letter", "challenge", challenge.pk,
                  person=challenge.entry.person_id)
-    pdf = letters.to_pdf(challenge.made_by or "To the person named", "", body,
+    pdf = letters.to_pdf(challenge.made_by or "(their name and address, added by hand)", "", body,
                          f"Outcome of your challenge to {challenge.entry.programme.name}")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="challenge-{challenge.pk}.pdf"'
@@ -176,7 +176,7 @@ def subject_access_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404("No programme found")
     form = SubjectAccessForm(_posted(request), programmes=programmes)
     if request.method == "POST" and form.is_valid():
-        programme = form.programme()
+        programme = form.chosen_programme()
         person = policy.subject_access_requests.people(user, programme).filter(
             person_id=form.cleaned_data["person_id"].strip()).first()
         try:
