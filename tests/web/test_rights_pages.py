@@ -59,6 +59,17 @@ def test_the_rights_page_is_hidden_from_partners_and_caseworkers(client, world):
             .status_code == 404
 
 
+def test_open_challenges_are_listed_first(client, world, entry):
+    today = timezone.localdate()
+    for outcome, due in (("kept", today - timedelta(days=40)), ("open", today + timedelta(days=9))):
+        Challenge.objects.create(entry=entry, received_on=today - timedelta(days=50),
+                                 due_on=due, grounds="x", logged_by=world.coordinator,
+                                 outcome=outcome)
+    client.force_login(world.coordinator)
+    html = client.get(reverse("programme_rights", args=[world.programme.pk])).content.decode()
+    assert html.index("Awaiting a decision") < html.index("Not upheld")
+
+
 def test_an_exemption_past_review_is_listed_as_due(client, world, entry):
     Notification.objects.create(entry=entry, kind="exempt", exemption_reason="Crime",
                                 review_date=timezone.localdate() - timedelta(days=1),

@@ -7,7 +7,8 @@ from . import policy
 
 # URL names under "Programmes" in the navigation
 PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan",
-                   "programme_fairness", "programme_scoring", "programme_rights")
+                   "programme_fairness", "programme_scoring", "programme_rights",
+                   "notification_new", "challenge_new", "challenge")
 
 
 def navigation(request: HttpRequest) -> dict:

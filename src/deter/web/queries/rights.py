@@ -41,8 +41,9 @@ def overview(user, programme: Programme, today: date) -> RightsOverview:
             found.review_due.append(entry)
         else:
             found.told.append(entry)
-    found.challenges = list(policy.challenges.in_programme(user, programme)
-                            .order_by("outcome", "due_on", "pk")[:MAX_SHOWN])
+    found.challenges = sorted(  # open ones first, soonest due first
+        policy.challenges.in_programme(user, programme).order_by("due_on", "pk")[:MAX_SHOWN],
+        key=lambda c: not c.is_open)
     for challenge in found.challenges:
         challenge.overdue = challenge.is_open and challenge.due_on < today
     return found
