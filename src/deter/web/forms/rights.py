@@ -112,6 +112,6 @@ class SubjectAccessForm(GovukForm):
 
 class ExtensionForm(GovukForm):
     extended_to = DatePartsField(name="The new deadline", label="New deadline",
-                                 help_text="At most two months after the first deadline")
+                                 help_text="At most three calendar months from receipt")
     reason = forms.CharField(label="Why it needs longer", required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
