@@ -165,3 +165,15 @@ def test_the_standard_notification_letter_prefills_a_new_template(client, world)
     page = client.get(reverse("letter_template_new", args=[world.programme.pk])
                       + "?kind=notification").content.decode()
     assert "Information Commissioner" in page and "ICO" in NOTIFICATION_BODY
+
+
+def test_a_removed_entry_s_plan_still_opens_for_the_coordinator_only(client, world, entry, dpo):
+    challenge = actions.log_challenge(world.coordinator, entry, received_on=timezone.localdate(),
+                                      grounds="Not me")
+    actions.decide_challenge(dpo, challenge, outcome="upheld", reasons="Wrong person")
+    client.force_login(world.coordinator)
+    page = client.get(reverse("entry_plan", args=[entry.pk]))
+    assert page.status_code == 200 and "Removed after a challenge" in page.content.decode()
+    for user in (world.analyst, world.caseworker, world.partner):
+        client.force_login(user)
+        assert client.get(reverse("entry_plan", args=[entry.pk])).status_code == 404
