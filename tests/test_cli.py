@@ -8,7 +8,7 @@ from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
 COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "export",
-            "serve"]
+            "sar", "serve"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"],
@@ -286,3 +286,43 @@ def test_export_evaluation_refuses_without_an_agreement_and_writes_nothing(tmp_p
     (out / "old.csv").write_text("x")
     assert main([*args, "--evaluator", "evaluator"]) == 2
     assert "is not an empty folder" in capsys.readouterr().err
+# --- deter sar ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sar_writes_one_archive_of_the_person_and_audits_it(tmp_path, capsys):
+    import io
+    import zipfile
+
+    from django.utils import timezone
+
+    from deter.web.models import AuditEvent, Involvement
+
+    entry = _rejected_six_months_ago()
+    event = Event.objects.create(event_id="E-1", occurred_at=timezone.now())
+    other = Person.objects.create(person_id="P-OTHER")
+    Involvement.objects.create(event=event, person=entry.person, role="suspect")
+    Involvement.objects.create(event=event, person=other, role="victim")
+    out = tmp_path / "sar"
+
+    assert main(["sar", "P-REJECTED", "--out", str(out)]) == 0
+
+    path = out / "subject-access-P-REJECTED.zip"
+    assert f"wrote {path}" in capsys.readouterr().out
+    archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    found = json.loads(archive.read("subject-access.json"))
+    events = found["sections"]["events"]["records"]
+    assert [(e["event_id"], e["others_involved"]) for e in events] == [
+        ("E-1", "another person (victim)")]
+    assert found["sections"]["cohort_entries"]["records"][0]["status"] == "Rejected"
+    assert not any(b"P-OTHER" in archive.read(name) for name in archive.namelist())
+    row = AuditEvent.objects.get(action="export_subject_access")
+    assert (row.actor, row.object_id, row.detail["via"]) == (None, str(entry.person.pk),
+                                                              "command line")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sar_for_an_unknown_person_writes_nothing(tmp_path, capsys):
+    assert main(["sar", "P-NOBODY", "--out", str(tmp_path / "sar")]) == 2
+    assert "no person with the id 'P-NOBODY'. Nothing was written." in capsys.readouterr().err
+    assert not (tmp_path / "sar").exists()

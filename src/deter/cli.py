@@ -1,5 +1,5 @@
 """The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, export,
-serve.
+sar, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -167,6 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--out", type=Path, required=True, metavar="DIR",
                             help="an empty or new folder to write the files to")
     evaluation.set_defaults(handler=cmd_export_evaluation)
+    sar = commands.add_parser(
+        "sar", help="write a subject access archive of everything held about one person",
+        description="Write one zip of everything Deter holds about a person (their record, "
+        "events, cohort entries and decisions, plans, interventions and their updates, "
+        "letters, meeting actions, notifications, challenges, and who viewed their record): "
+        "a readable PDF plus JSON and CSV. Other people appear as 'another person'; staff "
+        "names are kept. The export is audited.",
+    )
+    sar.add_argument("person_id", metavar="PERSON_ID", help="the person's pseudonymous id")
+    sar.add_argument("--out", type=Path, required=True, help="folder to write the zip into")
+    sar.set_defaults(handler=cmd_sar)
 
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
@@ -487,6 +498,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     print(f"audit chain intact: {result.count:,} rows checked in {elapsed:.1f} s"
           f"{', the anchor among them' if result.anchor_found else ''}\n"
           f"head hash {result.head} (record it outside the database)")
+    return 0
+
+
 def cmd_export_evaluation(args: argparse.Namespace) -> int:
     setup_django()
     from django.contrib.auth import get_user_model
@@ -518,6 +532,24 @@ def cmd_export_evaluation(args: argparse.Namespace) -> int:
     for step in manifest["generalised"]:
         print(f"  {step['column']} coarsened from {step['from']} to {step['to']}")
     print("  files: " + ", ".join(sorted(export.files)))
+    return 0
+
+
+def cmd_sar(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.actions.rights import system_subject_access
+    from deter.web.models import Person
+
+    person = Person.objects.filter(person_id=args.person_id).first()
+    if person is None:
+        raise UserError(f"no person with the id {args.person_id!r}. Nothing was written.")
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out {args.out} is a file, not a folder. Nothing was written.")
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"subject-access-{person.person_id}.zip"
+    path.write_bytes(system_subject_access(person))
+    print(f"wrote {path} ({path.stat().st_size:,} bytes): subject-access.pdf, "
+          "subject-access.json and csv/ for each section")
     return 0
 
 

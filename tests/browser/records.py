@@ -30,6 +30,7 @@ from deter.web.models import (
     PersonLink,
 )
 from deter.web.models.retention import DeletionConfirmation, RetentionRun
+from deter.web.models.rights import Challenge, Notification, SubjectAccessRequest
 from web.factories import (
     Role,
     World,
@@ -64,6 +65,9 @@ class Records:
     awaiting: DataSharingAgreement  # version 4, awaiting the police DPO
     link: PersonLink  # the school's link to the active person
     evaluator: User  # at a university, party to the programme's evaluation agreement
+    challenge: Challenge  # open, about the active person, whom the coordinator accepted
+    decided_challenge: Challenge
+    sar: SubjectAccessRequest  # open, the police DPO's
 
 
 def make_records() -> Records:
@@ -158,6 +162,7 @@ def make_records() -> Records:
         event=make_event("E-FLAG", world.active, days_ago=1),
     )
     revoked, draft, awaiting = make_agreements(world)
+    challenge, decided, sar = _rights(world, entry, dpo)
     # views for the DPO console: one outside the caseload, a day of unusual volume
     audit.record(world.caseworker, "view_person", "person", world.active.pk, case_detail=True)
     for _ in range(51):
@@ -167,7 +172,7 @@ def make_records() -> Records:
                    template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion,
                    revoked=revoked, draft=draft, awaiting=awaiting,
                    link=programme.person_links.get(person=world.active),
-                   evaluator=evaluator)
+                   evaluator=evaluator, challenge=challenge, decided_challenge=decided, sar=sar)
 
 
 def make_agreements(world: World) -> tuple[DataSharingAgreement, ...]:
@@ -184,6 +189,32 @@ def make_agreements(world: World) -> tuple[DataSharingAgreement, ...]:
     awaiting = make_agreement(world.programme, parties, status.AWAITING_APPROVAL,
                               suppliers=[world.police])
     return revoked, draft, awaiting
+
+
+def _rights(world: World, entry: CohortEntry, dpo: User):
+    """The active person told by letter and an open and a decided challenge from them; the
+    stepped-down person exempt from being told; a subject access request from the active
+    person."""
+    today, coordinator = timezone.localdate(), world.coordinator
+    Notification.objects.create(entry=entry, kind="told", method="letter", told_on=today,
+                                told_by=world.caseworker, recipient="parent_or_carer",
+                                recorded_by=coordinator)
+    stepped = CohortEntry.objects.get(programme=world.programme, person=world.stepped_down)
+    Notification.objects.create(entry=stepped, kind="exempt", recorded_by=coordinator,
+                                exemption_reason="Would prejudice an investigation",
+                                review_date=today - timedelta(days=3))
+    challenge = Challenge.objects.create(
+        entry=entry, received_on=today - timedelta(days=30), due_on=today - timedelta(days=2),
+        on_behalf=True, made_by="Their mother", grounds="He has never carried a knife",
+        logged_by=coordinator)
+    decided = Challenge.objects.create(
+        entry=entry, received_on=today - timedelta(days=90), due_on=today - timedelta(days=62),
+        grounds="Not in a group", logged_by=coordinator, outcome="kept",
+        reasons="Two recent events", decided_by=dpo, decided_at=timezone.now())
+    sar = SubjectAccessRequest.objects.create(
+        programme=world.programme, person=world.active, received_on=today,
+        deadline=today + timedelta(days=30), logged_by=dpo)
+    return challenge, decided, sar
 
 
 def sign_in(context, live_server, user) -> None:

@@ -217,6 +217,24 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "confirm_deletion": [FormError(url("deletion_confirmations"),
                                    url("confirm_deletion", lambda r: r.deletion.pk),
                                    role="partner", error_status=None)],
+    "programme_rights": [Page(url("programme_rights", programme))],
+    "notification_new": [Page(url("notification_new", entry)),
+                         FormError(url("notification_new", entry))],
+    "challenge_new": [Page(url("challenge_new", entry)), FormError(url("challenge_new", entry))],
+    "challenge": [Page(url("challenge", lambda r: r.challenge.pk)),
+                  Page(url("challenge", lambda r: r.decided_challenge.pk)),
+                  # the coordinator accepted the person: the DPO decides
+                  FormError(url("challenge", lambda r: r.challenge.pk), role="dpo")],
+    "challenge_letter": [NotAPage("a PDF letter giving a challenge's outcome and reasons")],
+    "subject_access": [Page(url("subject_access")), FormError(url("subject_access"), role="dpo")],
+    "subject_access_request": [Page(url("subject_access_request", lambda r: r.sar.pk))],
+    "subject_access_extend": [FormError(url("subject_access_request", lambda r: r.sar.pk),
+                                        url("subject_access_extend", lambda r: r.sar.pk),
+                                        role="dpo")],
+    "subject_access_answer": [FormError(url("subject_access_request", lambda r: r.sar.pk),
+                                        url("subject_access_answer", lambda r: r.sar.pk),
+                                        role="dpo", error_status=None)],
+    "subject_access_archive": [NotAPage("a zip download: the subject access archive")],
 }
 
 

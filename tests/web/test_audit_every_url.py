@@ -36,6 +36,10 @@ NOT_PAGES = {
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),
     "dpo_export_csv": lambda r: ("get", reverse("dpo_export_csv")),
+    "challenge_letter": lambda r: ("get", reverse("challenge_letter",
+                                                  args=[r.decided_challenge.pk])),
+    "subject_access_archive": lambda r: ("get", reverse("subject_access_archive",
+                                                        args=[r.sar.pk])),
     "evaluation_export_download": lambda r: (
         "get", reverse("evaluation_export_download", args=[r.world.programme.pk])),
 }

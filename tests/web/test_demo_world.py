@@ -183,3 +183,26 @@ def test_its_dpo_console_shows_the_agreement_and_says_nobody_has_viewed_anyone(r
     body = client.get(reverse("dpo_person_views"), {"person_id": pupil.person_id}).content \
         .decode()
     assert "school" in body and body.count("data-event=") >= 1
+def test_it_records_notifications_an_exemption_and_an_open_challenge_once(run):
+    from deter.web.models import Challenge, LetterTemplate, Notification
+    from deter.web.queries import rights
+
+    create_demo_world(run, cohort_size=12)
+    create_demo_world(run, cohort_size=12)
+    programme = Programme.objects.get()
+    users = {u.username: u for u in User.objects.all()}
+    assert Notification.objects.filter(kind="told").count() == 5
+    assert Notification.objects.filter(kind="exempt").count() == 1
+    challenge = Challenge.objects.get()
+    assert challenge.is_open and challenge.made_by == "His mother"
+    assert LetterTemplate.objects.filter(programme=programme, kind="notification").count() == 1
+    # the coordinator accepted the person, so the police DPO decides; care's DPO sees none
+    assert not policy.challenges.can(users["coordinator"], "decide", challenge)
+    assert policy.challenges.can(users["dpo"], "decide", challenge)
+    assert not policy.programmes.can(users["dpo-care"], "see_rights", programme)
+    from django.utils import timezone
+
+    found = rights.overview(users["dpo"], programme, timezone.localdate())
+    listed = CohortEntry.objects.filter(status__in=("active", "stepped_down")).count()
+    assert (len(found.told), len(found.not_told), found.review_due) == (6, listed - 6, [])
+    assert len(found.open_challenges) == 1

@@ -25,6 +25,7 @@ from django.utils import timezone
 from deter.web import policy
 from deter.web.models import (
     AnalysisRun,
+    Challenge,
     CohortDecision,
     CohortEntry,
     DataSharingAgreement,
@@ -33,8 +34,10 @@ from deter.web.models import (
     Intervention,
     Letter,
     Meeting,
+    Notification,
     PersonScore,
     StaffRole,
+    SubjectAccessRequest,
 )
 
 from .factories import (
@@ -260,6 +263,33 @@ TABLE: list[Row] = [
     row("evaluations", "export", "evaluation_agreement", {EV}),
     row("evaluations", "export", "expired_evaluation_agreement", NOBODY),
     row("evaluations", "export", "agreement", NOBODY),
+    # --- individuals' rights: the coordinator and the DPO see the rights page, record
+    # notifications and log challenges for people in the cohort; a challenge is decided by
+    # one of them who did not accept the person (here the coordinator did)
+    row("programmes", "see_rights", "programme", {C, DPO}),
+    row("programmes", "see_rights", "police_only_programme", {DPO}),
+    row("notifications", "view", "active_entrys_notification", {C, DPO}),
+    row("notifications", "record", "active_entrys_notification", {C, DPO}),
+    row("notifications", "record", "active_entrys_notification", NOBODY,
+        entry="proposed_entry"),  # not in the cohort yet
+    row("challenges", "view", "open_challenge", {C, DPO}),
+    row("challenges", "log", "open_challenge", {C, DPO}),
+    row("challenges", "log", "open_challenge", NOBODY, entry="removed_entry"),
+    row("challenges", "decide", "open_challenge", {DPO}),
+    row("challenges", "decide", "decided_challenge", NOBODY),
+    # an upheld challenge removes the entry: only those who decide still see it, and the
+    # meeting actions about it (even the partner who owns one loses it)
+    row("entries", "view", "removed_entry", {C}),
+    row("people", "view", "removed", {C}),
+    row("meeting_actions", "view", "removed_entrys_action", {C}),
+    # subject access requests: the lead agency's (the police's) DPO
+    row("subject_access_requests", "view", "sar", {DPO}),
+    row("subject_access_requests", "log", "sar", {DPO}),
+    row("subject_access_requests", "extend", "sar", {DPO}),
+    row("subject_access_requests", "extend", "extended_sar", NOBODY),  # once only
+    row("subject_access_requests", "answer", "sar", {DPO}),
+    row("subject_access_requests", "answer", "answered_sar", NOBODY),
+    row("subject_access_requests", "export", "sar", {DPO}),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -345,6 +375,7 @@ def records(world, users) -> dict:
             reference="Rejected proposals, every programme record about: P-GONE.")
     status = DataSharingAgreement.Status
     suppliers = {world.police: ["identity"]}
+    rights = _rights_records(world, users, active_entry)
     council = make_agency("Outside council", "council")
     outside = make_programme("Outside", [council, world.police], agreement=False)
     return {
@@ -410,6 +441,38 @@ def records(world, users) -> dict:
         "active_score": scores[world.active.pk], "proposed_score": scores[world.proposed.pk],
         "police_only_score": scores[world.police_only.pk],
         "unlisted_score": scores[world.unlisted.pk],
+    } | rights
+
+
+def _rights_records(world, users, active_entry) -> dict:
+    """A notification and challenges about the active person, whom the coordinator accepted;
+    a person removed after an upheld challenge; subject access requests."""
+    CohortDecision.objects.create(entry=active_entry, from_status="proposed",
+                                  to_status="active", reason="Accepted",
+                                  decided_by=world.coordinator)
+    today = timezone.localdate()
+    removed = make_entry(world.programme, make_person("P-REMOVED"), "removed")
+    link(world.programme, world.school, removed.person)
+
+    def challenge(**extra) -> Challenge:
+        return Challenge.objects.create(entry=active_entry, received_on=today, due_on=today,
+                                        grounds="Not me", logged_by=world.coordinator, **extra)
+
+    def sar(**extra) -> SubjectAccessRequest:
+        return SubjectAccessRequest.objects.create(
+            programme=world.programme, person=world.active, received_on=today,
+            deadline=today, logged_by=users["dpo"], **extra)
+    return {
+        "active_entrys_notification": Notification.objects.create(
+            entry=active_entry, kind="told", method="letter", told_on=today,
+            told_by=world.coordinator, recipient="person", recorded_by=world.coordinator),
+        "open_challenge": challenge(),
+        "decided_challenge": challenge(outcome="kept", reasons="Recent violence"),
+        "removed_entry": removed, "removed": removed.person,
+        "removed_entrys_action": make_action(world.programme, world.partner, world.coordinator,
+                                             entry=removed),
+        "sar": sar(), "extended_sar": sar(status="extended", extended_to=today),
+        "answered_sar": sar(status="answered", answered_on=today),
     }
 
 

@@ -8,7 +8,8 @@ from . import policy
 # URL names under "Programmes" in the navigation
 PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan",
                    "programme_fairness", "programme_scoring", "agreements", "agreement",
-                   "agreement_new", "programme_links")
+                   "agreement_new", "programme_links", "programme_rights", "notification_new",
+                   "challenge_new", "challenge")
 # URL names under "Data protection"
 DPO_PAGES = ("dpo", "dpo_person_views", "dpo_user_activity", "dpo_flags", "dpo_export",
              "retention")

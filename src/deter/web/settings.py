@@ -181,3 +181,10 @@ if not _proxies.isdigit():
     raise ImproperlyConfigured(f"DETER_TRUSTED_PROXIES={_proxies!r}: use a whole number of proxies")
 DETER_TRUSTED_PROXIES = int(_proxies)
 DETER_AUDIT_RECORD_FLUSH = env_bool("DETER_AUDIT_RECORD_FLUSH", True)
+# Individuals' rights (docs/adr/0008-individual-rights.md): days to decide a challenge to a
+# listing, counted from the day it was received.
+_challenge = os.environ.get("DETER_CHALLENGE_DAYS", "28")
+if not _challenge.isdigit() or int(_challenge) < 1:
+    raise ImproperlyConfigured(
+        f"DETER_CHALLENGE_DAYS={_challenge!r}: use a whole number of days, at least 1")
+DETER_CHALLENGE_DAYS = int(_challenge)

@@ -18,6 +18,7 @@ from .views import (
     programme,
     programme_settings,
     retention,
+    rights,
     scoring,
 )
 
@@ -111,5 +112,20 @@ urlpatterns = [
     path("evaluation/", evaluation.evaluation_exports, name="evaluation_exports"),
     path("evaluation/<int:pk>/export.zip", evaluation.evaluation_export_download,
          name="evaluation_export_download"),
+    path("programmes/<int:pk>/rights/", rights.programme_rights, name="programme_rights"),
+    path("cohort/entries/<int:pk>/notification/", rights.notification_new,
+         name="notification_new"),
+    path("cohort/entries/<int:pk>/challenge/", rights.challenge_new, name="challenge_new"),
+    path("challenges/<int:pk>/", rights.challenge_detail, name="challenge"),
+    path("challenges/<int:pk>/outcome.pdf", rights.challenge_letter, name="challenge_letter"),
+    path("subject-access/", rights.subject_access_list, name="subject_access"),
+    path("subject-access/<int:pk>/", rights.subject_access_detail,
+         name="subject_access_request"),
+    path("subject-access/<int:pk>/extend/", rights.subject_access_extend,
+         name="subject_access_extend"),
+    path("subject-access/<int:pk>/answer/", rights.subject_access_answer,
+         name="subject_access_answer"),
+    path("subject-access/<int:pk>/archive.zip", rights.subject_access_archive,
+         name="subject_access_archive"),
     path("group-flags/<int:pk>/response/", interventions.flag_respond, name="flag_respond"),
 ]

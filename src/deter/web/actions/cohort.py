@@ -39,6 +39,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.STEPPED_DOWN: frozenset({Status.ACTIVE, Status.EXITED}),
     Status.REJECTED: frozenset({Status.PROPOSED}),
     Status.EXITED: frozenset(),
+    Status.REMOVED: frozenset(),  # only an upheld challenge removes (actions.rights)
 }
 # Statuses whose decision sets a new review date, which must be in the future.
 NEEDS_REVIEW_DATE = frozenset({Status.ACTIVE, Status.STEPPED_DOWN, Status.DEFERRED})

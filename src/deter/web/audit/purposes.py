@@ -11,6 +11,7 @@ TRANSPARENCY = "transparency"  # how people are scored, published
 RETENTION = "retention"  # keeping records no longer than the schedule allows
 ACCOUNT = "account"  # signing in and out
 OVERSIGHT = "oversight"  # data protection: agreements and reading the audit trail
+RIGHTS = "rights"  # individuals' rights: being told, challenging a listing, subject access
 
 PURPOSES: dict[str, str] = {
     "home": ACCOUNT, "login": ACCOUNT, "logout": ACCOUNT,
@@ -27,6 +28,11 @@ PURPOSES: dict[str, str] = {
         "agreement_revoke", "dpo", "dpo_person_views", "dpo_user_activity", "dpo_flags",
         "dpo_export", "dpo_export_csv",
     ), OVERSIGHT),
+    **dict.fromkeys((
+        "programme_rights", "notification_new", "challenge_new", "challenge",
+        "challenge_letter", "subject_access", "subject_access_request", "subject_access_extend",
+        "subject_access_answer", "subject_access_archive",
+    ), RIGHTS),
     **dict.fromkeys((
         "person", "add_intervention", "programmes", "programme", "panel",
         "panel_decide_person", "panel_decide_group", "group_plan", "group_decision",

@@ -24,6 +24,7 @@ from ..models import Agency, AnalysisRun, CohortEntry, PersonScore, Programme, S
 from . import casework as demo_casework
 from . import cohort as demo_cohort
 from . import meetings as demo_meetings
+from . import rights as demo_rights
 from . import sharing as demo_sharing
 
 AREA = "Demoshire"
@@ -74,8 +75,9 @@ DEMO_LOGINS = (
     DemoLogin("housing", "deter-demo-housing", HOUSING, StaffRole.Role.PARTNER.value,
               "Housing officer at an agency with no agreement: sees nobody"),
     DemoLogin("dpo", "deter-demo-dpo", POLICE, StaffRole.Role.DPO.value,
-              "Police data protection officer: approves agreements, reads the audit trail; "
-              "sees no case records"),
+              "Police data protection officer: approves agreements, reads the audit trail, "
+              "keeps the individuals' rights records (who was told, challenges) and answers "
+              "subject access requests; sees no other case records"),
     DemoLogin("dpo-care", "deter-demo-dpo-care", SOCIAL_CARE, StaffRole.Role.DPO.value,
               "Children's social care data protection officer: approves agreements"),
     DemoLogin("evaluator", "deter-demo-evaluator", UNIVERSITY, StaffRole.Role.EVALUATOR.value,
@@ -136,6 +138,7 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
         demo_sharing.add_demo_evaluation_agreement(programme, agencies, users, POLICE,
                                                    SOCIAL_CARE, UNIVERSITY)
+        demo_rights.add_demo_rights(programme, users)
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,

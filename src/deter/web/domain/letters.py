@@ -85,7 +85,7 @@ def missing_from_plan(body: str, values: dict[str, str]) -> list[str]:
 FONT_FAMILY = "DejaVu"
 
 
-def _font_path(style: str = "") -> Path:
+def font_path(style: str = "") -> Path:
     """DejaVu Sans as shipped inside matplotlib's package (a locked dependency), so PDFs carry
     any character a name or address might have, with no system font needed."""
     import matplotlib
@@ -130,8 +130,8 @@ def to_pdf(recipient: str, address: str, body: str, title: str) -> bytes:
     pdf.set_title(title)
     pdf.set_author("Deter")
     pdf.set_creator("Deter")
-    pdf.add_font(FONT_FAMILY, "", str(_font_path()))
-    pdf.add_font(FONT_FAMILY, "B", str(_font_path("B")))
+    pdf.add_font(FONT_FAMILY, "", str(font_path()))
+    pdf.add_font(FONT_FAMILY, "B", str(font_path("B")))
     pdf.set_margins(25, 25, 25)
     pdf.set_auto_page_break(auto=True, margin=25)
     pdf.add_page()

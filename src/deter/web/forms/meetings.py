@@ -180,7 +180,8 @@ class ActionForm(GovukForm):
         self.fields["owner"].queryset = policy.programmes.users_with("assign", programme)
         self.fields["entry"].queryset = (
             policy.entries.visible(user).filter(programme=programme)
-            .exclude(status__in=(CohortEntry.Status.REJECTED, CohortEntry.Status.EXITED))
+            .exclude(status__in=(CohortEntry.Status.REJECTED, CohortEntry.Status.EXITED,
+                                 CohortEntry.Status.REMOVED))
             .select_related("person").order_by("person__person_id")
             .only("status", "person__person_id")  # a choice per cohort member: its label only
         )

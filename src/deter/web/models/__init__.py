@@ -22,6 +22,7 @@ from .pole import (
 )
 from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
 from .retention import DeletionConfirmation, RetentionRun
+from .rights import Challenge, Notification, SubjectAccessRequest
 from .sharing import AgreementParty, DataSharingAgreement, PersonLink
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Association",
     "AuditEvent",
     "CallInInvitation",
+    "Challenge",
     "CohortDecision",
     "CohortEntry",
     "CohortGroup",
@@ -49,6 +51,7 @@ __all__ = [
     "Location",
     "Meeting",
     "MeetingAction",
+    "Notification",
     "Membership",
     "OrderBreach",
     "Person",
@@ -60,4 +63,5 @@ __all__ = [
     "RelationScore",
     "RetentionRun",
     "StaffRole",
+    "SubjectAccessRequest",
 ]

@@ -161,6 +161,7 @@ class LetterTemplate(models.Model):
     class Kind(models.TextChoices):
         LETTER = "letter", "Focused deterrence letter"
         CUSTOM_NOTIFICATION = "custom_notification", "Custom notification"
+        NOTIFICATION = "notification", "Notification of being in the programme"
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE,
                                   related_name="letter_templates")

@@ -49,6 +49,7 @@ class CohortStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     STEPPED_DOWN = "stepped_down", "Stepped down"
     EXITED = "exited", "Exited"
+    REMOVED = "removed", "Removed after a challenge"
 
 
 class CohortGroup(models.Model):

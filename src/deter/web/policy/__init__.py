@@ -67,6 +67,13 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   one of the programme's evaluation agreements in force, under that agreement
   (``policy.evaluation``); ethnicity is in it only if the agreement includes ethnicity.
 
+- Individuals' rights (``policy.rights``): the coordinator and the DPO who answers for the
+  programme (its lead agency's, or a police force's or VRU's) record whether and how each
+  person in the cohort was told (or why not, until when) and log challenges; a challenge is
+  decided by one of them who did not accept the person. An upheld challenge removes the
+  entry: only those who decide in the programme still see a removed entry (and the meeting
+  actions about it). Subject access requests are that DPO's.
+
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
 
@@ -75,6 +82,7 @@ from .grants import Role, User, caching_grants, forget_grants, roles_of, stop_ca
 from .records import (
     KINDS,
     agreements,
+    challenges,
     decisions,
     deletion_confirmations,
     entries,
@@ -87,17 +95,20 @@ from .records import (
     links,
     meeting_actions,
     meetings,
+    notifications,
     people,
     programmes,
     runs,
     scores,
+    subject_access_requests,
 )
 
 __all__ = [
     "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "agreements", "caching_grants", "decisions", "deletion_confirmations", "entries",
-    "evaluations", "flags",
+    "agreements", "caching_grants", "challenges", "decisions", "deletion_confirmations",
+    "entries", "evaluations", "flags",
     "forget_grants", "found_groups", "groups", "interventions", "letters", "links",
     "meeting_actions",
-    "meetings", "people", "programmes", "roles_of", "runs", "scores", "stop_caching", "valid_pk",
+    "meetings", "notifications", "people", "programmes", "roles_of", "runs", "scores",
+    "stop_caching", "subject_access_requests", "valid_pk",
 ]

@@ -122,14 +122,14 @@ def _parties_in_force() -> QuerySet[AgreementParty]:
 
 
 def programme_pks(user: User, roles: tuple[str, ...], *, category: str | None = None,
-                  police_or_vru: bool = False) -> frozenset[int]:
+                  police_or_vru: bool = False, lead: bool = False) -> frozenset[int]:
     """Keys of the programmes in which the user holds one of ``roles``; with ``category``,
     only where that data category is granted; with ``police_or_vru``, only through a police
-    force or a Violence Reduction Unit."""
+    force or a Violence Reduction Unit; with ``lead``, only through the lead agency."""
     return frozenset(
         g.programme for g in grants_of(user)
         if g.role in roles and (category is None or category in g.categories)
-        and (g.police_or_vru or not police_or_vru)
+        and (g.police_or_vru or not police_or_vru) and (g.lead or not lead)
     )
 
 

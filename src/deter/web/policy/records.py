@@ -22,7 +22,7 @@ from ..models import (
     PersonScore,
     Programme,
 )
-from . import reviews
+from . import reviews, rights
 from .base import Category, RecordPolicy
 from .evaluation import evaluations
 from .grants import (
@@ -43,6 +43,7 @@ from .grants import (
     roles_of,
 )
 from .retention import deletion_confirmations
+from .rights import challenges, notifications, subject_access_requests
 from .scope import age_allowed, intervention_categories_allowed, linked_to_partner
 
 INTEL = Category.POLICE_INTELLIGENCE
@@ -64,6 +65,16 @@ def case_detail_pks(user: User) -> frozenset[int]:
 SEE_RETENTION = (Role.DPO,)
 
 
+def removed() -> Q:
+    """Entries removed after an upheld challenge."""
+    return Q(status=CohortEntry.Status.REMOVED)
+
+
+def deciders(user: User) -> frozenset[int]:
+    """Programmes in which the user still sees removed entries: those who decide there."""
+    return programme_pks(user, DECIDE, category=Category.IDENTITY)
+
+
 class ProgrammePolicy(RecordPolicy[Programme]):
     model = Programme
     kind = "programme"
@@ -77,6 +88,7 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "see_fairness": "_sees_fairness",
         "see_retention": "_sees_retention",
         "see_audit": "_sees_audit",
+        "see_rights": "_sees_rights",
     }
     listed = {
         "decide": "_decided_by",
@@ -158,6 +170,10 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         return Programme.objects.filter(
             Q(lead_agency__in=dpo_of) | Q(pk__in=parties)).order_by("name")
 
+    def _sees_rights(self, user: User, programme: Programme) -> bool:
+        """Who was told, exemptions and challenges: the coordinator and the DPO."""
+        return programme.pk in rights.rights_pks(user)
+
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
         return set(roles_of(user).filter(role=Role.COORDINATOR)
@@ -199,7 +215,8 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
         engaged = Q(status__in=ENGAGED_STATUSES)
         partners = programme_pks(user, (Role.PARTNER,), category=Category.IDENTITY)
         return CohortEntry.objects.filter(
-            Q(programme__in=proposal_viewers(user))
+            Q(~removed(), programme__in=proposal_viewers(user))
+            | Q(removed(), programme__in=deciders(user))
             | Q(engaged, programme__in=programme_pks(
                 user, (Role.ANALYST, Role.CASEWORKER), category=Category.IDENTITY))
             | Q(engaged, linked_to_partner(user), ~reviews.suspended(), programme__in=partners),
@@ -365,7 +382,8 @@ class MeetingActionPolicy(RecordPolicy[MeetingAction]):
             return MeetingAction.objects.none()
         return MeetingAction.objects.filter(
             Q(programme__in=case_detail_pks(user)) | Q(owner_id=user.pk)
-        )
+        ).filter(~Q(entry__status=CohortEntry.Status.REMOVED)
+                 | Q(programme__in=deciders(user)))
 
     def _updates(self, user: User, action: MeetingAction) -> bool:
         """Its owner, or the programme's coordinator, marks it done."""
@@ -648,4 +666,4 @@ links = LinkPolicy()
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
     decisions, flags, letters, found_groups, agreements, links, deletion_confirmations,
-    evaluations)}
+    evaluations, notifications, challenges, subject_access_requests)}

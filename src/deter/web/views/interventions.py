@@ -15,7 +15,7 @@ from ..actions import group_response
 from ..actions import interventions as intervention_actions
 from ..actions import letters as letter_actions
 from ..domain import intervention_catalogue as catalogue
-from ..domain import letters
+from ..domain import letters, rights
 from ..forms.casework import (
     BreachForm,
     FlagResponseForm,
@@ -179,7 +179,7 @@ def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
                          outcome=audit.DENIED, programme=programme.pk, path=request.path)
             raise Http404("No letter template found")
     initial = ({"name": template.name, "kind": template.kind, "body": template.body}
-               if template else {"kind": LetterTemplate.Kind.LETTER})
+               if template else _new_template(request.GET.get("kind")))
     form = LetterTemplateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,6 +197,13 @@ def letter_template_edit(request: AuthenticatedHttpRequest, pk: int,
         "programme": programme, "template": template, "form": form,
         "placeholders": letters.PLACEHOLDERS,
     }, status=400 if form.is_bound else 200)
+
+
+def _new_template(kind: str | None) -> dict[str, str]:
+    """A new template starts blank, or from the standard notification letter."""
+    if kind == LetterTemplate.Kind.NOTIFICATION:
+        return {"kind": kind, "name": rights.NOTIFICATION_NAME, "body": rights.NOTIFICATION_BODY}
+    return {"kind": LetterTemplate.Kind.LETTER}
 
 
 # --- letters ---------------------------------------------------------------------------------

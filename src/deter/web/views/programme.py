@@ -79,6 +79,9 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "can_decide": can_decide,
         "can_see_panel": policy.programmes.can(user, "run_panel", programme),
         "can_see_fairness": policy.programmes.can(user, "see_fairness", programme),
+        "can_see_rights": policy.programmes.can(user, "see_rights", programme),
+        "answers_subject_access": policy.subject_access_requests.can(
+            user, "log", programme=programme),
         "run": run,
     })
 
