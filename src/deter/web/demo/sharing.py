@@ -1,7 +1,7 @@
 """The demo programme's data-sharing agreement and the school's links to its pupils, made
 through the same actions a coordinator and the data protection officers use."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -14,9 +14,11 @@ from ..models import (
     CohortEntry,
     DataSharingAgreement,
     Intervention,
+    Meeting,
     PersonLink,
     Programme,
 )
+from . import cohort as demo_cohort
 
 C = Category
 Basis = sharing.AgreementParty.LawfulBasis
@@ -67,10 +69,12 @@ def add_demo_agreement(programme: Programme, agencies: dict[str, Agency], users:
     return agreement
 
 
-def add_demo_links(programme: Programme, users: dict, school: Agency) -> int:
+def add_demo_links(programme: Programme, users: dict, school: Agency, review: date) -> int:
     """The school's two pupils: active children in the cohort, those with a health or an
     enforcement intervention recorded by another agency first, so the demo shows what the
-    school's agreement withholds."""
+    school's agreement withholds. The synthetic people age with the calendar: where fewer
+    than two of the active are still children, the panel also accepts the highest-ranked
+    proposed children (the school asked for them to be offered support)."""
     if PersonLink.objects.filter(programme=programme, agency=school).exists():
         return 0
     born = last_adult_birthday(timezone.localdate())
@@ -78,6 +82,9 @@ def add_demo_links(programme: Programme, users: dict, school: Agency) -> int:
                     .filter(programme=programme, status=CohortEntry.Status.ACTIVE,
                             person__date_of_birth__gt=born)
                     .select_related("person").order_by("-person__date_of_birth", "pk"))
+    if len(children) < PUPILS:
+        children += _accept_proposed_children(programme, users, born, review,
+                                              PUPILS - len(children))
     withheld = set(Intervention.objects.filter(programme=programme).filter(
         Q(kind=Intervention.Kind.ENFORCEMENT) | Q(category__in=HEALTH_CATEGORIES))
         .values_list("person_id", flat=True))
@@ -87,6 +94,22 @@ def add_demo_links(programme: Programme, users: dict, school: Agency) -> int:
                             person=entry.person, relationship=PersonLink.Relationship.PUPIL,
                             note="On roll at the academy")
     return min(len(children), PUPILS)
+
+
+def _accept_proposed_children(programme: Programme, users: dict, born: date, review: date,
+                              wanted: int) -> list[CohortEntry]:
+    panel = (Meeting.objects.filter(programme=programme, kind=Meeting.Kind.PANEL)
+             .order_by("held_at", "pk").first())
+    # proposals were made in rank order, so the lowest keys are the highest-ranked
+    proposed = list(CohortEntry.objects
+                    .filter(programme=programme, status=CohortEntry.Status.PROPOSED,
+                            person__date_of_birth__gt=born)
+                    .select_related("person").order_by("pk")[:wanted])
+    for entry in proposed:
+        demo_cohort.accept(entry, "Accepted at the demo panel: a child among the proposals, "
+                           "whose school works with the programme to offer support.",
+                           review, users, panel)
+    return proposed
 
 
 def add_demo_evaluation_agreement(programme: Programme, agencies: dict[str, Agency],

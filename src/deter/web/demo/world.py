@@ -135,7 +135,8 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         created = _cohort_from_run(run, programme, users, cohort_size) if run else 0
         demo_meetings.add_demo_meetings(programme, users)
         demo_casework.add_demo_casework(programme, users)
-        demo_sharing.add_demo_links(programme, users, agencies[SCHOOL])
+        demo_sharing.add_demo_links(programme, users, agencies[SCHOOL],
+                                    add_months(timezone.localdate(), ACTIVE_REVIEW_MONTHS))
         demo_sharing.add_demo_evaluation_agreement(programme, agencies, users, POLICE,
                                                    SOCIAL_CARE, UNIVERSITY)
         demo_rights.add_demo_rights(programme, users)
