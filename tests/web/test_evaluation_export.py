@@ -23,6 +23,7 @@ from deter.web.models import (
     Agency,
     AuditEvent,
     CohortDecision,
+    CohortEntry,
     DataSharingAgreement,
     Event,
     Intervention,
@@ -405,3 +406,14 @@ def test_the_page_for_someone_with_no_evaluation_agreement_says_so(client, world
     assert page.status_code == 200
     assert "no evaluation agreement in force" in page.content.decode()
 
+
+
+def test_a_person_removed_after_a_challenge_is_not_exported(planted):
+    before = json.loads(export_evaluation(planted.evaluator, planted.agreement)
+                        .files["manifest.json"])
+    entry = CohortEntry.objects.filter(programme=planted.programme).order_by("pk").first()
+    CohortEntry.objects.filter(pk=entry.pk).update(status=CohortEntry.Status.REMOVED)
+    after = json.loads(export_evaluation(planted.evaluator, planted.agreement)
+                       .files["manifest.json"])
+    total = lambda m: m["rows_released"] + m["rows_suppressed"]  # noqa: E731
+    assert total(after) == total(before) - 1

@@ -282,6 +282,18 @@ def test_exited_people_letters_and_meeting_notes_each_get_their_treatment(world)
                        "meeting_notes": "retention_anonymise"}
 
 
+def test_a_person_removed_after_a_challenge_goes_a_month_later_without_asking_again(world):
+    removed = plant_entry(world, "P-REMOVED", Status.REMOVED, months_ago(1))
+    recent = plant_entry(world, "P-REMOVED-LATE", Status.REMOVED,
+                         months_ago(1) + timedelta(days=1))
+    result = run_retention()
+    assert result.changed == {"removed": [removed.pk]}
+    assert not CohortEntry.objects.filter(pk=removed.pk).exists()
+    assert CohortEntry.objects.filter(pk=recent.pk).exists()
+    # the partners were asked to delete their copies when the challenge was upheld
+    assert result.confirmations == [] and not DeletionConfirmation.objects.exists()
+
+
 def test_a_failure_midway_changes_nothing(world, rejected, monkeypatch):
     plant_letter(world, world.active, months_ago(25))
     before = snapshot()
@@ -306,7 +318,7 @@ def test_the_second_run_does_nothing(world, rejected):
     assert second.changed == {} and second.confirmations == []
     assert snapshot() == after_first
     assert {k: v for k, v in second.run.counts.items() if k != "audit"} == dict.fromkeys(
-        ["rejected_proposal", "deferred", "exited", "letter", "meeting_notes"], 0)
+        ["rejected_proposal", "deferred", "exited", "removed", "letter", "meeting_notes"], 0)
     assert RetentionRun.objects.count() == 2
 
 

@@ -212,7 +212,8 @@ def _ask_partners(run: RetentionRun, report: Report,
     """One outstanding confirmation per agency of each programme where a person's records
     were deleted."""
     by_programme: dict[int, list[Due]] = {}
-    for kind in (*ENTRY_KINDS, RecordKind.LETTER):
+    # a removal asked every partner already, when the challenge was upheld
+    for kind in (*(k for k in ENTRY_KINDS if k != RecordKind.REMOVED), RecordKind.LETTER):
         for item in report.of_kind(kind):
             if set(item.ids) & set(changed.get(kind.value, ())):
                 by_programme.setdefault(item.programme.pk, []).append(item)

@@ -28,6 +28,7 @@ class RecordKind(StrEnum):
     REJECTED_PROPOSAL = "rejected_proposal"  # a cohort entry the panel rejected
     DEFERRED = "deferred"  # a cohort entry the panel deferred and never took up again
     EXITED = "exited"  # a cohort entry that left the programme
+    REMOVED = "removed"  # a cohort entry removed after a challenge was upheld
     LETTER = "letter"  # a letter's text, recipient and address
     MEETING_NOTES = "meeting_notes"  # a meeting's notes, agenda and call-in invitations
     AUDIT = "audit"  # the audit trail: reported when due, never deleted by retention
@@ -41,13 +42,15 @@ LABELS = {
     RecordKind.REJECTED_PROPOSAL: "Rejected proposals",
     RecordKind.DEFERRED: "Deferred proposals",
     RecordKind.EXITED: "People who exited",
+    RecordKind.REMOVED: "People removed after a challenge",
     RecordKind.LETTER: "Letters",
     RecordKind.MEETING_NOTES: "Meeting notes",
     RecordKind.AUDIT: "Audit trail",
 }
 # The kinds whose records are a person's place in a programme: when one falls due, every
 # programme record about that person is deleted with it (docs/retention.md).
-ENTRY_KINDS = (RecordKind.REJECTED_PROPOSAL, RecordKind.DEFERRED, RecordKind.EXITED)
+ENTRY_KINDS = (RecordKind.REJECTED_PROPOSAL, RecordKind.DEFERRED, RecordKind.EXITED,
+               RecordKind.REMOVED)
 
 
 def add_months(day: date, months: int) -> date:
@@ -112,6 +115,10 @@ class RetentionSchedule:
     - an exited person: 2 years after the exit. The programme's evaluation compares people
       over the year after they leave, and a partner may need the plan's history if the person
       comes back to notice within that time.
+    - a person removed after an upheld challenge: 1 month after the removal. The listing was
+      found wrong, so the programme keeps it only while the outcome letter is sent and the
+      partners confirm their own deletion (asked at the removal, not again by retention); the
+      audit trail keeps the proof that the challenge was decided and acted on.
     - a letter: 2 years after it was written. It names and addresses the person; two years
       covers a complaint about it and the enforcement that may follow a warning.
     - meeting notes: 6 years after the meeting (limitation period for a claim, Limitation
@@ -123,6 +130,7 @@ class RetentionSchedule:
     rejected_proposal: Period = Period(months=6)
     deferred: Period = Period(months=12)
     exited: Period = Period(months=24)
+    removed: Period = Period(months=1)
     letter: Period = Period(months=24)
     meeting_notes: Period = Period(months=72)
     audit: Period = Period(months=72)
@@ -183,6 +191,7 @@ MAXIMUM = {
     RecordKind.REJECTED_PROPOSAL: Period(months=12),
     RecordKind.DEFERRED: Period(months=24),
     RecordKind.EXITED: Period(months=36),
+    RecordKind.REMOVED: Period(months=3),
     RecordKind.LETTER: Period(months=72),
     RecordKind.MEETING_NOTES: Period(months=84),
     RecordKind.AUDIT: Period(months=120),

@@ -80,8 +80,10 @@ class EvaluationExport:
 
 
 def _entry_rows(programme_pk: int) -> list[dict]:
+    # a person removed after an upheld challenge should never have been listed: not exported
     return list(
         CohortEntry.objects.filter(programme_id=programme_pk)
+        .exclude(status=CohortStatus.REMOVED)
         .annotate(accepted=Min("decisions__decided_at",
                                filter=Q(decisions__to_status=CohortStatus.ACTIVE)),
                   considered=Min("decisions__decided_at"))

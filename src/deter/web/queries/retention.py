@@ -41,6 +41,7 @@ ENTRY_STATUS = {
     RecordKind.REJECTED_PROPOSAL: CohortStatus.REJECTED,
     RecordKind.DEFERRED: CohortStatus.DEFERRED,
     RecordKind.EXITED: CohortStatus.EXITED,
+    RecordKind.REMOVED: CohortStatus.REMOVED,
 }
 
 
