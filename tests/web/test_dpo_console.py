@@ -290,3 +290,34 @@ def test_the_export_reads_rows_in_chunks(world):
                            list(qs))) as iterator:
         lines = list(audit_log.csv_lines(events))
     assert len(lines) == 6 and iterator.call_args.kwargs["chunk_size"] == 2
+
+
+def test_the_console_lists_open_challenges_and_requests_with_their_deadlines(client, world, dpo):
+    from deter.web.models import Challenge, CohortEntry, SubjectAccessRequest
+
+    entry = CohortEntry.objects.get(programme=world.programme, person=world.active)
+    today = TODAY()
+    overdue = Challenge.objects.create(entry=entry, received_on=today - timedelta(days=30),
+                                       due_on=today - timedelta(days=2), grounds="Wrong person",
+                                       logged_by=world.coordinator)
+    Challenge.objects.create(entry=entry, received_on=today - timedelta(days=90),
+                             due_on=today - timedelta(days=62), grounds="Decided already",
+                             logged_by=world.coordinator, outcome="kept", reasons="Two events",
+                             decided_by=dpo, decided_at=timezone.now())
+    sar = SubjectAccessRequest.objects.create(
+        programme=world.programme, person=world.active, received_on=today,
+        deadline=today + timedelta(days=30), logged_by=dpo)
+    client.force_login(dpo)
+    body = client.get(reverse("dpo")).content.decode()
+    assert body.count("data-challenge=") == 1 and f'data-challenge="{overdue.pk}"' in body
+    assert f'data-subject-access="{sar.pk}"' in body
+    row = body[body.index(f'data-challenge="{overdue.pk}"'):]
+    assert "Overdue" in row[:row.index("</tr>")]
+    assert "Overdue" not in body[body.index("data-subject-access="):][:600]
+    row = AuditEvent.objects.filter(action="view_dpo_console").latest("id")
+    assert row.detail["challenges"] == [overdue.pk]
+    assert row.detail["subject_access_requests"] == [sar.pk]
+    # social care's DPO keeps no rights records for this programme
+    client.force_login(make_user("dpo-care", world.social_care, Role.DPO))
+    body = client.get(reverse("dpo")).content.decode()
+    assert "data-challenge=" not in body and "data-subject-access=" not in body

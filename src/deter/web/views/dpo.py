@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from .. import audit, policy
 from ..forms.sharing import PeriodForm, PersonViewsForm, UserActivityForm
-from ..models import Programme
+from ..models import Challenge, Programme, SubjectAccessRequest
 from ..queries import agreements, audit_log
 from . import AuthenticatedHttpRequest
 from .access import audit_form
@@ -41,11 +41,20 @@ def console(request: AuthenticatedHttpRequest) -> HttpResponse:
     summary = audit_log.summary(scope, period)
     versions = list(agreements.overseen(user, programmes))
     awaiting = list(agreements.awaiting_approval(user))
+    challenges = list(policy.challenges.visible(user).filter(outcome=Challenge.Outcome.OPEN)
+                      .select_related("entry__person", "entry__programme")
+                      .order_by("due_on", "pk")[:audit_log.MAX_SHOWN])
+    requests = list(policy.subject_access_requests.visible(user)
+                    .exclude(status=SubjectAccessRequest.Status.ANSWERED)
+                    .select_related("person", "programme")[:audit_log.MAX_SHOWN])
     audit.record(user, "view_dpo_console", "audit_log", None,
-                 programmes=[p.pk for p in programmes], agreements=[a.pk for a in versions])
+                 programmes=[p.pk for p in programmes], agreements=[a.pk for a in versions],
+                 challenges=[c.pk for c in challenges],
+                 subject_access_requests=[r.pk for r in requests])
     return render(request, "deter/dpo/console.html", {
         "programmes": programmes, "summary": summary, "agreements": versions,
-        "awaiting": awaiting,
+        "awaiting": awaiting, "challenges": challenges, "requests": requests,
+        "today": timezone.localdate(),
         "sees_retention": policy.programmes.instances(user, "see_retention").exists(),
     })
 
