@@ -14,10 +14,11 @@ many rows went and the last hash they ended with, and puts the triggers back aft
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connections
+from django.db import OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ..domain.audit_chain import GENESIS
@@ -28,6 +29,7 @@ TABLE = "deter_auditevent"
 REFUSED = "the audit trail is append-only: audit events cannot be"
 OUT_OF_CHAIN = "an audit event must follow the head of the audit chain"
 LOCK_KEY = 0x0DE7E6A0D17  # pg_advisory_xact_lock key serialising chained writes
+SQLITE_LOCK_WAIT = 10.0  # seconds a chained write waits for another writer on SQLite
 
 SQLITE_TRIGGERS = {
     "deter_audit_no_update": f"""
@@ -144,7 +146,22 @@ def lock_chain(connection: BaseDatabaseWrapper) -> None:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         elif connection.vendor == "sqlite":
+            _sqlite_write_lock(cursor)
+
+
+def _sqlite_write_lock(cursor, wait: float = SQLITE_LOCK_WAIT) -> None:
+    """Take SQLite's write lock, waiting for another writer. A database file waits by itself
+    (its busy timeout); a shared-cache in-memory database, as the test suite's live server
+    uses, answers "database table is locked" at once, so that is waited out here."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
             cursor.execute(f"UPDATE {TABLE} SET id = id WHERE 0 = 1")  # noqa: S608
+            return
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 @contextmanager
