@@ -59,58 +59,55 @@ def console(request: AuthenticatedHttpRequest) -> HttpResponse:
     })
 
 
+def _look_up(request: AuthenticatedHttpRequest, *, action: str, obj_type: str, form,
+             field: str, find, not_found: str, rows_of, template: str, found_as: str
+             ) -> HttpResponse:
+    """A console page that finds one person or member of staff in the DPO's scope and lists
+    the audit rows about them over a period; audited, refused lookups included."""
+    programmes = _overseen(request, action)
+    rows, found, period, status = None, None, None, 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            found = find(audit_log.scope_of(programmes), form.cleaned_data[field])
+            if found is None:
+                form.add_error(field, not_found)
+            else:
+                period, status = _period(form), 200
+                rows = rows_of(found, period)
+    audit.record(request.user, action, obj_type, found.pk if found else None,
+                 outcome=audit.ALLOWED if status == 200 else audit.DENIED,
+                 **({"start": period.start, "end": period.end} if period else {}))
+    return render(request, template, {
+        "form": form, found_as: found, "rows": rows, "period": period,
+        "max_shown": audit_log.MAX_SHOWN,
+    }, status=status)
+
+
 @login_required
 @require_safe
 def person_views(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who viewed a person, what they did about them and why, over a period."""
-    programmes = _overseen(request, "view_audit_person")
-    form = PersonViewsForm(request.GET or None)
-    rows, person, period, status = None, None, None, 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            person = audit_log.find_person(audit_log.scope_of(programmes),
-                                           form.cleaned_data["person_id"])
-            if person is None:
-                form.add_error("person_id", "Nobody with that id is in a programme you "
-                                            "oversee")
-            else:
-                period, status = _period(form), 200
-                rows = audit_log.views_of_person(person, period)
-    audit.record(request.user, "view_audit_person", "person", person.pk if person else None,
-                 outcome=audit.ALLOWED if status == 200 else audit.DENIED,
-                 **({"start": period.start, "end": period.end} if period else {}))
-    return render(request, "deter/dpo/person_views.html", {
-        "form": form, "person": person, "rows": rows, "period": period,
-        "max_shown": audit_log.MAX_SHOWN,
-    }, status=status)
+    return _look_up(
+        request, action="view_audit_person", obj_type="person",
+        form=PersonViewsForm(request.GET or None), field="person_id",
+        find=audit_log.find_person, not_found="Nobody with that id is in a programme you "
+                                              "oversee",
+        rows_of=audit_log.views_of_person, template="deter/dpo/person_views.html",
+        found_as="person")
 
 
 @login_required
 @require_safe
 def user_activity(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What a member of staff viewed and did over a period."""
-    programmes = _overseen(request, "view_audit_user")
-    form = UserActivityForm(request.GET or None)
-    rows, staff, period, status = None, None, None, 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            staff = audit_log.find_staff(audit_log.scope_of(programmes),
-                                         form.cleaned_data["username"])
-            if staff is None:
-                form.add_error("username", "Nobody with that username works for an agency "
-                                           "in a programme you oversee")
-            else:
-                period, status = _period(form), 200
-                rows = audit_log.activity_of_user(staff, period)
-    audit.record(request.user, "view_audit_user", "user", staff.pk if staff else None,
-                 outcome=audit.ALLOWED if status == 200 else audit.DENIED,
-                 **({"start": period.start, "end": period.end} if period else {}))
-    return render(request, "deter/dpo/user_activity.html", {
-        "form": form, "staff": staff, "rows": rows, "period": period,
-        "max_shown": audit_log.MAX_SHOWN,
-    }, status=status)
+    return _look_up(
+        request, action="view_audit_user", obj_type="user",
+        form=UserActivityForm(request.GET or None), field="username",
+        find=audit_log.find_staff, not_found="Nobody with that username works for an agency "
+                                             "in a programme you oversee",
+        rows_of=audit_log.activity_of_user, template="deter/dpo/user_activity.html",
+        found_as="staff")
 
 
 @login_required
