@@ -1,5 +1,5 @@
 """The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, export,
-sar, serve.
+sar, check, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -178,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     sar.add_argument("person_id", metavar="PERSON_ID", help="the person's pseudonymous id")
     sar.add_argument("--out", type=Path, required=True, help="folder to write the zip into")
     sar.set_defaults(handler=cmd_sar)
+
+    check = commands.add_parser(
+        "check", help="Django's deployment checks and Deter's own; non-zero on any warning",
+        description="Run Django's system checks with --deploy (HTTPS, HSTS, cookies, secret "
+        "key, debug) and Deter's own (no demo account with a published password active in "
+        "production). Exits 1 on any warning or error. Run it with the production environment "
+        "(DETER_ENV=production and the rest) before serving.",
+    )
+    check.set_defaults(handler=cmd_check)
 
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
@@ -550,6 +559,19 @@ def cmd_sar(args: argparse.Namespace) -> int:
     path.write_bytes(system_subject_access(person))
     print(f"wrote {path} ({path.stat().st_size:,} bytes): subject-access.pdf, "
           "subject-access.json and csv/ for each section")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=True, fail_level="WARNING")
+    except SystemCheckError as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,4 +1,8 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.core import checks
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -9,6 +13,38 @@ class DeterConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_audit_triggers, sender=self)
+        connection_created.connect(_private_sqlite_file)
+        checks.register(_no_demo_accounts_in_production, checks.Tags.security, deploy=True)
+
+
+def _private_sqlite_file(sender, connection, **kwargs) -> None:
+    """A SQLite database file is readable by its owner only: it holds people's records."""
+    if connection.vendor != "sqlite":
+        return
+    path = Path(str(connection.settings_dict["NAME"]))
+    if path.is_file() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
+def _no_demo_accounts_in_production(app_configs, **kwargs) -> list:
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import DatabaseError
+
+    from .demo.world import DEMO_LOGINS, demo_account_with_published_password
+
+    if not settings.PRODUCTION:
+        return []
+    try:
+        users = list(User.objects.filter(username__in=[d.username for d in DEMO_LOGINS],
+                                         is_active=True))
+    except DatabaseError:  # no tables yet: nothing to sign in with
+        return []
+    published = [u.username for u in users if demo_account_with_published_password(u)]
+    return [checks.Error(
+        f"demo accounts with published passwords are active: {', '.join(published)}",
+        hint="Deactivate them or give them new passwords (they cannot sign in in production, "
+             "but must not be kept)", id="deter.E001")] if published else []
 
 
 def _ensure_audit_triggers(sender, using, **kwargs) -> None:

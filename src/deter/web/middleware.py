@@ -1,9 +1,13 @@
 """Deter's own middleware."""
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from . import audit, policy
 from .audit import context as audit_context
@@ -51,3 +55,54 @@ class AuditContextMiddleware:
             return response
         finally:
             audit_context.leave(token)
+
+
+SESSION_STARTED = "deter_signed_in_at"
+SESSION_SEEN = "deter_seen_at"
+SEEN_RESOLUTION = 60  # seconds: the last-seen time is written at most once a minute
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session after ``DETER_SESSION_IDLE_MINUTES`` without a request, and
+    ``DETER_SESSION_MAX_HOURS`` after sign-in however active it is: signed out and audited, the
+    request goes on as anonymous, so the page asks to sign in again. The last-seen time is
+    saved at most once a minute, so a page's images and charts, fetched at once, do not each
+    write the session."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            self._check(request, time.time())
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest, now: float) -> None:
+        session = request.session
+        started = session.setdefault(SESSION_STARTED, now)
+        seen = session.get(SESSION_SEEN, started)
+        idle, lifetime = now - seen, now - started
+        if idle > settings.DETER_SESSION_IDLE_MINUTES * 60 \
+                or lifetime > settings.DETER_SESSION_MAX_HOURS * 3600:
+            audit.record(request.user, "session_expired", "user", request.user.pk,
+                         outcome=audit.DENIED, idle_minutes=round(idle / 60),
+                         hours=round(lifetime / 3600, 1))
+            logout(request)
+        elif now - seen > SEEN_RESOLUTION:
+            session[SESSION_SEEN] = now
+
+
+class SignedInHeadersMiddleware:
+    """No browser or proxy keeps a signed-in page (``Cache-Control: no-store``: a shared PC's
+    back button shows nothing), and no page may use the browser features in
+    ``PERMISSIONS_POLICY``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

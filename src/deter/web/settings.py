@@ -30,17 +30,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else default
 
 
+def env_whole(name: str, default: int, minimum: int = 1) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r}: use a whole number, at least {minimum}")
+    return int(value)
+
+
 DETER_ENV = os.environ.get("DETER_ENV", "demo")
 if DETER_ENV not in ("demo", "production"):
     raise ImproperlyConfigured(f"DETER_ENV={DETER_ENV!r}: use demo or production")
 PRODUCTION = DETER_ENV == "production"
 
+MIN_SECRET_KEY_LENGTH = 50
 SECRET_KEY = os.environ.get("DETER_SECRET_KEY", "" if PRODUCTION else DEMO_SECRET_KEY)
-if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY):
-    raise ImproperlyConfigured("DETER_SECRET_KEY must be set to a long random value in production")
+if PRODUCTION and (len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or SECRET_KEY == DEMO_SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"DETER_SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} "
+        f"characters in production (it is {len(SECRET_KEY)}); for example "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`")
 
 DEBUG = env_bool("DETER_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DETER_DEBUG=true is refused in production: Django's debug pages "
+                               "show the settings and list every URL")
 ALLOWED_HOSTS = env_list("DETER_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DETER_ALLOWED_HOSTS must name the host names Deter is served on "
+                               "in production (comma-separated, e.g. deter.force.police.uk)")
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -54,6 +71,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DETER_PG_OPTIONS replaces it (libpq "options", e.g. "-c random_page_cost=4").
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
         "DETER_PG_OPTIONS", "-c random_page_cost=1.1")
+if (PRODUCTION and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        and not env_bool("DETER_ALLOW_SQLITE", False)):
+    raise ImproperlyConfigured(
+        "SQLite is for the demo and for one analyst's own install: in production set "
+        "DATABASE_URL to PostgreSQL, or DETER_ALLOW_SQLITE=true for a single-analyst install")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -73,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "deter.web.middleware.SessionLifetimeMiddleware",
+    "deter.web.middleware.SignedInHeadersMiddleware",
     "deter.web.middleware.AuditContextMiddleware",
     "deter.web.middleware.PolicyCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -112,12 +136,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cohort"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sessions end after DETER_SESSION_IDLE_MINUTES without a request and DETER_SESSION_MAX_HOURS
+# after signing in, whatever the activity (``middleware.SessionLifetimeMiddleware``).
+DETER_SESSION_IDLE_MINUTES = env_whole("DETER_SESSION_IDLE_MINUTES", 30)
+DETER_SESSION_MAX_HOURS = env_whole("DETER_SESSION_MAX_HOURS", 8)
+SESSION_COOKIE_AGE = DETER_SESSION_MAX_HOURS * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Production is served over HTTPS only: HSTS for a year and a redirect from http. Behind a
+# reverse proxy that ends TLS, DETER_PROXY_SSL_HEADER names the header it sets to "https"
+# (e.g. X-Forwarded-Proto); the proxy must overwrite any such header a client sends.
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("DETER_HTTPS_REDIRECT", True)
+if _proxy_header := os.environ.get("DETER_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_proxy_header.upper().replace('-', '_')}", "https")
+# Browser features no page of Deter uses, refused to every page (Permissions-Policy).
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), display-capture=()")
 
 # GOV.UK Frontend comes from npm (never copied): its images and JavaScript are served from its
 # dist folder at the site root, where its CSS expects /assets/; its stylesheet is compiled by
@@ -140,6 +180,8 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
     }
 }
 

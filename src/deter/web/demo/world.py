@@ -86,6 +86,13 @@ DEMO_LOGINS = (
 )
 
 
+
+def demo_account_with_published_password(user) -> bool:
+    """Whether ``user`` is a demo login still using the password this file publishes."""
+    published = {login.username: login.password for login in DEMO_LOGINS}
+    password = published.get(user.get_username())
+    return password is not None and user.check_password(password)
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1

@@ -8,12 +8,14 @@ field.html`` draws the label, hint, error message and control. Browser validatio
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from .. import policy
+from ..demo.world import demo_account_with_published_password
 from ..models import Agency, Intervention, Person, Programme
 
 
@@ -168,6 +170,14 @@ class LoginForm(GovukForm, AuthenticationForm):
         "invalid_login": "Enter a correct username and password",
         "inactive": "This account is inactive",
     }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if settings.PRODUCTION and demo_account_with_published_password(user):
+            raise forms.ValidationError(
+                "This is a demo account whose password is published: it cannot sign in to a "
+                "production Deter. Ask an administrator for your own account.",
+                code="demo_account")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
