@@ -16,7 +16,7 @@ from deter.web.models import AuditEvent
 
 from .factories import make_user
 
-GOOD_KEY = "k" * 50
+GOOD_KEY = "Zq8-vL2pX9rT4wY7uB1nM6cK3jH5gF0dS_aQeRtYuIoPlKjHgFdSa"  # noqa: S105 (a test key)
 PRODUCTION = {"DETER_ENV": "production", "DETER_SECRET_KEY": GOOD_KEY,
               "DETER_ALLOWED_HOSTS": "deter.example.police.uk",
               "DATABASE_URL": "postgres://deter@127.0.0.1:5432/deter"}
@@ -39,8 +39,9 @@ def test_production_starts_with_hsts_secure_cookies_and_the_https_redirect():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"DETER_SECRET_KEY": "x"}, "at least 50 characters in production (it is 1)"),
-    ({"DETER_SECRET_KEY": "k" * 49}, "(it is 49)"),
+    ({"DETER_SECRET_KEY": "x"}, "at least 50 characters in production (it is 1, "),
+    ({"DETER_SECRET_KEY": GOOD_KEY[:49]}, "(it is 49, "),
+    ({"DETER_SECRET_KEY": "ab" * 30}, "(it is 60, 2 different)"),
     ({"DETER_DEBUG": "true"}, "DETER_DEBUG=true is refused in production"),
     ({"DETER_ALLOWED_HOSTS": ""}, "DETER_ALLOWED_HOSTS must name the host names"),
     ({"DATABASE_URL": "sqlite:////tmp/deter.sqlite3"}, "SQLite is for the demo"),
@@ -174,3 +175,28 @@ def test_a_sqlite_file_is_readable_by_its_owner_only(tmp_path):
         timeout=60)
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_deter_check_passes_a_safe_production_and_fails_a_demo_account(tmp_path):
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("DETER_") and k != "DATABASE_URL"}
+    env = {**clean, **PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/deter.sqlite3",
+           "DETER_ALLOW_SQLITE": "true"}
+    deter = [sys.executable, "-m", "deter.cli"]
+
+    def run(*args):
+        return subprocess.run([*deter, *args], env=env, capture_output=True, text=True,  # noqa: S603
+                              timeout=300)
+
+    assert run("migrate").returncode == 0
+    passed = run("check")
+    assert passed.returncode == 0, passed.stderr
+    login = DEMO_LOGINS[0]
+    subprocess.run([sys.executable, "-c", "import django, os; "  # noqa: S603
+                    "os.environ['DJANGO_SETTINGS_MODULE'] = 'deter.web.settings'; django.setup(); "
+                    "from django.contrib.auth.models import User; "
+                    f"User.objects.create_user({login.username!r}, password={login.password!r})"],
+                   env=env, check=True, timeout=60)
+    failed = run("check")
+    assert failed.returncode == 1 and "deter.E001" in failed.stderr
+    assert login.username in failed.stderr

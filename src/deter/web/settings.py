@@ -44,10 +44,12 @@ PRODUCTION = DETER_ENV == "production"
 
 MIN_SECRET_KEY_LENGTH = 50
 SECRET_KEY = os.environ.get("DETER_SECRET_KEY", "" if PRODUCTION else DEMO_SECRET_KEY)
-if PRODUCTION and (len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or SECRET_KEY == DEMO_SECRET_KEY):
+if PRODUCTION and (len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or len(set(SECRET_KEY)) < 5
+                   or SECRET_KEY == DEMO_SECRET_KEY):
     raise ImproperlyConfigured(
         f"DETER_SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} "
-        f"characters in production (it is {len(SECRET_KEY)}); for example "
+        f"characters in production (it is {len(SECRET_KEY)}, {len(set(SECRET_KEY))} different); "
+        "for example "
         "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`")
 
 DEBUG = env_bool("DETER_DEBUG", False)
@@ -152,6 +154,7 @@ X_FRAME_OPTIONS = "DENY"
 # (e.g. X-Forwarded-Proto); the proxy must overwrite any such header a client sends.
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION and env_bool("DETER_HSTS_PRELOAD", True)
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("DETER_HTTPS_REDIRECT", True)
 if _proxy_header := os.environ.get("DETER_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (f"HTTP_{_proxy_header.upper().replace('-', '_')}", "https")
