@@ -22,10 +22,17 @@ PRODUCTION = {"DETER_ENV": "production", "DETER_SECRET_KEY": GOOD_KEY,
               "DATABASE_URL": "postgres://deter@127.0.0.1:5432/deter"}
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without Deter's settings, the database, and what the test
+    suite itself sets (the browser tests allow async-unsafe ORM calls)."""
+    dropped = ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("DETER_") and k not in dropped}
+
+
 def load_settings(**env: str) -> subprocess.CompletedProcess:
     """Import the settings in a fresh interpreter with ``env`` over a clean environment."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("DETER_") and k != "DATABASE_URL"}
+    clean = clean_env()
     return subprocess.run(
         [sys.executable, "-c", "import deter.web.settings as s; "
          "print(s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE)"],
@@ -165,8 +172,7 @@ def test_a_sqlite_file_is_readable_by_its_owner_only(tmp_path):
     path = tmp_path / "deter.sqlite3"
     path.write_bytes(b"")
     path.chmod(0o644)
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("DETER_") and k != "DATABASE_URL"}
+    clean = clean_env()
     result = subprocess.run(
         [sys.executable, "-c", "import django, os; "
          "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'deter.web.settings'); "
@@ -178,8 +184,7 @@ def test_a_sqlite_file_is_readable_by_its_owner_only(tmp_path):
 
 
 def test_deter_check_passes_a_safe_production_and_fails_a_demo_account(tmp_path):
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("DETER_") and k != "DATABASE_URL"}
+    clean = clean_env()
     env = {**clean, **PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/deter.sqlite3",
            "DETER_ALLOW_SQLITE": "true"}
     deter = [sys.executable, "-m", "deter.cli"]

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.core import checks
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
@@ -14,6 +15,10 @@ class DeterConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_ensure_audit_triggers, sender=self)
         connection_created.connect(_private_sqlite_file)
+        from .middleware import start_session_clock
+
+        user_logged_in.connect(start_session_clock,
+                               dispatch_uid="deter.start_session_clock")
         checks.register(_no_demo_accounts_in_production, checks.Tags.security, deploy=True)
 
 

@@ -62,6 +62,14 @@ SESSION_SEEN = "deter_seen_at"
 SEEN_RESOLUTION = 60  # seconds: the last-seen time is written at most once a minute
 
 
+def start_session_clock(sender, request, user, **kwargs) -> None:
+    """At sign-in (``user_logged_in``): the session's lifetime and idle time start now, written
+    with the new session rather than on the first page after it."""
+    now = time.time()
+    request.session[SESSION_STARTED] = now
+    request.session[SESSION_SEEN] = now
+
+
 class SessionLifetimeMiddleware:
     """Ends a session after ``DETER_SESSION_IDLE_MINUTES`` without a request, and
     ``DETER_SESSION_MAX_HOURS`` after sign-in however active it is: signed out and audited, the
@@ -79,6 +87,7 @@ class SessionLifetimeMiddleware:
 
     def _check(self, request: HttpRequest, now: float) -> None:
         session = request.session
+        # set at sign-in (``start_session_clock``); a session from before then starts now
         started = session.setdefault(SESSION_STARTED, now)
         seen = session.get(SESSION_SEEN, started)
         idle, lifetime = now - seen, now - started
