@@ -56,7 +56,8 @@ def record(
     }
     using = router.db_for_write(AuditEvent)
     # no savepoint: a row that cannot be written fails the whole change it records (ADR 3)
-    with transaction.atomic(using=using, savepoint=False):
+    with guard.one_writer_in_process(connections[using]), \
+            transaction.atomic(using=using, savepoint=False):
         guard.lock_chain(connections[using])
         previous = AuditEvent.objects.using(using).order_by("-id").values_list(
             "hash", flat=True).first() or guard.GENESIS

@@ -14,9 +14,10 @@ many rows went and the last hash they ended with, and puts the triggers back aft
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.db import OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -136,6 +137,17 @@ def head(connection: BaseDatabaseWrapper) -> tuple[int, str]:
         cursor.execute(f"SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1")  # noqa: S608
         row = cursor.fetchone()
     return count, row[0] if row else GENESIS
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def one_writer_in_process(connection: BaseDatabaseWrapper):
+    """On SQLite, one thread of this process writes the chain at a time. SQLite serialises
+    writers anyway; but threads sharing one in-memory database's cache (the test suite's live
+    server, loading a page's charts at once) fail an insert that meets another's table lock
+    ("no more rows available") instead of waiting for it."""
+    return _SQLITE_WRITER if connection.vendor == "sqlite" else nullcontext()
 
 
 def lock_chain(connection: BaseDatabaseWrapper) -> None:
