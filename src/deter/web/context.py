@@ -4,6 +4,9 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from . import policy
+from .models import StaffRole
+
+Role = StaffRole.Role
 
 # URL names under "Programmes" in the navigation
 PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan",
@@ -24,11 +27,23 @@ def navigation(request: HttpRequest) -> dict:
             lambda: policy.programmes.visible(request.user).exists()
         ), "programme_pages": PROGRAMME_PAGES,
         "can_see_audit": SimpleLazyObject(
-            lambda: policy.programmes.instances(request.user, "see_audit").exists()
+            lambda: Role.DPO in _oversight_roles(request)
+            and policy.programmes.instances(request.user, "see_audit").exists()
         ), "dpo_pages": DPO_PAGES,
         "can_export_evaluation": SimpleLazyObject(
-            lambda: policy.evaluations.visible(request.user).exists()
+            lambda: Role.EVALUATOR in _oversight_roles(request)
+            and policy.evaluations.visible(request.user).exists()
         )}
+
+
+def _oversight_roles(request: HttpRequest) -> frozenset[str]:
+    """The DPO and evaluator roles the user holds, read once a page: most users hold
+    neither, and their navigation then asks nothing more."""
+    if not hasattr(request, "_deter_oversight_roles"):
+        request._deter_oversight_roles = frozenset(
+            policy.roles_of(request.user).filter(role__in=(Role.DPO, Role.EVALUATOR))
+            .values_list("role", flat=True)) if request.user.is_authenticated else frozenset()
+    return request._deter_oversight_roles
 
 
 def _my_overdue_actions(user) -> int:
