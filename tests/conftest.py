@@ -1,7 +1,17 @@
+import os
+
 import pytest
 
 
 def pytest_configure(config):
+    # The tests never run collectstatic, so static files keep their plain names (the served app
+    # hashes them: settings.STORAGES); the settings were read before this hook, so both the
+    # setting and the environment that subprocesses inherit are changed here.
+    from django.conf import settings
+
+    os.environ["DETER_STATIC_MANIFEST"] = "false"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # WhiteNoise warns that STATIC_ROOT is missing: tests serve static files through the
     # finders (WHITENOISE_USE_FINDERS) and never run collectstatic.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="do everything but serve")
     demo.add_argument("--seed", type=int, default=DEMO_SEED)
     demo.add_argument("--scale", choices=("small", "county"), default="county")
-    demo.add_argument("--port", type=int, default=8000)
+    _add_serve_options(demo)
     demo.add_argument("--reset", action="store_true",
                       help="allow emptying a database other than the default SQLite file")
     demo.set_defaults(handler=cmd_demo)
@@ -188,11 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
-    serve = commands.add_parser("serve", help="serve the web app (development server)",
-                                description="Serve the web app on 127.0.0.1:PORT.")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser(
+        "serve", help="serve the web app (gunicorn)",
+        description="Serve the web app with gunicorn on HOST:PORT, after collecting the static "
+        "files. In production put the reverse proxy of docs/deployment.md in front.")
+    _add_serve_options(serve)
     serve.set_defaults(handler=cmd_serve)
     return parser
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=os.environ.get("DETER_HOST", "127.0.0.1"),
+                        help="address to listen on (default DETER_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DETER_PORT", "8000")),
+                        help="port (default DETER_PORT or 8000)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("DETER_WORKERS", "0")),
+                        help="gunicorn worker processes (default DETER_WORKERS, or two a core "
+                        "plus one)")
 
 
 # Analysis options: (flag, AnalysisConfig or SelectionCriteria field, type, help).  Defaults
@@ -436,14 +448,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_result(f"analysis run {run.pk}", result)
     with step("creating the demo programme and users", timings):
         logins = create_demo_world(run)
-        call_command("collectstatic", interactive=False, verbosity=0)
     print("\nDemo logins (demo only; every view and change is audited):")
     for login in logins:
         print(f"  {login.username:<14} {login.password:<22} {login.role:<12} "
               f"{login.agency} — {login.description}")
     print("\nTimings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     if not args.no_serve:
-        return _serve(args.port)
+        return _serve(args)
     return 0
 
 
@@ -577,15 +588,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
-    return _serve(args.port)
+    return _serve(args)
 
 
-def _serve(port: int) -> int:
+def _serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
+    from django.db import connections
 
-    print(f"\nServing Deter at http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
-    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
-    return 0
+    from deter.web.server import ServeOptions, default_workers, serve
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # The workers are forked from this process: none may inherit its database connection.
+    connections.close_all()
+    options = ServeOptions(host=args.host, port=args.port, workers=args.workers)
+    print(f"\nServing Deter at http://{args.host}:{args.port}/ with "
+          f"{args.workers or default_workers()} gunicorn workers (Ctrl+C to stop)", flush=True)
+    return serve(options)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DETER_PG_OPTIONS replaces it (libpq "options", e.g. "-c random_page_cost=4").
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
         "DETER_PG_OPTIONS", "-c random_page_cost=1.1")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers share the file. WAL lets readers go on while one writes (every
+    # page view writes an audit row); IMMEDIATE transactions take the write lock when they
+    # begin, so a writer waits its turn (up to the busy timeout) instead of failing with
+    # "database is locked" when a read transaction cannot be upgraded.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": env_whole("DETER_SQLITE_BUSY_SECONDS", 20),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 if (PRODUCTION and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
         and not env_bool("DETER_ALLOW_SQLITE", False)):
     raise ImproperlyConfigured(
@@ -172,7 +182,17 @@ WHITENOISE_ROOT = FRONTEND_DIR / "govuk-frontend" / "dist" / "govuk"
 STATICFILES_DIRS = [("govuk", FRONTEND_BUILD_DIR)]
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DETER_STATIC_ROOT", REPO_ROOT / "build" / "static"))
-WHITENOISE_USE_FINDERS = not PRODUCTION  # demo and tests serve static/ without collectstatic
+WHITENOISE_USE_FINDERS = not PRODUCTION  # tests serve static/ without collectstatic
+# `deter serve` collects the static files with content hashes in their names, which WhiteNoise
+# serves with a far-future Cache-Control (immutable); DETER_STATIC_MANIFEST=false (the test
+# suite, which never collects) names them plainly.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("DETER_STATIC_MANIFEST", True)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage")},
+}
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
