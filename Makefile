@@ -5,7 +5,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint browser-deps clean
+.PHONY: help setup demo test lint test-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -24,19 +24,21 @@ setup: $(UV) ## install the locked Python and front-end packages, build the GOV.
 demo: setup ## build the synthetic county, analyse it and serve the app on http://127.0.0.1:8000
 	$(VENV)/bin/deter demo
 
-test: setup browser-deps ## run the whole test suite (DATABASE_URL picks SQLite or PostgreSQL)
+test: setup test-deps ## run the whole test suite (DATABASE_URL picks SQLite or PostgreSQL)
 	$(VENV)/bin/pytest
 
 lint: setup ## ruff over the code
 	$(VENV)/bin/ruff check src tests
 
-browser-deps: ## install the system Chromium the browser tests drive (needs root and apt-get)
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+test-deps: ## install the Debian packages the tests start: Chromium and nginx (needs root and apt-get)
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "installing Debian's $$missing for the browser and proxy tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "NOTE: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get): browser tests will be skipped."; \
+		echo "NOTE: $$missing missing and cannot be installed here (needs root and apt-get): the tests needing them will be skipped."; \
 	fi
 
 clean: ## remove the virtual environment, packages, build output and the demo database

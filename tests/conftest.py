@@ -12,6 +12,8 @@ def pytest_configure(config):
     os.environ["DETER_STATIC_MANIFEST"] = "false"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # Tasks run inline, where they are queued; tests/test_worker.py runs a real worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # WhiteNoise warns that STATIC_ROOT is missing: tests serve static files through the
     # finders (WHITENOISE_USE_FINDERS) and never run collectstatic.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

@@ -188,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
+    worker = commands.add_parser(
+        "worker", help="run the background jobs (imports, analysis runs, the daily retention)",
+        description="Take queued jobs from the database and run them, and every minute mark "
+        "failed the jobs a killed worker left running and queue the day's scheduled jobs. Run "
+        "one or more beside `deter serve`, on any host sharing the database.")
+    worker.add_argument("--batch", action="store_true",
+                        help="run the queued jobs, then stop")
+    worker.add_argument("--interval", type=float, default=1.0,
+                        help="seconds between looks for a new job (default 1)")
+    worker.set_defaults(handler=cmd_worker)
+
     serve = commands.add_parser(
         "serve", help="serve the web app (gunicorn)",
         description="Serve the web app with gunicorn on HOST:PORT, after collecting the static "
@@ -584,6 +595,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.worker import run_worker
+
+    return run_worker(interval=args.interval, batch=args.batch)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from deter.web.models import (
     GroupViolenceFlag,
     Intervention,
     InterventionUpdate,
+    Job,
     Letter,
     LetterTemplate,
     Meeting,
@@ -68,6 +69,7 @@ class Records:
     challenge: Challenge  # open, about the active person, whom the coordinator accepted
     decided_challenge: Challenge
     sar: SubjectAccessRequest  # open, the police DPO's
+    failed_job: Job  # the analyst's upload whose people.csv had a bad date
 
 
 def make_records() -> Records:
@@ -172,7 +174,20 @@ def make_records() -> Records:
                    template=template, letter=letter, flag=flag, dpo=dpo, deletion=deletion,
                    revoked=revoked, draft=draft, awaiting=awaiting,
                    link=programme.person_links.get(person=world.active),
-                   evaluator=evaluator, challenge=challenge, decided_challenge=decided, sar=sar)
+                   evaluator=evaluator, challenge=challenge, decided_challenge=decided, sar=sar,
+                   failed_job=_failed_job(world))
+
+
+def _failed_job(world: World) -> Job:
+    import io
+    import zipfile
+
+    from deter.web.actions.jobs import start_import
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("people.csv", "person_id,date_of_birth\nP1,31/01/2001\n")
+    return start_import(world.analyst, "extract.zip", buffer.getvalue(), "extract")
 
 
 def make_agreements(world: World) -> tuple[DataSharingAgreement, ...]:

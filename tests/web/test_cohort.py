@@ -2,11 +2,12 @@
 
 import re
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from deter.web.models import AuditEvent
+from deter.web.models import AnalysisRun, AuditEvent
 from deter.web.views import cohort as cohort_view
 from deter.web.views.cohort import PAGE_SIZE
 
@@ -151,3 +152,11 @@ def test_it_paginates(client, world):
     assert not listed(first) & listed(second)
     assert 'aria-label="Pagination"' in first.content.decode()
     assert client.get(URL + "?page=999").context["page"].number == 2
+
+
+@pytest.mark.parametrize("who", ["coordinator", "stranger"])
+def test_a_new_install_before_its_first_analysis_shows_an_empty_cohort(client, world, who):
+    AnalysisRun.objects.all().delete()
+    client.force_login(getattr(world, who))
+    response = client.get(reverse("cohort"))
+    assert response.status_code == 200

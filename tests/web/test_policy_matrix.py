@@ -32,6 +32,7 @@ from deter.web.models import (
     DeletionConfirmation,
     FoundGroup,
     Intervention,
+    Job,
     Letter,
     Meeting,
     Notification,
@@ -283,6 +284,12 @@ TABLE: list[Row] = [
     row("people", "view", "removed", {C}),
     row("meeting_actions", "view", "removed_entrys_action", {C}),
     # subject access requests: the lead agency's (the police's) DPO
+    # --- jobs: imports and runs in the app are the police's and the VRU's analysts'
+    row("jobs", "view", "failed_job", {A}),
+    row("jobs", "start", "failed_job", {A}),
+    row("jobs", "retry", "failed_job", {A}),
+    row("jobs", "retry", "complete_job", NOBODY),
+    row("jobs", "retry", "failed_retention_job", NOBODY),
     row("subject_access_requests", "view", "sar", {DPO}),
     row("subject_access_requests", "log", "sar", {DPO}),
     row("subject_access_requests", "extend", "sar", {DPO}),
@@ -441,7 +448,15 @@ def records(world, users) -> dict:
         "active_score": scores[world.active.pk], "proposed_score": scores[world.proposed.pk],
         "police_only_score": scores[world.police_only.pk],
         "unlisted_score": scores[world.unlisted.pk],
-    } | rights
+    } | rights | _job_records(world)
+
+
+def _job_records(world) -> dict:
+    def job(kind: str, status: str) -> Job:
+        return Job.objects.create(kind=kind, status=status, created_by=world.analyst,
+                                  created_at=timezone.now())
+    return {"failed_job": job("import", "failed"), "complete_job": job("analysis", "complete"),
+            "failed_retention_job": job("retention", "failed")}
 
 
 def _rights_records(world, users, active_entry) -> dict:

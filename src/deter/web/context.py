@@ -13,6 +13,10 @@ PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan
                    "programme_fairness", "programme_scoring", "agreements", "agreement",
                    "agreement_new", "programme_links", "programme_rights", "notification_new",
                    "challenge_new", "challenge")
+# URL names under "Imports"
+JOB_PAGES = ("jobs", "job")
+JOB_RUNNER = "job_runner"
+POLICE_OR_VRU = policy.POLICE_OR_VRU
 # URL names under "Data protection"
 DPO_PAGES = ("dpo", "dpo_person_views", "dpo_user_activity", "dpo_flags", "dpo_export",
              "retention")
@@ -33,16 +37,22 @@ def navigation(request: HttpRequest) -> dict:
         "can_export_evaluation": SimpleLazyObject(
             lambda: Role.EVALUATOR in _oversight_roles(request)
             and policy.evaluations.visible(request.user).exists()
-        )}
+        ), "can_run_jobs": SimpleLazyObject(
+            lambda: JOB_RUNNER in _oversight_roles(request)
+        ), "job_pages": JOB_PAGES}
 
 
 def _oversight_roles(request: HttpRequest) -> frozenset[str]:
-    """The DPO and evaluator roles the user holds, read once a page: most users hold
-    neither, and their navigation then asks nothing more."""
+    """The DPO and evaluator roles the user holds, and ``JOB_RUNNER`` for an analyst of the
+    police or a VRU (``policy.jobs``), read in one query a page: most users hold none, and
+    their navigation then asks nothing more."""
     if not hasattr(request, "_deter_oversight_roles"):
+        rows = policy.roles_of(request.user).filter(
+            role__in=(Role.DPO, Role.EVALUATOR, Role.ANALYST)).values_list(
+            "role", "agency__kind") if request.user.is_authenticated else []
         request._deter_oversight_roles = frozenset(
-            policy.roles_of(request.user).filter(role__in=(Role.DPO, Role.EVALUATOR))
-            .values_list("role", flat=True)) if request.user.is_authenticated else frozenset()
+            JOB_RUNNER if role == Role.ANALYST else role for role, kind in rows
+            if role != Role.ANALYST or kind in POLICE_OR_VRU)
     return request._deter_oversight_roles
 
 

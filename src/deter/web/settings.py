@@ -96,8 +96,20 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "deter.web.apps.DeterConfig",
 ]
+
+# Background work (imports, analysis runs, the daily retention run) is queued in the database
+# and run by `deter worker` (ADR 11); the test suite runs tasks inline (tests/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DETER_UPLOAD_MAX_BYTES = env_whole("DETER_UPLOAD_MAX_MB", 200) * 1_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = DETER_UPLOAD_MAX_BYTES + 1_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10_000_000  # larger uploads are spooled to a temporary file
+DETER_RETENTION_HOUR = env_whole("DETER_RETENTION_HOUR", 2, minimum=0)
+if DETER_RETENTION_HOUR > 23:
+    raise ImproperlyConfigured(f"DETER_RETENTION_HOUR={DETER_RETENTION_HOUR}: use 0 to 23")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -17,6 +17,7 @@ PURPOSES: dict[str, str] = {
     "home": ACCOUNT, "login": ACCOUNT, "logout": ACCOUNT,
     "cohort": ANALYSIS, "profile": ANALYSIS, "chart": ANALYSIS, "group": ANALYSIS,
     "bring_proposals": ANALYSIS,
+    "jobs": ANALYSIS, "job_analyse": ANALYSIS, "job": ANALYSIS, "job_retry": ANALYSIS,
     "programme_new": ADMINISTRATION, "programme_edit": ADMINISTRATION,
     "publish_scoring": ADMINISTRATION,
     "scoring": TRANSPARENCY, "programme_scoring": TRANSPARENCY, "public_scoring": TRANSPARENCY,

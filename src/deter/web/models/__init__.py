@@ -9,6 +9,7 @@ from .casework import (
     LetterTemplate,
     OrderBreach,
 )
+from .jobs import Job, ScheduledRun
 from .meetings import CallInInvitation, Meeting, MeetingAction
 from .pole import (
     Association,
@@ -43,6 +44,7 @@ __all__ = [
     "FoundGroup",
     "GroupRelation",
     "GroupViolenceFlag",
+    "Job",
     "Intervention",
     "InterventionUpdate",
     "Involvement",
@@ -62,6 +64,7 @@ __all__ = [
     "RecordedGroup",
     "RelationScore",
     "RetentionRun",
+    "ScheduledRun",
     "StaffRole",
     "SubjectAccessRequest",
 ]

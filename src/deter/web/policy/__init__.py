@@ -74,11 +74,14 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   entry: only those who decide in the programme still see a removed entry (and the meeting
   actions about it). Subject access requests are that DPO's.
 
+- Imports and analysis runs started in the app, and their progress, are for the analysts of a
+  police force or a VRU (``policy.jobs``).
+
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
 
 from .base import MAX_PK, Category, RecordPolicy, UnknownAction, valid_pk
-from .grants import Role, User, caching_grants, forget_grants, roles_of, stop_caching
+from .grants import POLICE_OR_VRU, Role, User, caching_grants, forget_grants, roles_of, stop_caching
 from .records import (
     KINDS,
     agreements,
@@ -91,6 +94,7 @@ from .records import (
     found_groups,
     groups,
     interventions,
+    jobs,
     letters,
     links,
     meeting_actions,
@@ -104,10 +108,10 @@ from .records import (
 )
 
 __all__ = [
-    "KINDS", "MAX_PK", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
+    "KINDS", "MAX_PK", "POLICE_OR_VRU", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
     "agreements", "caching_grants", "challenges", "decisions", "deletion_confirmations",
     "entries", "evaluations", "flags",
-    "forget_grants", "found_groups", "groups", "interventions", "letters", "links",
+    "forget_grants", "found_groups", "groups", "interventions", "jobs", "letters", "links",
     "meeting_actions",
     "meetings", "notifications", "people", "programmes", "roles_of", "runs", "scores",
     "stop_caching", "subject_access_requests", "valid_pk",

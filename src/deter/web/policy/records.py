@@ -1,7 +1,7 @@
 """One policy per record kind. The rules themselves are in the package's docstring."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 
 from ..models import (
     Agency,
@@ -42,6 +42,7 @@ from .grants import (
     programme_pks,
     roles_of,
 )
+from .jobs import JobPolicy
 from .retention import deletion_confirmations
 from .rights import challenges, notifications, subject_access_requests
 from .scope import age_allowed, intervention_categories_allowed, linked_to_partner
@@ -486,8 +487,9 @@ class ScorePolicy(RecordPolicy[PersonScore]):
         """A run's ranked people the user may see, each annotated with ``case_detail``:
         whether the user may see the score and its explanation; templates show neither
         when it is false."""
-        if run is None:
-            return PersonScore.objects.none()
+        if run is None:  # a new install, before its first analysis
+            return PersonScore.objects.none().annotate(
+                case_detail=Value(False, output_field=BooleanField()))
         detail = entries.with_case_detail(user).filter(person_id=OuterRef("person_id"))
         return (
             self.visible(user).filter(run=run)
@@ -663,7 +665,9 @@ found_groups = FoundGroupPolicy()
 agreements = AgreementPolicy()
 links = LinkPolicy()
 
+jobs = JobPolicy()
+
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
     decisions, flags, letters, found_groups, agreements, links, deletion_confirmations,
-    evaluations, notifications, challenges, subject_access_requests)}
+    evaluations, notifications, challenges, subject_access_requests, jobs)}
