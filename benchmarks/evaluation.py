@@ -57,7 +57,9 @@ def did_panel(units: int = 500, periods: int = 60, seed: int = 1) -> pl.DataFram
 def sc_panel(donors: int = 50, periods: int = 60, seed: int = 1) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     paths = rng.normal(0, 1, (donors, periods)).cumsum(axis=1) + 50
-    treated = 0.5 * paths[3] + 0.3 * paths[7] + 0.2 * paths[11]
+    # noise keeps the treated area outside the donors' hull, so the weights are unique (an exact
+    # mix is fitted perfectly by a continuum of weights, and solvers then disagree)
+    treated = 0.5 * paths[3] + 0.3 * paths[7] + 0.2 * paths[11] + rng.normal(0, 0.5, periods)
     treated = np.where(np.arange(periods) >= 40, treated - 3, treated)
     names = [f"area{i:02d}" for i in range(donors)] + ["treated"]
     all_paths = np.vstack([paths, treated])

@@ -148,3 +148,14 @@ def test_missing_column_is_named():
     panel = pl.DataFrame({"u": [1], "t": [1], "y": [0.0]})
     with pytest.raises(ValueError, match="no column 'g'"):
         group_time_att(panel, unit="u", time="t", outcome="y", group="g")
+
+
+def test_a_group_time_cell_without_comparison_units_is_named():
+    # every unit is treated by period 3: with not-yet-treated controls ATT(2, 3) has none
+    panel = pl.DataFrame({
+        "u": [1, 1, 1, 2, 2, 2], "t": [1, 2, 3] * 2,
+        "y": [0.0, 1.0, 2.0, 0.0, 0.5, 1.0], "g": [2, 2, 2, 3, 3, 3],
+    })  # fmt: skip
+    with pytest.raises(ValueError, match=r"ATT\(2, 3\) has no comparison units"):
+        group_time_att(panel, unit="u", time="t", outcome="y", group="g",
+                       control_group="not_yet_treated")  # fmt: skip

@@ -167,6 +167,10 @@ def group_time_att(
             control = unit_group == 0
             if control_group == "not_yet_treated":
                 control = control | ((unit_group > max(t, base) + anticipation) & ~treated)
+            if not control.any():
+                raise ValueError(
+                    f"ATT({int(g)}, {int(t)}) has no comparison units ({control_group})"
+                )
             att, influence = _difference_of_changes(change, treated, control)
             estimates.append(GroupTimeATT(int(g), int(t), float(att), _se(influence)))
             columns.append(influence)
