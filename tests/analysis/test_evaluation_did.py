@@ -159,3 +159,36 @@ def test_a_group_time_cell_without_comparison_units_is_named():
     with pytest.raises(ValueError, match=r"ATT\(2, 3\) has no comparison units"):
         group_time_att(panel, unit="u", time="t", outcome="y", group="g",
                        control_group="not_yet_treated")  # fmt: skip
+
+
+def _staggered_panel(seed: int, effect: float, units: int = 200, periods: int = 8):
+    """Cohorts first treated in periods 4 and 6 and never; unit and period effects, a
+    constant planted effect on the treated from their first period."""
+    rng = np.random.default_rng(seed)
+    cohort = rng.choice([0, 4, 6], size=units)
+    t = np.arange(1, periods + 1)
+    period_effect = rng.normal(0, 0.5, periods)
+    y = (
+        rng.normal(0, 1, units)[:, None]
+        + period_effect[None, :]
+        + effect * ((cohort[:, None] > 0) & (t[None, :] >= cohort[:, None]))
+        + rng.normal(0, 0.3, (units, periods))
+    )
+    return pl.DataFrame({
+        "u": np.repeat(np.arange(units), periods), "t": np.tile(t, units),
+        "y": y.ravel(), "g": np.repeat(cohort, periods),
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
+def test_a_planted_effect_is_covered_and_no_effect_rarely_rejected(control_group):
+    def simple(seed, effect):
+        fit = group_time_att(_staggered_panel(seed, effect), unit="u", time="t", outcome="y",
+                             group="g", control_group=control_group)  # fmt: skip
+        return aggregate(fit, "simple")
+
+    seeds = range(200)  # 50 seeds, as the issue asks, gave 44/50: too few to tell 90% apart
+    covered = sum(lo <= -0.2 <= hi for lo, hi in (simple(s, -0.2).ci() for s in seeds))
+    rejected = sum(not (lo <= 0 <= hi) for lo, hi in (simple(s, 0.0).ci() for s in range(200, 400)))
+    assert covered / 200 >= 0.92
+    assert rejected / 200 <= 0.08
