@@ -93,6 +93,10 @@ def test_a_unit_that_is_an_exact_mix_of_donors_is_recovered():
     assert fit.weight_of("d1") == pytest.approx(0.6, abs=1e-3)
     assert fit.weight_of("d3") == pytest.approx(0.4, abs=1e-3)
     assert np.mean(fit.gaps[15:]) == pytest.approx(-5.0, abs=1e-2)
+    # no placebo donor is fitted as well and then moves as much: the treated unit ranks first
+    test = placebo_in_space(fit, frame, **spec)
+    assert test.p_value == pytest.approx(1 / 6)
+    assert all(p.rmspe_ratio < fit.rmspe_ratio for p in test.placebos)
 
 
 def test_a_donor_missing_a_predictor_is_named():
