@@ -347,6 +347,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         with step("reading data.police.uk files"):
             extract = read_police_uk(args.paths)
+        for note in extract.notes:
+            print(f"  note: {note}")
         source = "police.uk: " + ", ".join(p.name for p in args.paths)
     else:
         from deter.analysis.extract import read_extract

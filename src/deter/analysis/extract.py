@@ -177,6 +177,8 @@ class Extract:
     origins: dict[str, str | tuple[list[str], list[int]]] = field(
         default_factory=dict, repr=False
     )
+    # What reading did beyond taking rows as given (rows merged, keys made), for the user.
+    notes: list[str] = field(default_factory=list, repr=False)
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}

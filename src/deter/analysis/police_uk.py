@@ -21,20 +21,68 @@ STREET_COLUMNS = (
 
 
 def read_police_uk(paths: Iterable[str | Path]) -> Extract:
-    """An extract of events from one or more street-crime files; ExtractError names any fault."""
+    """An extract of events from one or more street-crime files; ExtractError names any fault.
+
+    data.police.uk repeats a Crime ID within a month's file: sometimes the same row printed
+    twice, more often on rows at different locations (each row a crime as published).  A row
+    that repeats an earlier one exactly, every column alike, is merged into it; distinct rows
+    sharing a Crime ID are kept as distinct events keyed ``<Crime ID>#<n>``, n counting those
+    rows in the order given.  ``Extract.notes`` says what was merged and kept and why.  Only
+    two files holding the same force's same month are refused as "the same month given twice".
+    """
     frames = [_read_street_file(Path(p)) for p in paths]
     if not frames:
         raise ExtractError("(no files)", "give at least one data.police.uk street CSV")
     events = pl.concat(frames)
-    duplicated = events.filter(pl.col("event_id").is_duplicated())
-    if duplicated.height:
-        raise ExtractError(
-            duplicated["_file"][0], f"Crime ID {duplicated['event_id'][0]!r} appears twice "
-            "(is the same month given twice?)", row=int(duplicated["_row"][0]), column="Crime ID",
-        )
-    extract = Extract.from_frames(events=events.drop("_file", "_row"))
+    _refuse_a_month_given_twice(events)
+    notes: list[str] = []
+    identified = pl.col("event_id").is_not_null()
+    repeat = identified & pl.struct("event_id", "_content").is_duplicated() & (
+        pl.int_range(pl.len()).over("event_id", "_content") > 0)
+    merged = events.filter(repeat)
+    if merged.height:
+        notes.append(
+            f"{merged.height:,} row(s) repeat an earlier row exactly (same Crime ID, every "
+            f"column alike) and were merged into it, e.g. {merged['_file'][0]} row "
+            f"{merged['_row'][0]}")
+        events = events.filter(~repeat)
+    shared = identified & pl.col("event_id").is_duplicated()
+    repeated = events.filter(shared)
+    if repeated.height:
+        notes.append(
+            f"{repeated['event_id'].n_unique():,} Crime ID(s) appear on {repeated.height:,} "
+            "distinct rows (as data.police.uk publishes them, e.g. at different locations); "
+            "each row is kept as its own event, keyed Crime ID#n, e.g. "
+            f"{repeated['_file'][0]} row {repeated['_row'][0]}")
+        events = events.with_columns(
+            pl.when(shared)
+            .then(pl.col("event_id") + "#"
+                  + (pl.int_range(1, pl.len() + 1).over("event_id")).cast(pl.String))
+            .otherwise(pl.col("event_id"))
+            .alias("event_id"))
+    blank = events.filter(pl.col("_blank_id")).height
+    if blank:
+        notes.append(f"{blank:,} row(s) without a Crime ID (anti-social behaviour) kept, each "
+                     "keyed by its file and row")
+    extract = Extract.from_frames(events=events.drop("_file", "_row", "_content", "_blank_id",
+                                                     "_force"))
     extract.origins = {"events": (events["_file"].to_list(), events["_row"].to_list())}
+    extract.notes = notes
     return extract
+
+
+def _refuse_a_month_given_twice(events: pl.DataFrame) -> None:
+    """Two files holding one force's same month: the one case a repeated id means that."""
+    files = (events.group_by("_force", "occurred_at", maintain_order=True)
+             .agg(pl.col("_file").unique(maintain_order=True))
+             .filter(pl.col("_file").list.len() > 1))
+    if files.height:
+        first = files.row(0, named=True)
+        names = first["_file"]
+        row = events.filter(pl.col("_file") == names[1]).row(0, named=True)
+        raise ExtractError(
+            names[1], f"holds {first['_force']}'s {first['occurred_at']:%Y-%m} as {names[0]} "
+            "does: the same month given twice?", row=row["_row"], column="Month")
 
 
 def _read_street_file(path: Path) -> pl.DataFrame:
@@ -75,5 +123,10 @@ def _read_street_file(path: Path) -> pl.DataFrame:
         pl.col("LSOA code").alias("lsoa_code"),
         pl.lit(path.name).alias("_file"),
         (pl.col("_n") + 2).alias("_row"),
+        pl.concat_str([pl.col(c).fill_null("\x00") for c in STREET_COLUMNS],
+                      separator="\x1f").alias("_content"),
+        pl.col("Crime ID").is_null().alias("_blank_id"),
+        pl.coalesce(pl.col("Reported by"), pl.lit("(no force)")).alias("_force"),
     )
-    return conform(events, TABLES["events"]).with_columns(events["_file"], events["_row"])
+    extra = ["_file", "_row", "_content", "_blank_id", "_force"]
+    return conform(events, TABLES["events"]).with_columns(events[c] for c in extra)
