@@ -8,19 +8,31 @@ from the file name and row so that re-reading the same file gives the same ids.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from .extract import TABLES, Extract, ExtractError, _first_bad, _read_raw, conform
+from .extract import (
+    EARLIEST,
+    TABLES,
+    TOLERANCE,
+    Extract,
+    ExtractError,
+    _first_bad,
+    _read_raw,
+    conform,
+)
 
+# a repeated Crime ID gets "#n" (see read_police_uk): room kept for it in the id's limit
+ID_SUFFIX_ROOM = 6
 STREET_COLUMNS = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
     "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
 )
 
 
-def read_police_uk(paths: Iterable[str | Path]) -> Extract:
+def read_police_uk(paths: Iterable[str | Path], as_of: date | None = None) -> Extract:
     """An extract of events from one or more street-crime files; ExtractError names any fault.
 
     data.police.uk repeats a Crime ID within a month's file: sometimes the same row printed
@@ -30,7 +42,8 @@ def read_police_uk(paths: Iterable[str | Path]) -> Extract:
     rows in the order given.  ``Extract.notes`` says what was merged and kept and why.  Only
     two files holding the same force's same month are refused as "the same month given twice".
     """
-    frames = [_read_street_file(Path(p)) for p in paths]
+    as_of = as_of or datetime.now(UTC).date()
+    frames = [_read_street_file(Path(p), as_of) for p in paths]
     if not frames:
         raise ExtractError("(no files)", "give at least one data.police.uk street CSV")
     events = pl.concat(frames)
@@ -85,7 +98,7 @@ def _refuse_a_month_given_twice(events: pl.DataFrame) -> None:
             "does: the same month given twice?", row=row["_row"], column="Month")
 
 
-def _read_street_file(path: Path) -> pl.DataFrame:
+def _read_street_file(path: Path, as_of: date) -> pl.DataFrame:
     if not path.is_file():
         raise ExtractError(str(path), "no such file")
     raw = _read_raw(path)
@@ -109,7 +122,17 @@ def _read_street_file(path: Path) -> pl.DataFrame:
                    pl.col(column).is_not_null() & pl.col(parsed).is_null(), column,
                    f"is not {what}")
     _first_bad(path.name, frame, pl.col("Month").is_null(), "Month", "value is required")
+    _first_bad(path.name, frame, pl.col("_month") < EARLIEST, "Month",
+               f"is before {EARLIEST:%Y}: not a month this data can hold")
+    _first_bad(path.name, frame, pl.col("_month") > as_of + TOLERANCE, "Month",
+               f"is after the as-of date {as_of}: a month not yet published")
     _first_bad(path.name, frame, pl.col("Crime type").is_null(), "Crime type", "value is required")
+    for column, target in (("Crime ID", "event_id"), ("LSOA code", "lsoa_code"),
+                           ("Crime type", "offence_category")):
+        limit = TABLES["events"].column(target).max_length or 0
+        limit -= ID_SUFFIX_ROOM if column == "Crime ID" else 0
+        _first_bad(path.name, frame, pl.col(column).str.len_chars() > limit, column,
+                   f"is longer than {limit} characters, the database's limit for it")
     events = frame.select(
         pl.coalesce(
             pl.col("Crime ID"),
