@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:
+        from deter.analysis.pipeline import AnalysisInputError
+
+        if not isinstance(error, AnalysisInputError):
+            raise
+        print(f"error: {error}\nNothing was analysed.", file=sys.stderr)
+        return 2
 
 
 class UserError(Exception):
@@ -399,6 +406,8 @@ def _print_result(label: str, result) -> None:
     print(f"{label}: {result.people.height:,} people scored, "
           f"{summary['criteria']['proposed']:,} meet the selection criteria, "
           f"{result.groups.height} groups found, {summary['relations']['rivalries']} rivalries")
+    for warning in summary.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     top = result.people.head(5)
     for row in top.iter_rows(named=True):
         print(f"  #{row['rank']:<3} {row['person_id']:<12} group {row['group_id'] or '-':<6} "
