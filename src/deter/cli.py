@@ -195,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
+    runs = commands.add_parser(
+        "runs", help="list analysis runs; a run whose process died is marked failed",
+        description="List the latest analysis runs with their status. A run still marked "
+        "running whose process is gone (killed, or the machine restarted) is first marked "
+        "failed, with the reason; starting an analysis does the same.",
+    )
+    runs.add_argument("--last", type=int, default=20, help="how many runs to list")
+    runs.set_defaults(handler=cmd_runs)
+
     serve = commands.add_parser("serve", help="serve the web app (development server)",
                                 description="Serve the web app on 127.0.0.1:PORT.")
     serve.add_argument("--port", type=int, default=8000)
@@ -583,6 +592,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     except SystemCheckError as error:
         print(error, file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.ingest.runs import mark_dead_runs_failed
+    from deter.web.models import AnalysisRun
+
+    for run in mark_dead_runs_failed():
+        print(f"marked run {run.pk} failed: {run.failure}")
+    for run in AnalysisRun.objects.order_by("-pk")[: args.last]:
+        where = f"{run.host} pid {run.pid}" if run.pid else "-"
+        print(f"run {run.pk:<5} {run.status:<9} started {run.started_at:%Y-%m-%d %H:%M:%S} "
+              f"{where}" + (f"  {run.failure}" if run.failure else ""))
     return 0
 
 
