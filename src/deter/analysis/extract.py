@@ -318,7 +318,7 @@ def _read_raw(path: Path) -> pl.DataFrame:
             row=row,
         ) from error
     if not text.strip():
-        raise ExtractError(path.name, "is empty; a table needs at least a header row")
+        raise ExtractError(path.name, "is empty; a table needs at least a header row", row=1)
     # blank lines at the end are what many tools write: dropped, not read as empty rows
     text = TRAILING_BLANK_LINES.sub("", text) + "\n"
     header = _check_csv_rows(path.name, text)
@@ -329,8 +329,12 @@ def _read_raw(path: Path) -> pl.DataFrame:
         return pl.read_csv(
             io.StringIO(text), infer_schema=False, truncate_ragged_lines=False
         )
-    except pl.exceptions.PolarsError as error:
-        raise ExtractError(path.name, f"not a well-formed CSV file ({error})") from error
+    except pl.exceptions.PolarsError:
+        # Python's reader has just accepted every record (a quote inside an unquoted value,
+        # a bare carriage return): read them as it does rather than refuse without a row
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        return pl.DataFrame(records[1:], schema=dict.fromkeys(records[0], pl.String),
+                            orient="row")
 
 
 TRAILING_BLANK_LINES = re.compile(r"(?:\r?\n[ \t]*)+\Z")
