@@ -25,7 +25,7 @@ demo: setup ## build the synthetic county, analyse it and serve the app on http:
 	$(VENV)/bin/deter demo
 
 test: setup test-deps ## run the whole test suite (DATABASE_URL picks SQLite or PostgreSQL)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup ## ruff over the code
 	$(VENV)/bin/ruff check src tests

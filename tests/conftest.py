@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,17 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "shared_data(*paths): needs real data under ../shared (tests/shared_data.py)"
     )
+
+
+ANALYSIS_TESTS = Path(__file__).parent / "analysis"
+
+
+def pytest_collection_modifyitems(config, items):
+    # deter.analysis never touches a database (tests/test_layers.py), so its tests answer the
+    # same on SQLite and PostgreSQL: .ci/run's PostgreSQL pass deselects them.
+    for item in items:
+        if ANALYSIS_TESTS in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.backend_independent)
 
 
 def pytest_runtest_setup(item):

@@ -8,7 +8,7 @@ from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
 COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "export",
-            "sar", "check", "worker", "serve"]
+            "sar", "check", "runs", "worker", "serve"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"],

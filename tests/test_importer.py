@@ -2,11 +2,17 @@
 
 import polars as pl
 import pytest
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 
 from deter.analysis.extract import ExtractError, read_extract
+from deter.analysis.police_uk import read_police_uk
 from deter.web.ingest.dataset import extract_from_database
 from deter.web.ingest.importer import load_extract
 from deter.web.models import AuditEvent, Event, Involvement, Location, Membership, Person
+from shared_data import needs_shared, shared_path
+
+WEST_YORKSHIRE = shared_path("police_uk_west_yorkshire_street")
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +116,17 @@ def test_a_second_import_counts_only_its_own_records(folder, tmp_path_factory):
     assert summary.counts["people"] == 1 and summary.counts["events"] == 1
     assert summary.counts["involvements"] == 1
     assert Person.objects.count() == 4
+
+
+@needs_shared(WEST_YORKSHIRE)
+def test_every_published_west_yorkshire_month_imports_together_with_its_row_count():
+    """The three months as data.police.uk publishes them, in one import; counts per month are
+    SOURCE.md's, and the database holds each row once."""
+    files = sorted(WEST_YORKSHIRE.glob("*-west-yorkshire-street.csv"))
+    summary = load_extract(read_police_uk(files), source="police.uk: west yorkshire")
+    assert summary.counts["events"] == 27176 + 28537 + 31635
+    months = dict(
+        Event.objects.annotate(month=TruncMonth("occurred_at")).values("month")
+        .annotate(n=Count("id")).values_list("month", "n"))
+    assert {m.strftime("%Y-%m"): n for m, n in months.items()} == {
+        "2016-07": 27176, "2017-07": 28537, "2018-07": 31635}

@@ -26,9 +26,7 @@ DETER = Path(sys.executable).with_name("deter")
 HOST = "deter.example.police.uk"
 PASSWORD = secrets.token_urlsafe(16)
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="the proxy in front does not depend on the database; run once, on SQLite")
+pytestmark = pytest.mark.backend_independent
 
 
 @pytest.fixture(scope="module")

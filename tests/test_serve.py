@@ -20,10 +20,7 @@ from benchmarks.web_pages import Session, free_port
 DETER = Path(sys.executable).with_name("deter")
 CLIENTS, REQUESTS = 20, 200
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="SQLite's concurrency under gunicorn; the PostgreSQL run covers the same pages "
-           "through tests/test_deployment.py")
+pytestmark = pytest.mark.backend_independent
 
 
 def _env(folder: Path) -> dict[str, str]:

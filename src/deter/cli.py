@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:
+        from deter.analysis.pipeline import AnalysisInputError
+
+        if not isinstance(error, AnalysisInputError):
+            raise
+        print(f"error: {error}\nNothing was analysed.", file=sys.stderr)
+        return 2
 
 
 class UserError(Exception):
@@ -198,6 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=1.0,
                         help="seconds between looks for a new job (default 1)")
     worker.set_defaults(handler=cmd_worker)
+
+    runs = commands.add_parser(
+        "runs", help="list analysis runs; a run whose process died is marked failed",
+        description="List the latest analysis runs with their status. A run still marked "
+        "running whose process is gone (killed, or the machine restarted) is first marked "
+        "failed, with the reason; starting an analysis does the same.",
+    )
+    runs.add_argument("--last", type=int, default=20, help="how many runs to list")
+    runs.set_defaults(handler=cmd_runs)
 
     serve = commands.add_parser(
         "serve", help="serve the web app (gunicorn)",
@@ -370,6 +386,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         with step("reading data.police.uk files"):
             extract = read_police_uk(args.paths)
+        for note in extract.notes:
+            print(f"  note: {note}")
         source = "police.uk: " + ", ".join(p.name for p in args.paths)
     else:
         from deter.analysis.extract import read_extract
@@ -420,6 +438,8 @@ def _print_result(label: str, result) -> None:
     print(f"{label}: {result.people.height:,} people scored, "
           f"{summary['criteria']['proposed']:,} meet the selection criteria, "
           f"{result.groups.height} groups found, {summary['relations']['rivalries']} rivalries")
+    for warning in summary.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     top = result.people.head(5)
     for row in top.iter_rows(named=True):
         print(f"  #{row['rank']:<3} {row['person_id']:<12} group {row['group_id'] or '-':<6} "
@@ -602,6 +622,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from deter.web.worker import run_worker
 
     return run_worker(interval=args.interval, batch=args.batch)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    setup_django()
+    from deter.web.ingest.runs import mark_dead_runs_failed
+    from deter.web.models import AnalysisRun
+
+    for run in mark_dead_runs_failed():
+        print(f"marked run {run.pk} failed: {run.failure}")
+    for run in AnalysisRun.objects.order_by("-pk")[: args.last]:
+        where = f"{run.host} pid {run.pid}" if run.pid else "-"
+        print(f"run {run.pk:<5} {run.status:<9} started {run.started_at:%Y-%m-%d %H:%M:%S} "
+              f"{where}" + (f"  {run.failure}" if run.failure else ""))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -57,5 +57,61 @@ def test_the_same_month_twice_is_refused(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text(HEADER + ROW)
     b.write_text(HEADER + ROW)
-    with pytest.raises(ExtractError, match="appears twice"):
+    with pytest.raises(ExtractError, match="the same month given twice"):
         read_police_uk([a, b])
+
+
+def _published_rows(count: int) -> tuple[str, list[str]]:
+    """The header and the first ``count`` rows with a Crime ID of a real published month."""
+    lines = (WEST_YORKSHIRE / "2016-07-west-yorkshire-street.csv").read_text(
+        encoding="utf-8-sig").splitlines()
+    return lines[0] + "\n", [line for line in lines[1:] if not line.startswith(",")][:count]
+
+
+@needs_real
+def test_a_crime_id_repeated_within_a_month_keeps_distinct_rows_and_merges_identical_ones(
+        tmp_path):
+    """As data.police.uk publishes them: a Crime ID on rows at different locations (kept, one
+    event each, keyed Crime ID#n) and a row printed twice (merged)."""
+    header, rows = _published_rows(50)
+    crime_id = rows[3].split(",")[0]
+    fields = rows[3].split(",")
+    fields[4], fields[5], fields[6] = "-1.6", "53.7", "On or near Elsewhere"
+    moved = ",".join(fields)
+    path = tmp_path / "2016-07-west-yorkshire-street.csv"
+    path.write_text(header + "\n".join([*rows, moved, rows[3], rows[10]]) + "\n")
+    extract = read_police_uk([path])
+    events = extract.events
+    assert events.height == 51  # 53 rows: two exact repeats merged, the moved row kept
+    assert events["event_id"].n_unique() == 51
+    assert sorted(events.filter(pl.col("event_id").str.starts_with(crime_id))["event_id"]) == [
+        f"{crime_id}#1", f"{crime_id}#2"]
+    assert events.filter(pl.col("event_id") == f"{crime_id}#2")["latitude"].to_list() == [53.7]
+    assert rows[10].split(",")[0] in events["event_id"].to_list()  # merged: keeps its plain id
+    assert "2 row(s) repeat an earlier row exactly" in extract.notes[0]
+    assert "1 Crime ID(s) appear on 2 distinct rows" in extract.notes[1]
+
+
+def test_one_crime_id_in_two_months_is_not_a_month_given_twice(tmp_path):
+    a, b = tmp_path / "2024-05-x-street.csv", tmp_path / "2024-06-x-street.csv"
+    a.write_text(HEADER + ROW)
+    b.write_text(HEADER + ROW.replace("2024-05", "2024-06"))
+    events = read_police_uk([a, b]).events
+    assert sorted(events["event_id"]) == ["abc#1", "abc#2"]
+
+
+def test_the_same_month_twice_names_both_files(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(HEADER + ROW)
+    b.write_text(HEADER + ROW.replace("abc", "xyz"))
+    with pytest.raises(ExtractError) as caught:
+        read_police_uk([a, b])
+    assert (caught.value.file, caught.value.row, caught.value.column) == ("b.csv", 2, "Month")
+    assert "holds Force's 2024-05 as a.csv does" in str(caught.value)
+
+
+def test_two_forces_in_the_same_month_are_not_a_month_given_twice(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(HEADER + ROW)
+    b.write_text(HEADER + ROW.replace("Force,Force", "BTP,BTP").replace("abc", "xyz"))
+    assert read_police_uk([a, b]).events.height == 2

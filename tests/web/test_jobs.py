@@ -5,6 +5,7 @@ failed jobs are retried; a killed worker's job is marked failed; the day's sched
 
 import io
 import os
+import socket
 import subprocess
 import sys
 import zipfile
@@ -169,7 +170,8 @@ def test_a_job_whose_worker_on_this_host_is_dead_is_marked_failed_with_its_run(w
     job_writes.begin(job)
     Job.objects.filter(pk=job.pk).update(worker=f"{job_writes.this_worker().split(':')[0]}:"
                                                 f"{dead.pid}", step="ranking")
-    run = AnalysisRun.objects.create(started_at=timezone.now())
+    run = AnalysisRun.objects.create(started_at=timezone.now(), pid=dead.pid,
+                                     host=socket.gethostname())
     alive = Job.objects.create(kind=Job.Kind.ANALYSIS, created_at=timezone.now())
     job_writes.begin(alive)  # this process: alive
     assert job_writes.reap() == [job.pk]

@@ -7,8 +7,12 @@ documented for users in ``docs/extract-format.md``; ``TABLES`` below is its sing
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +29,8 @@ class Column:
     choices: tuple[str, ...] | None = None
     lower: float | None = None
     upper: float | None = None
+    # the database column's limit, in characters (both backends refuse or cut longer text)
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -39,38 +45,48 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
+# An association's weight counts contacts or scores a tie; beyond this it is a mistake (1e308
+# is finite but overflows any sum of weights to infinity and empties the analysis).
+MAX_WEIGHT = 1e6
+# No record is dated before this; none after the extract's as-of date plus TOLERANCE.
+EARLIEST = date(1900, 1, 1)
+TOLERANCE = timedelta(days=2)
+# An extract folder may declare what it is: {"as_of": "YYYY-MM-DD"} (default: the day read).
+ABOUT_FILE = "extract.json"
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         Table(
             "people",
             (
-                Column("person_id", "id", required=True),
+                Column("person_id", "id", required=True, max_length=64),
                 Column("date_of_birth", "date"),
-                Column("sex", "text", choices=("female", "male", "other", "unknown")),
-                Column("ethnicity", "text"),
+                Column("sex", "text", choices=("female", "male", "other", "unknown"),
+                       max_length=16),
+                Column("ethnicity", "text", max_length=64),
             ),
             key=("person_id",),
         ),
         Table(
             "events",
             (
-                Column("event_id", "id", required=True),
+                Column("event_id", "id", required=True, max_length=80),
                 Column("occurred_at", "datetime", required=True),
-                Column("offence_code", "text"),
-                Column("offence_category", "text"),
+                Column("offence_code", "text", max_length=32),
+                Column("offence_category", "text", max_length=100),
                 Column("latitude", "float", lower=-90, upper=90),
                 Column("longitude", "float", lower=-180, upper=180),
-                Column("lsoa_code", "text"),
+                Column("lsoa_code", "text", max_length=16),
             ),
             key=("event_id",),
         ),
         Table(
             "involvements",
             (
-                Column("event_id", "id", required=True),
-                Column("person_id", "id", required=True),
-                Column("role", "text", required=True, choices=ROLES),
+                Column("event_id", "id", required=True, max_length=80),
+                Column("person_id", "id", required=True, max_length=64),
+                Column("role", "text", required=True, choices=ROLES, max_length=16),
             ),
             key=("event_id", "person_id", "role"),
             references=(("event_id", "events", "event_id"), ("person_id", "people", "person_id")),
@@ -78,12 +94,12 @@ TABLES: dict[str, Table] = {
         Table(
             "associations",
             (
-                Column("person_a", "id", required=True),
-                Column("person_b", "id", required=True),
-                Column("kind", "text", required=True),
-                Column("weight", "float", lower=0),
+                Column("person_a", "id", required=True, max_length=64),
+                Column("person_b", "id", required=True, max_length=64),
+                Column("kind", "text", required=True, max_length=64),
+                Column("weight", "float", lower=0, upper=MAX_WEIGHT),
                 Column("observed_at", "date"),
-                Column("source", "text"),
+                Column("source", "text", max_length=100),
             ),
             key=("person_a", "person_b", "kind", "observed_at"),
             references=(("person_a", "people", "person_id"), ("person_b", "people", "person_id")),
@@ -91,20 +107,20 @@ TABLES: dict[str, Table] = {
         Table(
             "groups",
             (
-                Column("group_id", "id", required=True),
-                Column("name", "text"),
-                Column("kind", "text"),
+                Column("group_id", "id", required=True, max_length=64),
+                Column("name", "text", max_length=200),
+                Column("kind", "text", max_length=64),
             ),
             key=("group_id",),
         ),
         Table(
             "memberships",
             (
-                Column("person_id", "id", required=True),
-                Column("group_id", "id", required=True),
+                Column("person_id", "id", required=True, max_length=64),
+                Column("group_id", "id", required=True, max_length=64),
                 Column("start", "date"),
                 Column("end", "date"),
-                Column("source", "text"),
+                Column("source", "text", max_length=100),
                 Column("confidence", "float", lower=0, upper=1),
             ),
             key=("person_id", "group_id", "start"),
@@ -177,6 +193,8 @@ class Extract:
     origins: dict[str, str | tuple[list[str], list[int]]] = field(
         default_factory=dict, repr=False
     )
+    # What reading did beyond taking rows as given (rows merged, keys made), for the user.
+    notes: list[str] = field(default_factory=list, repr=False)
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -205,13 +223,19 @@ def conform(frame: pl.DataFrame | None, table: Table) -> pl.DataFrame:
     ).select([pl.col(c.name).cast(DTYPES[c.kind]) for c in table.columns])
 
 
-def read_extract(folder: str | Path) -> Extract:
-    """Read and validate every table in ``folder``; raise ``ExtractError`` on the first fault."""
+def read_extract(folder: str | Path, as_of: date | None = None) -> Extract:
+    """Read and validate every table in ``folder``; raise ``ExtractError`` on the first fault.
+
+    No date may fall after ``as_of`` (else the folder's declared as-of, else today) plus
+    ``TOLERANCE``, and no birth after it at all: one event dated 2099 would otherwise move the
+    analysis date there and empty the window.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ExtractError(str(folder), "is not a folder")
+    as_of = as_of or _declared_as_of(folder) or datetime.now(UTC).date()
     files = _table_files(folder)
-    frames = {name: _read_table(path, TABLES[name]) for name, path in files.items()}
+    frames = {name: _read_table(path, TABLES[name], as_of) for name, path in files.items()}
     extract = Extract.from_frames(**frames)
     extract.origins = {name: path.name for name, path in files.items()}
     for name, path in files.items():
@@ -238,6 +262,25 @@ def write_extract(extract: Extract, folder: str | Path, fmt: str = "csv") -> Non
             frame.with_columns(
                 pl.col(pl.Datetime).dt.strftime("%Y-%m-%dT%H:%M:%S")
             ).write_csv(folder / f"{name}.csv")
+
+
+def _declared_as_of(folder: Path) -> date | None:
+    path = folder / ABOUT_FILE
+    if not path.is_file():
+        return None
+    try:
+        about = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExtractError(ABOUT_FILE, f"not a readable JSON object ({error})") from error
+    if not isinstance(about, dict) or set(about) - {"as_of"}:
+        raise ExtractError(ABOUT_FILE, 'expected {"as_of": "YYYY-MM-DD"}')
+    if "as_of" not in about:
+        return None
+    try:
+        return date.fromisoformat(str(about["as_of"]))
+    except ValueError as error:
+        raise ExtractError(ABOUT_FILE, f"{about['as_of']!r} is not a date (YYYY-MM-DD)",
+                           column="as_of") from error
 
 
 def _table_files(folder: Path) -> dict[str, Path]:
@@ -275,12 +318,10 @@ def _read_raw(path: Path) -> pl.DataFrame:
             row=row,
         ) from error
     if not text.strip():
-        raise ExtractError(path.name, "is empty; a table needs at least a header row")
-    lines = text.rstrip("\r\n").splitlines()
-    blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
-    if blank is not None:
-        raise ExtractError(path.name, "blank row; remove it", row=blank + 1)
-    header = lines[0].split(",")
+        raise ExtractError(path.name, "is empty; a table needs at least a header row", row=1)
+    # blank lines at the end are what many tools write: dropped, not read as empty rows
+    text = TRAILING_BLANK_LINES.sub("", text) + "\n"
+    header = _check_csv_rows(path.name, text)
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
         raise ExtractError(path.name, "column given twice", row=1, column=duplicates[0])
@@ -288,8 +329,40 @@ def _read_raw(path: Path) -> pl.DataFrame:
         return pl.read_csv(
             io.StringIO(text), infer_schema=False, truncate_ragged_lines=False
         )
-    except pl.exceptions.PolarsError as error:
-        raise ExtractError(path.name, f"not a well-formed CSV file ({error})") from error
+    except pl.exceptions.PolarsError:
+        # Python's reader has just accepted every record (a quote inside an unquoted value,
+        # a bare carriage return): read them as it does rather than refuse without a row
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        return pl.DataFrame(records[1:], schema=dict.fromkeys(records[0], pl.String),
+                            orient="row")
+
+
+TRAILING_BLANK_LINES = re.compile(r"(?:\r?\n[ \t]*)+\Z")
+
+
+def _check_csv_rows(file: str, text: str) -> list[str]:
+    """The header, after checking every record has as many fields as it, no record is blank
+    and every quote is closed; a fault names its row (records, as a spreadsheet counts)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    row = 0
+    try:
+        header = next(reader)
+        row = 1
+        for row, fields in enumerate(reader, start=2):  # noqa: B007 (row is reported)
+            if len(fields) == len(header):
+                continue
+            if not fields or not "".join(fields).strip():
+                raise ExtractError(file, "blank row; remove it", row=row)
+            side = "more" if len(fields) > len(header) else "fewer"
+            raise ExtractError(
+                file, f"has {len(fields)} fields, {side} than the header's {len(header)} "
+                "(a missing or extra comma, or a value with a comma that is not quoted)",
+                row=row)
+    except csv.Error as error:
+        raise ExtractError(
+            file, f"not a well-formed CSV file ({error}; is a quote left open?)",
+            row=row + 1) from error
+    return header
 
 
 def _utc(expr: pl.Expr, dtype: pl.Datetime) -> pl.Expr:
@@ -297,7 +370,7 @@ def _utc(expr: pl.Expr, dtype: pl.Datetime) -> pl.Expr:
     return expr.dt.convert_time_zone("UTC") if dtype.time_zone else expr
 
 
-def _read_table(path: Path, table: Table) -> pl.DataFrame:
+def _read_table(path: Path, table: Table, as_of: date | None = None) -> pl.DataFrame:
     raw = _read_raw(path)
     known = {c.name for c in table.columns}
     for name in raw.columns:
@@ -311,6 +384,11 @@ def _read_table(path: Path, table: Table) -> pl.DataFrame:
     for column in table.columns:
         if column.required and column.name not in raw.columns:
             raise ExtractError(path.name, "required column is missing", row=1, column=column.name)
+    for name, dtype in raw.schema.items():
+        if not _readable_type(dtype):
+            raise ExtractError(
+                path.name, f"is a Parquet {dtype} column; {table.name}.{name} holds "
+                f"{KIND_HINTS.get(table.column(name).kind, 'text')}", row=1, column=name)
     raw = raw.select(
         pl.col(name) if _natively_typed(raw.schema[name], table.column(name))
         else _as_text(pl.col(name), raw.schema[name])
@@ -325,14 +403,50 @@ def _read_table(path: Path, table: Table) -> pl.DataFrame:
     for column in table.columns:
         if column.name in raw.columns:
             _check_column(path.name, raw[column.name], typed[column.name], column)
+            _check_range(path.name, raw[column.name], typed[column.name], column, table, as_of)
     _check_key(path.name, typed, table)
     if table.name == "associations":
         _first_bad(path.name, typed, pl.col("person_a") == pl.col("person_b"), "person_b",
                    "a person cannot be associated with themselves")
-    if table.name == "memberships":
+    if table.name == "memberships" and {"start", "end"} <= set(typed.columns):
         _first_bad(path.name, typed, pl.col("end") < pl.col("start"), "end",
                    "membership ends before it starts")
     return typed
+
+
+# Parquet types no column of the format holds: nested, binary and interval values are refused
+# by name rather than written out as text (a struct read as "{...}", bytes as b'...').
+UNREADABLE_TYPES = (pl.List, pl.Array, pl.Struct, pl.Binary, pl.Duration, pl.Time, pl.Object)
+
+
+def _readable_type(dtype: pl.DataType) -> bool:
+    return not isinstance(dtype, UNREADABLE_TYPES)
+
+
+def _check_range(file: str, raw: pl.Series, typed: pl.Series, column: Column, table: Table,
+                 as_of: date | None) -> None:
+    """What both databases would store alike and the analysis can use: text within the
+    column's limit and without NUL, finite numbers, dates from 1900 to the as-of date."""
+    frame = pl.DataFrame({"raw": raw, "typed": typed})
+    if typed.dtype == pl.String:
+        if column.max_length is not None:
+            _first_bad(file, frame, pl.col("typed").str.len_chars() > column.max_length,
+                       column.name, f"is longer than {column.max_length} characters, the "
+                       "database's limit for this column", "raw")
+        _first_bad(file, frame, pl.col("typed").str.contains("\x00", literal=True),
+                   column.name, "holds a NUL character", "raw")
+    if column.kind in ("date", "datetime"):
+        day = pl.col("typed").dt.date() if column.kind == "datetime" else pl.col("typed")
+        _first_bad(file, frame, day < EARLIEST, column.name,
+                   f"is before {EARLIEST:%Y}: not a date this data can hold", "raw")
+        if as_of is not None:
+            births = table.name == "people" and column.name == "date_of_birth"
+            limit = as_of if births else as_of + TOLERANCE
+            what = "a birth after" if births else "after"
+            _first_bad(file, frame, day > limit, column.name,
+                       f"is {what} the extract's as-of date {as_of} (give the folder an "
+                       f"{ABOUT_FILE} declaring a later as_of if the extract is dated later)",
+                       "raw")
 
 
 # Parquet column types that already hold a column's kind: such a column is checked as it is
@@ -387,6 +501,9 @@ def _check_column(file: str, raw: pl.Series, typed: pl.Series, column: Column) -
             file, frame, pl.col("raw").is_not_null() & pl.col("typed").is_null(), column.name,
             f"is not {KIND_HINTS[column.kind]}", "raw",
         )
+    if column.kind == "float":  # NaN would pass (or fail) the bounds below unnamed
+        _first_bad(file, frame, ~pl.col("typed").is_finite(), column.name,
+                   "is not a finite number", "raw")
     if column.choices:
         _first_bad(
             file, frame, pl.col("typed").is_not_null() & ~pl.col("typed").is_in(column.choices),

@@ -107,6 +107,7 @@ def analyse(
         cpu_seconds[name] = round(now_cpu - started_cpu, 4)
         started, started_cpu = now, now_cpu
 
+    check_analysable(extract)
     say("scoring harm")
     window = event_window(extract, config)
     harm = person_harm(extract, config, window=window)
@@ -170,6 +171,9 @@ def analyse(
     hour_weekday, trend = timing
     step("places")
     disproportionality = breakdown(people, extract.people, harm.as_of)
+    warnings = _warnings(extract, config, harm, people, graph, groups)
+    for warning in warnings:
+        say(f"warning: {warning}")
     seconds["total"] = round(sum(seconds.values()), 4)
     cpu_seconds["total"] = round(sum(cpu_seconds.values()), 4)
     summary = {
@@ -216,6 +220,7 @@ def analyse(
                 trend["method"][0] if trend.height else "none"
             ],
         },
+        "warnings": warnings,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
     }
@@ -226,6 +231,54 @@ def analyse(
         hour_weekday=hour_weekday, trend=trend, disproportionality=disproportionality,
         relations=relations, recorded_comparison=recorded.recorded,
     )
+
+
+class AnalysisInputError(ValueError):
+    """Records the analysis cannot use as they are (say, a weight of NaN stored before imports
+    checked for it): named by table, column and record, and nothing is analysed."""
+
+
+# (table, column, the column naming the record) of every number the analysis computes with
+NUMBERS = (("associations", "weight", "person_a"), ("memberships", "confidence", "person_id"),
+           ("events", "latitude", "event_id"), ("events", "longitude", "event_id"))
+# An analysis date this far after every other event comes from one row, not from the data.
+LONE_LATEST_DAYS = 180
+
+
+def check_analysable(extract: Extract) -> None:
+    """Refuse non-finite numbers: one NaN weight makes every community score NaN and the
+    analysis finds no groups (and the backends differ: SQLite stores NaN as NULL)."""
+    for table, column, key in NUMBERS:
+        frame = getattr(extract, table)
+        bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_finite())
+        if bad.height:
+            raise AnalysisInputError(
+                f"{table}, column {column}: {bad[column][0]!r} is not a finite number (record "
+                f"{key} {bad[key][0]!r}; {bad.height} such record(s)); correct or remove it")
+
+
+def _warnings(extract: Extract, config: AnalysisConfig, harm, people: pl.DataFrame,
+              graph: ig.Graph, groups: pl.DataFrame) -> list[str]:
+    """Results that are more likely a fault in the data than a finding: said, not hidden."""
+    warnings = []
+    if config.as_of is None and extract.events.height > 1:
+        latest = extract.events.select(pl.col("occurred_at").unique().top_k(2)).to_series()
+        if latest.len() == 2 and (latest[0] - latest[1]).days > LONE_LATEST_DAYS:
+            lone = extract.events.filter(pl.col("occurred_at") == latest[0])
+            warnings.append(
+                f"the analysis date {latest[0]:%Y-%m-%d} comes from {lone.height} event(s) "
+                f"({lone['event_id'][0]}) dated more than {LONE_LATEST_DAYS} days after every "
+                f"other (latest {latest[1]:%Y-%m-%d}); only {harm.events_in_window} of "
+                f"{extract.events.height} events are in the window: check the date or give "
+                "--as-of")
+    harmful = int((people["harm_score"] > 0).sum())
+    if harmful and not int(people["proposed"].sum()):
+        warnings.append(f"nobody meets the selection criteria although {harmful} people have "
+                        "offender harm in the window")
+    if graph.ecount() and not groups.height:
+        warnings.append(f"no groups were found among {graph.vcount()} people and "
+                        f"{graph.ecount()} links")
+    return warnings
 
 
 def _describe_groups(

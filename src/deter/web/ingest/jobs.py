@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .. import audit
 from ..models import AnalysisRun, Job, ScheduledRun
+from .runs import mark_dead_runs_failed, process_alive
 
 # A job on another host whose worker has written nothing for this long is taken for dead (a
 # step writes progress at least every few minutes even at a force's size).
@@ -58,14 +59,15 @@ def fail(job: Job, errors: list[str], step: str | None = None) -> None:
 def reap(now=None) -> list[int]:
     """Mark failed the jobs whose worker is gone: on this host, a process that no longer
     exists; elsewhere, one silent for ``STALE_AFTER``. Their analysis runs (never visible while
-    running) and their tasks are marked failed too, so a retry starts clean."""
+    running; ``runs.mark_dead_runs_failed``) and their tasks are marked failed too, so a retry
+    starts clean."""
     now = now or timezone.now()
     host = socket.gethostname()[:40]
     dead = []
     for job in Job.objects.filter(status=Job.Status.RUNNING).defer("upload"):
         worker_host, _, pid = job.worker.rpartition(":")
         if worker_host == host and pid.isdigit():
-            gone = not _alive(int(pid))
+            gone = not process_alive(int(pid))
         else:
             gone = job.started_at is not None and now - job.started_at > STALE_AFTER
         if gone:
@@ -73,8 +75,8 @@ def reap(now=None) -> list[int]:
     for job in dead:
         reason = (f"the worker ({job.worker}) stopped while {job.step or 'starting'}: "
                   "nothing it was doing was kept; try again")
+        _fail_its_run_and_task(job, now)  # first: once the job shows failed, all of it is
         fail(job, [reason], step=job.step)
-        _fail_its_run_and_task(job, now)
     return [job.pk for job in dead]
 
 
@@ -97,9 +99,7 @@ def drop_old_uploads(now=None) -> int:
 def _fail_its_run_and_task(job: Job, now) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING,
-                               started_at__gte=job.started_at or now).update(
-        status=AnalysisRun.Status.FAILED, finished_at=now)
+    mark_dead_runs_failed(now)  # the job's run had the same process, now gone
     try:
         task_id = uuid.UUID(job.task_id)
     except ValueError:  # queued on another backend (the tests' inline one): no task row
@@ -110,13 +110,3 @@ def _fail_its_run_and_task(job: Job, now) -> None:
 
 class WorkerStopped(Exception):
     pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -2,11 +2,18 @@
 
 Results are written in one transaction and the run is marked complete in that same transaction,
 so a run killed part-way leaves no partial result visible: users only ever see complete runs.
+A run records its host and process id and a heartbeat at each step; one whose process has
+gone (kill -9, a restart) is marked failed, with the reason, the next time a run starts or
+``deter runs`` lists them (``mark_dead_runs_failed``).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 from django.db import transaction
@@ -27,16 +34,29 @@ BATCH = 5000
 TOP_EVENTS = 5  # kept per person in PersonScore.top_events; lists show up to this many
 
 
+# A run on another host with no heartbeat for this long is taken to be dead (on this host the
+# process itself is looked for); the longest step between heartbeats must be shorter.
+STALE_AFTER = timedelta(hours=6)
+
+
 def run_analysis(
     config: AnalysisConfig | None = None, actor=None, progress: Callable[[str], None] | None = None
 ) -> tuple[AnalysisRun, AnalysisResult]:
     config = config or AnalysisConfig()
+    mark_dead_runs_failed()
+    now = timezone.now()
     run = AnalysisRun.objects.create(
-        started_at=timezone.now(), config=config.as_dict(), code_version=deter.__version__,
-        created_by=actor,
+        started_at=now, config=config.as_dict(), code_version=deter.__version__,
+        created_by=actor, host=socket.gethostname(), pid=os.getpid(), heartbeat_at=now,
     )
+
+    def beat(message: str) -> None:
+        AnalysisRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+        if progress:
+            progress(message)
+
     try:
-        result = analyse(extract_from_database(), config, progress=progress)
+        result = analyse(extract_from_database(), config, progress=beat)
         if progress:
             progress("storing results")
         with transaction.atomic():
@@ -49,13 +69,63 @@ def run_analysis(
             run.save()
             audit.record(actor, "run_analysis", "analysis_run", str(run.pk),
                          people=result.people.height, groups=result.groups.height)
-    except BaseException:
+    except BaseException as error:
+        reason = ("interrupted" if isinstance(error, KeyboardInterrupt)
+                  else f"{type(error).__name__}: {error}")
         AnalysisRun.objects.filter(pk=run.pk).update(
-            status=AnalysisRun.Status.FAILED, finished_at=timezone.now()
+            status=AnalysisRun.Status.FAILED, finished_at=timezone.now(), failure=reason[:2000]
         )
         raise
     group_response.raise_flags()
     return run, result
+
+
+def mark_dead_runs_failed(now: datetime | None = None) -> list[AnalysisRun]:
+    """Mark failed every "running" run whose process is gone, with the reason; returns them."""
+    now = now or timezone.now()
+    marked = []
+    for run in AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING):
+        reason = _why_dead(run, now)
+        if reason is None:
+            continue
+        with transaction.atomic():
+            updated = AnalysisRun.objects.filter(
+                pk=run.pk, status=AnalysisRun.Status.RUNNING
+            ).update(status=AnalysisRun.Status.FAILED, finished_at=now, failure=reason)
+            if updated:
+                audit.record(None, "mark_run_failed", "analysis_run", str(run.pk),
+                             reason=reason)
+                run.refresh_from_db()
+                marked.append(run)
+    return marked
+
+
+def _why_dead(run: AnalysisRun, now: datetime) -> str | None:
+    last = run.heartbeat_at or run.started_at
+    if run.pid is None or run.host != socket.gethostname():
+        if now - last < STALE_AFTER:
+            return None
+        where = f"host {run.host}" if run.host else "its process"
+        return (f"no sign of life from {where} since {last:%Y-%m-%d %H:%M} UTC (more than "
+                f"{STALE_AFTER.total_seconds() / 3600:g} hours): taken to have died")
+    if run.pid == os.getpid() or process_alive(run.pid):
+        return None
+    return (f"its process {run.pid} on {run.host} ended without finishing (killed, or the "
+            f"machine restarted); last sign of life {last:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:  # a killed process its parent has not yet reaped is a zombie: gone all the same
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _store(run: AnalysisRun, result: AnalysisResult) -> None:

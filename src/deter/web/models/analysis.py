@@ -33,6 +33,13 @@ class AnalysisRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Who is running it, so a run whose process died (kill -9, power cut) is marked failed
+    # rather than left "running" for ever (deter.web.ingest.runs.mark_dead_runs_failed).
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="Last sign of life of the running process")
+    failure = models.TextField(blank=True, help_text="Why a failed run failed")
 
     class Meta:
         ordering = ["-started_at"]
