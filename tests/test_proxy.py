@@ -55,6 +55,15 @@ def proxied(tmp_path_factory):
     app = subprocess.Popen([str(DETER), "serve", "--port", str(app_port), "--workers", "2"],  # noqa: S603
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     nginx = _start_nginx(folder, app_port, http_port, https_port)
+    try:
+        yield from _serve_through(folder, app, nginx, http_port, https_port)
+    finally:
+        for process in (nginx, app):
+            process.terminate()
+            process.wait(30)
+
+
+def _serve_through(folder: Path, app, nginx, http_port: int, https_port: int):
     base = f"https://127.0.0.1:{https_port}"
     client = httpx.Client(base_url=base, verify=False, headers={"Host": HOST}, timeout=30)  # noqa: S501
     deadline = time.monotonic() + 60
@@ -71,9 +80,6 @@ def proxied(tmp_path_factory):
         time.sleep(0.3)
     yield client, http_port, folder / "deter.sqlite3"
     client.close()
-    for process in (nginx, app):
-        process.terminate()
-        process.wait(30)
 
 
 def _start_nginx(folder: Path, app_port: int, http_port: int, https_port: int):
