@@ -24,6 +24,7 @@ from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, P
 from .retention import DeletionConfirmation, RetentionRun
 from .rights import Challenge, Notification, SubjectAccessRequest
 from .sharing import AgreementParty, DataSharingAgreement, PersonLink
+from .sso import SingleSignOnIdentity
 
 __all__ = [
     "Agency",
@@ -62,6 +63,7 @@ __all__ = [
     "RecordedGroup",
     "RelationScore",
     "RetentionRun",
+    "SingleSignOnIdentity",
     "StaffRole",
     "SubjectAccessRequest",
 ]
