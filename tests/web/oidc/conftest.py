@@ -11,6 +11,8 @@ import secrets
 import select
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -42,28 +44,31 @@ def _unavailable(message: str):
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory) -> Provider:
+@contextmanager
+def running_provider(folder: Path, redirect_uris: list[str]) -> Iterator[Provider]:
+    """The test provider (``provider.mjs``) on a free loopback port, for one client that
+    returns to ``redirect_uris``; stopped on leaving."""
     node = shutil.which("node")
     if node is None or not (REPO / "node_modules" / "oidc-provider").is_dir():
         _unavailable("single sign-on tests need node and the npm oidc-provider package: run "
                      "`make setup`, which installs it")
-    folder = tmp_path_factory.mktemp("oidc")
     provider = Provider(issuer="", client_secret=secrets.token_urlsafe(32),
                         accounts_file=folder / "accounts.json")
     provider.set_accounts({})
     config = folder / "config.json"
     config.write_text(json.dumps({
         "client_id": CLIENT_ID, "client_secret": provider.client_secret,
-        "redirect_uris": [REDIRECT_URI], "accounts": str(provider.accounts_file)}))
-    process = subprocess.Popen([node, str(SCRIPT), str(config)], cwd=REPO, text=True,  # noqa: S603
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        "redirect_uris": redirect_uris, "accounts": str(provider.accounts_file)}))
+    log = folder / "provider.log"  # a file, not a pipe nobody reads that could fill up
+    with log.open("w") as errors:
+        process = subprocess.Popen([node, str(SCRIPT), str(config)], cwd=REPO,  # noqa: S603
+                                   text=True, stdout=subprocess.PIPE, stderr=errors)
     try:
         ready, _, _ = select.select([process.stdout], [], [], 30)
         line = process.stdout.readline() if ready else ""
         if not line:
             process.kill()
-            pytest.fail(f"the test OpenID provider did not start: {process.stderr.read()}")
+            pytest.fail(f"the test OpenID provider did not start: {log.read_text()}")
         provider.issuer = json.loads(line)["issuer"]
         yield provider
     finally:
@@ -72,6 +77,12 @@ def oidc_provider(tmp_path_factory) -> Provider:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> Iterator[Provider]:
+    with running_provider(tmp_path_factory.mktemp("oidc"), [REDIRECT_URI]) as provider:
+        yield provider
 
 
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
