@@ -10,13 +10,15 @@ roles, and the audit rows.
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+import requests
 from django.contrib.auth.models import User
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.test import Client
 from django.urls import reverse
 
 from deter.web.models import AuditEvent, SingleSignOnIdentity, StaffRole
 from deter.web.sso import config
+from deter.web.sso.backend import SingleSignOnBackend
 
 from .conftest import CLIENT_ID, Browser, local
 
@@ -276,3 +278,36 @@ def test_the_group_map_is_checked_and_names_what_is_wrong(db):
         config.group_map({"g2": {"agency": "Testshire Police", "role": "analyst"}})
     with pytest.raises(ImproperlyConfigured, match="must be a JSON object of group ids"):
         config.group_map(["g3"])
+
+
+def test_an_id_token_for_another_client_is_refused(settings, sso):
+    """The library leaves the ID token's audience unchecked; Deter checks it (a real token,
+    signed by the provider for this client, offered to a Deter registered as another)."""
+    client = deter()
+    url = start(client)
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    kept = client.session["oidc_states"][state]
+    back = Browser(sso).authorise(url, "alice", ALICE["password"])
+    tokens = requests.post(config.discovery()["token_endpoint"], timeout=10, data={
+        "grant_type": "authorization_code", "code": parse_qs(urlsplit(back).query)["code"][0],
+        "redirect_uri": "http://testserver/oidc/callback/", "client_id": CLIENT_ID,
+        "client_secret": sso.client_secret, "code_verifier": kept["code_verifier"]}).json()
+    backend = SingleSignOnBackend()
+    assert backend.verify_token(tokens["id_token"], nonce=kept["nonce"])["sub"] == "alice"
+    settings.DETER_OIDC_CLIENT_ID = "another-application"
+    with pytest.raises(SuspiciousOperation, match="is for 'deter-tests', not this client"):
+        backend.verify_token(tokens["id_token"], nonce=kept["nonce"])
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(settings, sso):
+    settings.DETER_OIDC_ISSUER = sso.issuer.replace("127.0.0.1", "localhost")
+    config.forget_discovery()
+    response = deter().get(reverse("oidc_authentication_init"))
+    assert response.status_code == 503
+    assert f"describes the issuer &#x27;{sso.issuer}&#x27;" in response.content.decode()
+
+
+def test_a_next_page_elsewhere_is_not_followed(sso):
+    client = deter()
+    response = sign_in(client, sso, "alice", ALICE["password"], next_page="https://evil.example/")
+    assert response.status_code == 302 and response["Location"] == reverse("cohort")
