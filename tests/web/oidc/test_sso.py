@@ -7,6 +7,10 @@ sign-in form, its redirect back with a code, Deter's token request, the ID token
 roles, and the audit rows.
 """
 
+import json
+import os
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -16,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.test import Client
 from django.urls import reverse
 
+from deter.web.apps import _sso_agencies_exist
 from deter.web.models import AuditEvent, SingleSignOnIdentity, StaffRole
 from deter.web.sso import config
 from deter.web.sso.backend import SingleSignOnBackend
@@ -311,3 +316,54 @@ def test_a_next_page_elsewhere_is_not_followed(sso):
     client = deter()
     response = sign_in(client, sso, "alice", ALICE["password"], next_page="https://evil.example/")
     assert response.status_code == 302 and response["Location"] == reverse("cohort")
+
+
+SSO_ENV = {"DETER_OIDC_ISSUER": "https://login.microsoftonline.com/tenant-id/v2.0",
+           "DETER_OIDC_CLIENT_ID": "client-id", "DETER_OIDC_CLIENT_SECRET": "a-secret",
+           "DETER_OIDC_GROUP_MAP": json.dumps(GROUP_MAP)}
+
+
+def start_deter(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    """Django set up in a fresh interpreter with ``env``: the settings and the app's start."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("DETER_") and k not in ("DATABASE_URL",)}
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", "import django, os; "
+         "os.environ['DJANGO_SETTINGS_MODULE'] = 'deter.web.settings'; django.setup(); "
+         "from django.conf import settings; print(settings.AUTHENTICATION_BACKENDS[-1])"],
+        env={**clean, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3", **env},
+        capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"DETER_OIDC_CLIENT_ID": "", "DETER_OIDC_GROUP_MAP": ""},
+     "single sign-on needs DETER_OIDC_CLIENT_ID, DETER_OIDC_GROUP_MAP or "
+     "DETER_OIDC_GROUP_MAP_FILE too"),
+    ({"DETER_OIDC_GROUP_MAP": "{'g1': 1}"}, "DETER_OIDC_GROUP_MAP is not JSON"),
+    ({"DETER_OIDC_GROUP_MAP": '{"g1": {"agency": "A", "roles": ["admin"]}}'},
+     "group 'g1': unknown role 'admin'"),
+    ({"DETER_OIDC_GROUP_MAP_FILE": "/nonexistent/map.json"},
+     "DETER_OIDC_GROUP_MAP_FILE='/nonexistent/map.json': cannot be read"),
+])
+def test_deter_will_not_start_with_single_sign_on_half_configured(tmp_path, change, message):
+    result = start_deter(tmp_path, **{**SSO_ENV, **change})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_deter_starts_with_single_sign_on_configured_without_asking_the_provider(tmp_path):
+    # the issuer's host does not resolve here: nothing is fetched until someone signs in
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(GROUP_MAP))
+    result = start_deter(tmp_path, **{**SSO_ENV, "DETER_OIDC_GROUP_MAP": "",
+                                      "DETER_OIDC_GROUP_MAP_FILE": str(path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "deter.web.sso.backend.SingleSignOnBackend"
+    assert start_deter(tmp_path).stdout.strip() == "django.contrib.auth.backends.ModelBackend"
+
+
+def test_deter_check_names_an_agency_the_map_names_that_deter_does_not_have(settings, sso):
+    assert _sso_agencies_exist(None) == []
+    settings.DETER_OIDC_GROUP_MAP = {**GROUP_MAP, "g": {"agency": "Nowhere", "roles": ["dpo"]}}
+    [warning] = _sso_agencies_exist(None)
+    assert warning.id == "deter.W013" and "Deter does not have: Nowhere" in warning.msg
