@@ -222,7 +222,7 @@ def test_app_roles_can_be_the_claim_that_is_mapped(settings, sso):
 
 
 def test_a_local_account_of_the_same_name_is_not_taken_over(sso, world):
-    sso.set_accounts({"mallory": {"password": "m-pw", "preferred_username": "analyst",
+    sso.set_accounts({"mallory": {"password": "m-pw", "preferred_username": "Analyst",
                                   "groups": [VRU_COORDINATORS]}})
     response = sign_in(deter(), sso, "mallory", "m-pw")
     assert response.status_code == 403

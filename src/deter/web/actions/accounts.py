@@ -77,7 +77,10 @@ def sync_sso_user(
         identity = (SingleSignOnIdentity.objects.select_related("user")
                     .filter(issuer=issuer, subject=subject).first())
         users = get_user_model().objects
-        _check_sso_account(identity, users.filter(username=username).first(), username, grants)
+        # another account of that name, whatever its case (Django's are case-sensitive)
+        holder = users.filter(username__iexact=username).exclude(
+            pk=identity.user_id if identity else None).first()
+        _check_sso_account(identity, holder, username, grants)
         agencies = {a.name: a for a in Agency.objects.filter(name__in={g.agency for g in grants})}
         missing = sorted({g.agency for g in grants} - set(agencies))
         if missing:
@@ -111,9 +114,9 @@ def _check_sso_account(identity: SingleSignOnIdentity | None, holder, username: 
                        grants: frozenset[Grant]) -> None:
     if identity is not None and not identity.user.is_active:
         raise Refused("Your Deter account is deactivated: ask a Deter administrator")
-    if holder is not None and (identity is None or holder != identity.user):
-        raise Refused(f"Deter already has an account named {username!r} that does not sign "
-                      "in through this service: ask a Deter administrator")
+    if holder is not None:
+        raise Refused(f"Deter already has an account named {holder.username!r} that does not "
+                      "sign in through this service: ask a Deter administrator")
     if identity is None and not grants:
         raise Refused(_NO_GRANT)
 

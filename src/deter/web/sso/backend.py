@@ -15,6 +15,7 @@ import jwt
 import requests
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
+from django.db import IntegrityError
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from ..actions import accounts
@@ -57,6 +58,9 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
                                    f"({_short(error)})")
         except (SuspiciousOperation, jwt.InvalidTokenError) as error:
             request.sso_refusal = f"The sign-in service's answer failed a check ({error})"
+        except IntegrityError:
+            # the same person's first sign-in in two tabs at once: the other one made the account
+            request.sso_refusal = "The sign-in met another at the same moment: sign in again"
         return None
 
     def get_user(self, user_id):
