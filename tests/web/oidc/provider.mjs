@@ -31,7 +31,7 @@ const provider = new Provider(issuer, {
     redirect_uris: config.redirect_uris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: 'client_secret_post', // as Deter sends it (docs/sign-in.md)
   }],
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' }] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
