@@ -16,7 +16,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "deter"
 WEB = SRC / "web"
-READ_ONLY_LAYERS = ("views", "forms", "queries", "domain", "templatetags", "demo", "policy")
+READ_ONLY_LAYERS = ("views", "forms", "queries", "domain", "templatetags", "demo", "policy",
+                    "sso")
 READ_ONLY_MODULES = ("context.py", "middleware.py", "urls.py")
 MANAGER_WRITES = frozenset({"create", "bulk_create", "get_or_create", "update_or_create",
                             "bulk_update", "update", "delete", "add", "remove", "set", "clear"})

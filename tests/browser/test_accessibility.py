@@ -96,6 +96,12 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "login": [Page(url("login"), roles=(ANONYMOUS,)),
               FormError(url("login"), url("login"), role=ANONYMOUS)],
     "logout": [NotAPage("a POST that signs out and redirects to the sign-in page ('login')")],
+    "oidc_authentication_init": [NotAPage(
+        "a redirect to the single sign-on provider; its refusals are the sign-in page "
+        "(tests/web/oidc/test_sso.py)")],
+    "oidc_authentication_callback": [NotAPage(
+        "the provider's redirect back, answered with a redirect or the sign-in page "
+        "(tests/web/oidc/test_sso.py)")],
     "cohort": [Page(url("cohort"))],
     "profile": [Page(url("profile"))],
     "chart": [NotAPage("an SVG image drawn for the problem profile ('profile')")],

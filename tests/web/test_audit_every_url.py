@@ -32,6 +32,9 @@ AGENT = "Mozilla/5.0 (audit walk)"
 # how to fetch what is not an HTML page: (method, url)
 NOT_PAGES = {
     "logout": lambda r: ("post", reverse("logout")),
+    "oidc_authentication_init": lambda r: ("get", reverse("oidc_authentication_init")),
+    "oidc_authentication_callback": lambda r: (
+        "get", reverse("oidc_authentication_callback") + "?code=c&state=s"),
     "chart": lambda r: ("get", reverse("chart", args=["trend"])),
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),

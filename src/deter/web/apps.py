@@ -20,6 +20,13 @@ class DeterConfig(AppConfig):
         user_logged_in.connect(start_session_clock,
                                dispatch_uid="deter.start_session_clock")
         checks.register(_no_demo_accounts_in_production, checks.Tags.security, deploy=True)
+        checks.register(_sso_agencies_exist, checks.Tags.security, deploy=True)
+        from django.conf import settings
+
+        if settings.DETER_OIDC_ISSUER:
+            from .sso import config
+
+            config.group_map()  # a wrong map stops Deter at start, naming the group
 
 
 def _private_sqlite_file(sender, connection, **kwargs) -> None:
@@ -50,6 +57,29 @@ def _no_demo_accounts_in_production(app_configs, **kwargs) -> list:
         f"demo accounts with published passwords are active: {', '.join(published)}",
         hint="Deactivate them or give them new passwords (they cannot sign in in production, "
              "but must not be kept)", id="deter.E001")] if published else []
+
+
+def _sso_agencies_exist(app_configs, **kwargs) -> list:
+    """Each agency the single sign-on group map names is one Deter has (a sign-in whose
+    groups name another is refused, and says so)."""
+    from django.db import DatabaseError
+
+    from .models import Agency
+    from .sso import config
+
+    if not config.configured():
+        return []
+    named = {grant.agency for grants in config.group_map().values() for grant in grants}
+    try:
+        missing = sorted(named - set(Agency.objects.filter(name__in=named)
+                                     .values_list("name", flat=True)))
+    except DatabaseError:
+        return []
+    return [checks.Warning(
+        f"DETER_OIDC_GROUP_MAP names agencies Deter does not have: {', '.join(missing)}",
+        hint="Correct the names or provision the agencies (deter demo, or actions.accounts); "
+             "until then sign-ins whose groups map to them are refused", id="deter.W013")
+    ] if missing else []
 
 
 def _ensure_audit_triggers(sender, using, **kwargs) -> None:

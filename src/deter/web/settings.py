@@ -4,6 +4,7 @@ The defaults are safe for the demo only: a SQLite file in the working folder and
 key that is refused when ``DETER_ENV=production``.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -157,8 +158,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
 LOGIN_REDIRECT_URL = "cohort"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with OpenID Connect (docs/sign-in.md, docs/adr/0013): on when DETER_OIDC_ISSUER
+# names the provider (e.g. https://login.microsoftonline.com/<tenant id>/v2.0), whose endpoints
+# are read from its /.well-known/openid-configuration at the first sign-in. The provider's
+# groups (or app roles: DETER_OIDC_GROUPS_CLAIM=roles) map to agencies and roles through
+# DETER_OIDC_GROUP_MAP (JSON) or DETER_OIDC_GROUP_MAP_FILE (a JSON file):
+#   {"<group id>": {"agency": "<agency name>", "roles": ["analyst", ...]}, ...}
+# (``sso.config`` checks the roles when the app starts).
+DETER_OIDC_ISSUER = os.environ.get("DETER_OIDC_ISSUER", "").rstrip("/")
+DETER_OIDC_CLIENT_ID = os.environ.get("DETER_OIDC_CLIENT_ID", "")
+DETER_OIDC_CLIENT_SECRET = os.environ.get("DETER_OIDC_CLIENT_SECRET", "")
+DETER_OIDC_PROVIDER_NAME = os.environ.get("DETER_OIDC_PROVIDER_NAME",
+                                          "your organisation's account")
+DETER_OIDC_GROUPS_CLAIM = os.environ.get("DETER_OIDC_GROUPS_CLAIM", "groups")
+DETER_OIDC_USERNAME_CLAIM = os.environ.get("DETER_OIDC_USERNAME_CLAIM", "preferred_username")
+DETER_OIDC_SCOPES = os.environ.get("DETER_OIDC_SCOPES", "openid email profile")
+DETER_OIDC_TIMEOUT_SECONDS = env_whole("DETER_OIDC_TIMEOUT_SECONDS", 10)
+DETER_OIDC_GROUP_MAP: object = None
+if _map_file := os.environ.get("DETER_OIDC_GROUP_MAP_FILE"):
+    try:
+        _map_text = Path(_map_file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ImproperlyConfigured(f"DETER_OIDC_GROUP_MAP_FILE={_map_file!r}: cannot be read "
+                                   f"({error.strerror})") from None
+    _map_source = f"DETER_OIDC_GROUP_MAP_FILE ({_map_file})"
+else:
+    _map_text, _map_source = os.environ.get("DETER_OIDC_GROUP_MAP", ""), "DETER_OIDC_GROUP_MAP"
+if _map_text:
+    try:
+        DETER_OIDC_GROUP_MAP = json.loads(_map_text)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{_map_source} is not JSON: {error}") from None
+if DETER_OIDC_ISSUER:
+    _missing = [name for name, value in (
+        ("DETER_OIDC_CLIENT_ID", DETER_OIDC_CLIENT_ID),
+        ("DETER_OIDC_CLIENT_SECRET", DETER_OIDC_CLIENT_SECRET),
+        ("DETER_OIDC_GROUP_MAP or DETER_OIDC_GROUP_MAP_FILE", DETER_OIDC_GROUP_MAP)) if not value]
+    if _missing:
+        raise ImproperlyConfigured(f"DETER_OIDC_ISSUER is set, so single sign-on needs "
+                                   f"{', '.join(_missing)} too (docs/sign-in.md)")
+    if PRODUCTION and not DETER_OIDC_ISSUER.startswith("https://"):
+        raise ImproperlyConfigured(f"DETER_OIDC_ISSUER={DETER_OIDC_ISSUER!r}: a provider is "
+                                   "reached over https:// in production")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if DETER_OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("deter.web.sso.backend.SingleSignOnBackend")
 
 # Sessions end after DETER_SESSION_IDLE_MINUTES without a request and DETER_SESSION_MAX_HOURS
 # after signing in, whatever the activity (``middleware.SessionLifetimeMiddleware``).

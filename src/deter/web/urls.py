@@ -21,12 +21,17 @@ from .views import (
     retention,
     rights,
     scoring,
+    sso,
 )
 
 urlpatterns = [
     path("", cohort.home, name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="login"),
     path("sign-out/", auth.SignOutView.as_view(), name="logout"),
+    # single sign-on (views.sso): the library's paths and URL names; 404 unless configured
+    path("oidc/authenticate/", sso.SignInWithProviderView.as_view(),
+         name="oidc_authentication_init"),
+    path("oidc/callback/", sso.SignInCallbackView.as_view(), name="oidc_authentication_callback"),
     path("cohort/", cohort.cohort, name="cohort"),
     path("profile/", profile.problem_profile, name="profile"),
     path("profile/charts/<slug:name>.svg", profile.chart, name="chart"),

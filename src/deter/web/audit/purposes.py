@@ -15,6 +15,7 @@ RIGHTS = "rights"  # individuals' rights: being told, challenging a listing, sub
 
 PURPOSES: dict[str, str] = {
     "home": ACCOUNT, "login": ACCOUNT, "logout": ACCOUNT,
+    "oidc_authentication_init": ACCOUNT, "oidc_authentication_callback": ACCOUNT,
     "cohort": ANALYSIS, "profile": ANALYSIS, "chart": ANALYSIS, "group": ANALYSIS,
     "bring_proposals": ANALYSIS,
     "jobs": ANALYSIS, "job_analyse": ANALYSIS, "job": ANALYSIS, "job_retry": ANALYSIS,

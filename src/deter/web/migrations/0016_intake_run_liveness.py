@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deter', '0013_individual_rights'),
+        ('deter', '0015_sso_identity'),
     ]
 
     operations = [

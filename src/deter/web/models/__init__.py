@@ -25,6 +25,7 @@ from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, P
 from .retention import DeletionConfirmation, RetentionRun
 from .rights import Challenge, Notification, SubjectAccessRequest
 from .sharing import AgreementParty, DataSharingAgreement, PersonLink
+from .sso import SingleSignOnIdentity
 
 __all__ = [
     "Agency",
@@ -65,6 +66,7 @@ __all__ = [
     "RelationScore",
     "RetentionRun",
     "ScheduledRun",
+    "SingleSignOnIdentity",
     "StaffRole",
     "SubjectAccessRequest",
 ]

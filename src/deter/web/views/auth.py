@@ -5,12 +5,18 @@ from django.http import HttpResponse
 
 from .. import audit
 from ..forms.base import LoginForm
+from ..sso import config as sso
 
 
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs) -> dict:
+        # "Sign in with <provider>" only while single sign-on is configured (views.sso)
+        return {**super().get_context_data(**kwargs),
+                "sso_name": sso.provider_name() if sso.configured() else None}
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
