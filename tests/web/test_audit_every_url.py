@@ -32,6 +32,8 @@ AGENT = "Mozilla/5.0 (audit walk)"
 # how to fetch what is not an HTML page: (method, url)
 NOT_PAGES = {
     "logout": lambda r: ("post", reverse("logout")),
+    "sign_out_everywhere": lambda r: ("post", reverse("sign_out_everywhere")),
+    "new_recovery_codes": lambda r: ("post", reverse("new_recovery_codes")),
     "chart": lambda r: ("get", reverse("chart", args=["trend"])),
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),

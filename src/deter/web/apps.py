@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core import checks
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
@@ -19,6 +19,13 @@ class DeterConfig(AppConfig):
 
         user_logged_in.connect(start_session_clock,
                                dispatch_uid="deter.start_session_clock")
+        from axes.signals import user_locked_out
+
+        from .actions.accounts import forget_session, record_lockout, record_session
+
+        user_logged_in.connect(record_session, dispatch_uid="deter.record_session")
+        user_logged_out.connect(forget_session, dispatch_uid="deter.forget_session")
+        user_locked_out.connect(record_lockout, dispatch_uid="deter.record_lockout")
         checks.register(_no_demo_accounts_in_production, checks.Tags.security, deploy=True)
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    account,
     action_lists,
     agreements,
     auth,
@@ -26,6 +27,14 @@ urlpatterns = [
     path("", cohort.home, name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="login"),
     path("sign-out/", auth.SignOutView.as_view(), name="logout"),
+    path("sign-in/two-factor/", account.two_factor_verify, name="two_factor_verify"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("account/sign-out-everywhere/", account.sign_out_everywhere,
+         name="sign_out_everywhere"),
+    path("account/two-factor/", account.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/recovery-codes/", account.new_recovery_codes,
+         name="new_recovery_codes"),
     path("cohort/", cohort.cohort, name="cohort"),
     path("profile/", profile.problem_profile, name="profile"),
     path("profile/charts/<slug:name>.svg", profile.chart, name="chart"),

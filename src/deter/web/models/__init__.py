@@ -1,3 +1,4 @@
+from .accounts import AccountSecurity, UserSession
 from .agency import Agency, StaffRole
 from .analysis import AnalysisRun, FoundGroup, PersonScore, PlaceScore, RelationScore
 from .audit import AuditEvent
@@ -26,6 +27,7 @@ from .rights import Challenge, Notification, SubjectAccessRequest
 from .sharing import AgreementParty, DataSharingAgreement, PersonLink
 
 __all__ = [
+    "AccountSecurity",
     "Agency",
     "AgreementParty",
     "AnalysisRun",
@@ -64,4 +66,5 @@ __all__ = [
     "RetentionRun",
     "StaffRole",
     "SubjectAccessRequest",
+    "UserSession",
 ]
