@@ -182,18 +182,25 @@ def test_after_the_password_a_user_with_an_authenticator_must_give_its_code(worl
     sign_in_row = last("sign_in")
     assert sign_in_row.detail == {"second_factor": "verify"}
     # every page sends them to the code, with where they were going
-    page = client.get(reverse("person", args=[world.active.pk]))
-    assert page.status_code == 302 and page["Location"] == reverse("two_factor_verify")
-    assert client.get(reverse("account"))["Location"] == reverse("two_factor_verify")
-    assert client.get(reverse("two_factor_setup"))["Location"] == reverse("two_factor_verify")
+    person = reverse("person", args=[world.active.pk])
+    page = client.get(person)
+    assert page.status_code == 302
+    assert page["Location"] == (f"{reverse('two_factor_verify')}"
+                                f"?next=%2Fpeople%2F{world.active.pk}%2F")
+    assert client.get(reverse("account"))["Location"].startswith(reverse("two_factor_verify"))
+    assert client.get(reverse("two_factor_setup"))["Location"].startswith(
+        reverse("two_factor_verify"))
+    assert client.post(reverse("sign_out_everywhere"))["Location"] == reverse(
+        "two_factor_verify")
 
     wrong = client.post(reverse("two_factor_verify"), {"code": "000000"})
     assert wrong.status_code == 400 and "The code is not right" in wrong.content.decode()
     assert not signed_in(client)
     wait_out_the_throttle()
-    right = client.post(reverse("two_factor_verify"), {"code": code_for(device, 1)})
-    assert right.status_code == 302 and right["Location"] == reverse("cohort")
-    assert signed_in(client)
+    right = client.post(reverse("two_factor_verify"), {"code": code_for(device, 1),
+                                                       "next": person})
+    assert right.status_code == 302 and right["Location"] == person
+    assert signed_in(client) and client.get(person).status_code == 200
     rows = list(AuditEvent.objects.filter(action="second_factor").order_by("id"))
     assert [(r.outcome, r.detail.get("device"), r.ip_address, r.user_agent) for r in rows] == [
         ("denied", None, "198.51.100.5", AGENT), ("allowed", "totp", "198.51.100.5", AGENT)]

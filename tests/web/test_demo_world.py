@@ -94,7 +94,8 @@ def test_it_is_idempotent(run):
     counts = [m.objects.count() for m in (Agency, User, StaffRole, Programme, CohortEntry)]
     logins = create_demo_world(run, cohort_size=12)
     assert [m.objects.count() for m in (Agency, User, StaffRole, Programme, CohortEntry)] == counts
-    assert authenticate(sign_in_request(), username="school", password=logins[3].password) is not None
+    assert authenticate(sign_in_request(), username="school",
+                        password=logins[3].password) is not None
 
 
 def test_it_gives_each_demo_user_the_view_the_policy_promises(run):

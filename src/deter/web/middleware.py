@@ -8,7 +8,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 
 from . import audit, policy
 from .actions.accounts import MUST_CHANGE_PASSWORD, SECOND_FACTOR
@@ -150,6 +152,8 @@ class AccountGateMiddleware:
         match = request.resolver_match
         if match is None or match.url_name in allowed:
             return None
+        if step == "verify" and request.method == "GET":  # on to the page asked for after
+            return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
         return redirect(page)
 
 
