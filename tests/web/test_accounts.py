@@ -420,3 +420,18 @@ def test_sign_out_forgets_the_session(world):
     assert UserSession.objects.filter(user=world.coordinator).count() == 1
     client.post(reverse("logout"))
     assert not UserSession.objects.exists()
+
+
+def test_a_user_made_inactive_any_other_way_loses_their_sessions_too(world):
+    from django.contrib.sessions.models import Session
+
+    client = browser()
+    sign_in(client)
+    key = client.session.session_key
+    user = User.objects.get(username="coordinator")
+    user.is_active = False
+    user.save()
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(reverse("cohort")).status_code == 302
+    row = AuditEvent.objects.get(action="end_sessions_of_inactive_user")
+    assert (row.actor_name, row.detail) == ("system", {"sessions_ended": 1})

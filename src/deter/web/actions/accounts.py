@@ -178,9 +178,9 @@ def deactivate_user(actor: AbstractBaseUser | None, *, username: str) -> int:
     ends at once. Returns the number of sessions ended."""
     user = _system_user(actor, "deactivate_user", username)
     with transaction.atomic():
+        ended = _end_sessions(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
-        ended = _end_sessions(user)
         audit.record(actor, "deactivate_user", "user", user.pk, username=username,
                      sessions_ended=ended)
     return ended
@@ -198,6 +198,16 @@ def reset_two_factor(actor: AbstractBaseUser | None, *, username: str) -> int:
         audit.record(actor, "reset_two_factor", "user", user.pk, username=username,
                      devices_removed=removed, sessions_ended=ended)
     return removed
+
+
+def end_sessions_of_inactive(sender, instance, created: bool, **kwargs) -> None:
+    """A user saved as inactive by any other way (a shell, a script: ``post_save``) has their
+    sessions ended too; ``deactivate_user`` has ended them already, with its audit row."""
+    if not created and not instance.is_active:
+        with transaction.atomic():
+            if ended := _end_sessions(instance):
+                audit.record(None, "end_sessions_of_inactive_user", "user", instance.pk,
+                             sessions_ended=ended)
 
 
 def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
