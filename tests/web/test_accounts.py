@@ -435,3 +435,25 @@ def test_a_user_made_inactive_any_other_way_loses_their_sessions_too(world):
     assert client.get(reverse("cohort")).status_code == 302
     row = AuditEvent.objects.get(action="end_sessions_of_inactive_user")
     assert (row.actor_name, row.detail) == ("system", {"sessions_ended": 1})
+
+
+def test_the_steps_after_sign_in_cost_a_page_at_most_the_device_read(world):
+    """The gate reads the session, not the database: a page costs the same queries with or
+    without it owing nothing; a session verified by a second factor adds django-otp's one
+    read of its device."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(client) -> int:
+        client.get(reverse("cohort"))  # warm: the session's first write
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("cohort")).status_code == 200
+        return len(captured)
+
+    plain = browser()
+    sign_in(plain)
+    without = queries(plain)
+    verified = browser()
+    sign_in(verified)
+    enrol(verified)
+    assert queries(verified) == without + 1
