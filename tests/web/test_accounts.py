@@ -144,14 +144,17 @@ def test_lockout_settings_come_from_the_environment():
 
 
 def test_enrolling_shows_a_qr_code_and_recovery_codes_once(world):
-    client = browser()
+    client, elsewhere = browser(), browser("198.51.100.6")
     sign_in(client)
+    sign_in(elsewhere)
     device, codes = enrol(client)
+    assert not signed_in(elsewhere)  # signed in without the second factor: ended
     assert device.confirmed and len(codes) == 10 and len(set(codes)) == 10
     assert sorted(codes) == sorted(StaticToken.objects.filter(
         device__user=world.coordinator).values_list("token", flat=True))
     rows = AuditEvent.objects.filter(action="enrol_two_factor")
-    assert [(r.outcome, r.ip_address) for r in rows] == [("allowed", "198.51.100.4")]
+    assert [(r.outcome, r.ip_address, r.detail) for r in rows] == [
+        ("allowed", "198.51.100.4", {"recovery_codes": 10, "other_sessions_ended": 1})]
     account = client.get(reverse("account")).content.decode()
     assert "10 recovery codes left" in account
     assert not re.search(r"data-recovery-code", account)  # never shown again

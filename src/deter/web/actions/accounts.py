@@ -237,10 +237,11 @@ def start_totp_enrolment(user) -> TOTPDevice:
     return device
 
 
-def confirm_totp_enrolment(user, *, code: str) -> list[str]:
+def confirm_totp_enrolment(user, *, code: str, keep_session: str | None = None) -> list[str]:
     """The code from the user's authenticator confirms the unconfirmed device: it replaces any
-    earlier one, and a new set of single-use recovery codes replaces any earlier set. Returns
-    the recovery codes, to be shown once. A wrong code raises ``ValidationError``."""
+    earlier one, a new set of single-use recovery codes replaces any earlier set, and the
+    user's other sessions (signed in without it) end. Returns the recovery codes, to be shown
+    once. A wrong code raises ``ValidationError``."""
     if not _digits(code):
         raise ValidationError({"code": "Enter the 6-digit code your authenticator app shows"})
     with transaction.atomic():
@@ -261,8 +262,9 @@ def confirm_totp_enrolment(user, *, code: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
+        ended = _end_sessions(user, keep=keep_session)
         audit.record(user, "enrol_two_factor", "otp_device", device.pk,
-                     recovery_codes=len(codes))
+                     recovery_codes=len(codes), other_sessions_ended=ended)
     return codes
 
 

@@ -127,7 +127,8 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = account_actions.confirm_totp_enrolment(user, code=form.cleaned_data["code"])
+            codes = account_actions.confirm_totp_enrolment(
+                user, code=form.cleaned_data["code"], keep_session=request.session.session_key)
         except ValidationError as error:
             form.add_error("code", error.error_dict["code"])
         else:
