@@ -120,6 +120,16 @@ def test_an_account_is_locked_from_every_address_and_an_address_for_every_accoun
     assert sign_in(sprayer, "caseworker", "caseworker-password-123").status_code == 429
 
 
+def test_signing_in_does_not_forget_an_addresss_failures(world, settings):
+    """A sprayer holding one account cannot reset their address's count by using it."""
+    sprayer = browser("203.0.113.51")
+    for name in ("a", "b", "c", "d", "e", "f")[:settings.AXES_FAILURE_LIMIT - 1]:
+        sign_in(sprayer, name, WRONG)
+    assert sign_in(sprayer, "caseworker", "caseworker-password-123").status_code == 302
+    sprayer.post(reverse("logout"))
+    assert sign_in(sprayer, "g", WRONG).status_code == 429
+
+
 def test_a_lockout_ends_after_its_cool_off(world, settings):
     client = browser()
     for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -168,7 +168,9 @@ AXES_LOCKOUT_PARAMETERS = env_list("DETER_LOCKOUT_BY", ["username", "ip_address"
 if not set(AXES_LOCKOUT_PARAMETERS) <= {"username", "ip_address"} or not AXES_LOCKOUT_PARAMETERS:
     raise ImproperlyConfigured(f"DETER_LOCKOUT_BY={os.environ.get('DETER_LOCKOUT_BY')!r}: use "
                                "username, ip_address or username,ip_address")
-AXES_RESET_ON_SUCCESS = True
+# failures are not forgotten at a success: counted by address, a success would let anyone
+# holding one account reset the count of an address trying many (they expire after the lock)
+AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True  # Deter's audit trail records every sign-in (views/auth.py)
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
