@@ -8,11 +8,13 @@ from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
 COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "export",
-            "sar", "check", "runs", "worker", "serve"]
+            "sar", "user", "check", "runs", "worker", "serve"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"],
-                                     ["audit", "verify"], ["export", "evaluation"]])
+                                     ["audit", "verify"], ["export", "evaluation"],
+                                     ["user", "reset-password"], ["user", "deactivate"],
+                                     ["user", "reset-two-factor"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])

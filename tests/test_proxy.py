@@ -146,12 +146,15 @@ def test_signing_in_over_the_proxy_sets_secure_cookies_and_audits_the_real_addre
     cookies = response.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("sessionid="))
     assert "Secure" in session and "HttpOnly" in session
+    # production asks a local account for a second factor before any page: enrolment first
     page = client.get("/cohort/", headers={"X-Forwarded-For": "203.0.113.9"})
-    assert page.status_code == 200
-    assert "no-store" in page.headers["cache-control"]
+    assert page.status_code == 302 and page.headers["location"].startswith("/account/two-factor/")
+    enrol = client.get(page.headers["location"], headers={"X-Forwarded-For": "203.0.113.9"})
+    assert enrol.status_code == 200
+    assert "no-store" in enrol.headers["cache-control"]
     with sqlite3.connect(database) as db:
         addresses = {row[0] for row in db.execute(
-            "SELECT ip_address FROM deter_auditevent WHERE action IN ('login', 'view_cohort')")}
+            "SELECT ip_address FROM deter_auditevent WHERE ip_address IS NOT NULL")}
     assert addresses == {"127.0.0.1"}  # what nginx saw; the client's claim is not believed
 
 

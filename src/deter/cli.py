@@ -1,5 +1,5 @@
 """The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, export,
-sar, check, serve.
+sar, user, check, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -185,6 +185,23 @@ def build_parser() -> argparse.ArgumentParser:
     sar.add_argument("person_id", metavar="PERSON_ID", help="the person's pseudonymous id")
     sar.add_argument("--out", type=Path, required=True, help="folder to write the zip into")
     sar.set_defaults(handler=cmd_sar)
+
+    user = commands.add_parser(
+        "user", help="local accounts: reset a password or two-factor, deactivate",
+        description="Administer a local account (docs/adr/0012-local-accounts.md). Each "
+        "command ends all the user's sessions at once and is audited.",
+    )
+    user_commands = user.add_subparsers(title="user commands", required=True, metavar="COMMAND")
+    for name, help_text in (
+        ("reset-password", "set a temporary password, printed once, that must be changed at "
+         "the next sign-in; lifts a lockout"),
+        ("deactivate", "the account can no longer sign in; its sessions end now"),
+        ("reset-two-factor", "remove the user's authenticator and recovery codes (they enrol "
+         "again where two-factor is required)"),
+    ):
+        command = user_commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("username")
+        command.set_defaults(handler=cmd_user, user_command=name)
 
     check = commands.add_parser(
         "check", help="Django's deployment checks and Deter's own; non-zero on any warning",
@@ -486,6 +503,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nTimings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     if not args.no_serve:
         return _serve(args)
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from deter.web.actions import accounts
+
+    try:
+        if args.user_command == "reset-password":
+            temporary = accounts.reset_password(None, username=args.username)
+            print(f"temporary password for {args.username}: {temporary}\n"
+                  "Give it to them in person or by phone; they choose their own at the next "
+                  "sign-in. Their sessions were ended.")
+        elif args.user_command == "deactivate":
+            ended = accounts.deactivate_user(None, username=args.username)
+            print(f"{args.username} deactivated; {ended} session(s) ended")
+        else:
+            removed = accounts.reset_two_factor(None, username=args.username)
+            print(f"{args.username}: {removed} two-factor device(s) removed; sessions ended")
+    except ValidationError as error:
+        raise UserError(" ".join(error.messages) + ". Nothing was changed.") from error
     return 0
 
 

@@ -102,6 +102,16 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "oidc_authentication_callback": [NotAPage(
         "the provider's redirect back, answered with a redirect or the sign-in page "
         "(tests/web/oidc/test_sso.py)")],
+    "two_factor_verify": [Page(url("two_factor_verify"), roles=("coordinator",))],
+    "account": [Page(url("account"))],
+    "password_change": [Page(url("password_change"), roles=("coordinator", "partner")),
+                        FormError(url("password_change"))],
+    "sign_out_everywhere": [NotAPage("a POST that ends all the user's sessions and redirects "
+                                     "to the sign-in page ('account' holds its button)")],
+    "two_factor_setup": [Page(url("two_factor_setup"), roles=("coordinator", "partner")),
+                         FormError(url("two_factor_setup"))],
+    "new_recovery_codes": [NotAPage("a POST showing new recovery codes once ('account' holds "
+                                    "its button for a user with an authenticator)")],
     "cohort": [Page(url("cohort"))],
     "profile": [Page(url("profile"))],
     "chart": [NotAPage("an SVG image drawn for the problem profile ('profile')")],

@@ -35,6 +35,8 @@ NOT_PAGES = {
     "oidc_authentication_init": lambda r: ("get", reverse("oidc_authentication_init")),
     "oidc_authentication_callback": lambda r: (
         "get", reverse("oidc_authentication_callback") + "?code=c&state=s"),
+    "sign_out_everywhere": lambda r: ("post", reverse("sign_out_everywhere")),
+    "new_recovery_codes": lambda r: ("post", reverse("new_recovery_codes")),
     "chart": lambda r: ("get", reverse("chart", args=["trend"])),
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),

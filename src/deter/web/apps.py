@@ -1,10 +1,10 @@
 from pathlib import Path
 
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core import checks
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 class DeterConfig(AppConfig):
@@ -19,6 +19,22 @@ class DeterConfig(AppConfig):
 
         user_logged_in.connect(start_session_clock,
                                dispatch_uid="deter.start_session_clock")
+        from axes.signals import user_locked_out
+
+        from .actions.accounts import (
+            end_sessions_of_inactive,
+            forget_session,
+            record_lockout,
+            record_session,
+        )
+
+        user_logged_in.connect(record_session, dispatch_uid="deter.record_session")
+        user_logged_out.connect(forget_session, dispatch_uid="deter.forget_session")
+        user_locked_out.connect(record_lockout, dispatch_uid="deter.record_lockout")
+        from django.contrib.auth import get_user_model
+
+        post_save.connect(end_sessions_of_inactive, sender=get_user_model(),
+                          dispatch_uid="deter.end_sessions_of_inactive")
         checks.register(_no_demo_accounts_in_production, checks.Tags.security, deploy=True)
         checks.register(_sso_agencies_exist, checks.Tags.security, deploy=True)
         from django.conf import settings

@@ -7,9 +7,13 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 
 from . import audit, policy
+from .actions.accounts import MUST_CHANGE_PASSWORD, SECOND_FACTOR
 from .audit import context as audit_context
 
 REFUSED_STATUSES = frozenset({400, 401, 403, 404, 405})
@@ -115,3 +119,49 @@ class SignedInHeadersMiddleware:
             add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+# the pages a user may reach before the step they owe: (step, its page) -> the pages allowed
+GATES = {
+    "verify": ("two_factor_verify", frozenset({"two_factor_verify", "logout"})),
+    "enrol": ("two_factor_setup", frozenset({"two_factor_setup", "logout"})),
+    "password": ("password_change", frozenset({"password_change", "logout"})),
+}
+
+
+class AccountGateMiddleware:
+    """After the password, the steps a sign-in still owes before any other page: the second
+    factor (``verify``), enrolling one where it is required (``enrol``), then a new password
+    after an administrator's reset. ``actions.accounts.record_session`` marks the session at
+    sign-in, so a page costs no query here; single sign-on (its own backend) owes no second
+    factor here, its provider asks for one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        step = owed_step(request)
+        if step is None:
+            return None
+        page, allowed = GATES[step]
+        match = request.resolver_match
+        if match is None or match.url_name in allowed:
+            return None
+        if step == "verify" and request.method == "GET":  # on to the page asked for after
+            return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(page)
+
+
+def owed_step(request: HttpRequest) -> str | None:
+    session = request.session
+    second = session.get(SECOND_FACTOR)
+    if second and not request.user.is_verified():
+        return second
+    if session.get(MUST_CHANGE_PASSWORD):
+        return "password"
+    return None

@@ -99,6 +99,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "deter.web.apps.DeterConfig",
 ]
 
@@ -120,9 +124,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "deter.web.middleware.SessionLifetimeMiddleware",
     "deter.web.middleware.SignedInHeadersMiddleware",
     "deter.web.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "deter.web.middleware.AccountGateMiddleware",
     "deter.web.middleware.PolicyCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,6 +163,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out account or address before any backend checks a
+# password (docs/adr/0012-local-accounts.md); the model backend signs local accounts in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 
@@ -204,7 +217,6 @@ if DETER_OIDC_ISSUER:
     if PRODUCTION and not DETER_OIDC_ISSUER.startswith("https://"):
         raise ImproperlyConfigured(f"DETER_OIDC_ISSUER={DETER_OIDC_ISSUER!r}: a provider is "
                                    "reached over https:// in production")
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 if DETER_OIDC_ISSUER:
     AUTHENTICATION_BACKENDS.append("deter.web.sso.backend.SingleSignOnBackend")
 
@@ -214,6 +226,31 @@ DETER_SESSION_IDLE_MINUTES = env_whole("DETER_SESSION_IDLE_MINUTES", 30)
 DETER_SESSION_MAX_HOURS = env_whole("DETER_SESSION_MAX_HOURS", 8)
 SESSION_COOKIE_AGE = DETER_SESSION_MAX_HOURS * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
+
+# Lockout (django-axes): DETER_LOCKOUT_FAILURES wrong passwords for one account, or from one
+# address, lock it for DETER_LOCKOUT_MINUTES; DETER_LOCKOUT_BY names what is counted
+# ("username", "ip_address" or both: staff behind one NAT address share its count).
+AXES_FAILURE_LIMIT = env_whole("DETER_LOCKOUT_FAILURES", 5)
+DETER_LOCKOUT_MINUTES = env_whole("DETER_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = DETER_LOCKOUT_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = env_list("DETER_LOCKOUT_BY", ["username", "ip_address"])
+if not set(AXES_LOCKOUT_PARAMETERS) <= {"username", "ip_address"} or not AXES_LOCKOUT_PARAMETERS:
+    raise ImproperlyConfigured(f"DETER_LOCKOUT_BY={os.environ.get('DETER_LOCKOUT_BY')!r}: use "
+                               "username, ip_address or username,ip_address")
+# failures are not forgotten at a success: counted by address, a success would let anyone
+# holding one account reset the count of an address trying many (they expire after the lock)
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # Deter's audit trail records every sign-in (views/auth.py)
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "deter.web.audit.context.request_ip"
+AXES_LOCKOUT_CALLABLE = "deter.web.views.auth.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+# Two-factor (django-otp, TOTP with recovery codes): required in production of every account
+# that signs in with a password here rather than through single sign-on; optional in the demo
+# (DETER_REQUIRE_TWO_FACTOR=true requires it there too).
+DETER_REQUIRE_TWO_FACTOR = PRODUCTION or env_bool("DETER_REQUIRE_TWO_FACTOR", False)
+OTP_TOTP_ISSUER = os.environ.get("DETER_TOTP_ISSUER", "Deter")
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    account,
     action_lists,
     agreements,
     auth,
@@ -32,6 +33,14 @@ urlpatterns = [
     path("oidc/authenticate/", sso.SignInWithProviderView.as_view(),
          name="oidc_authentication_init"),
     path("oidc/callback/", sso.SignInCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("sign-in/two-factor/", account.two_factor_verify, name="two_factor_verify"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("account/sign-out-everywhere/", account.sign_out_everywhere,
+         name="sign_out_everywhere"),
+    path("account/two-factor/", account.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/recovery-codes/", account.new_recovery_codes,
+         name="new_recovery_codes"),
     path("cohort/", cohort.cohort, name="cohort"),
     path("profile/", profile.problem_profile, name="profile"),
     path("profile/charts/<slug:name>.svg", profile.chart, name="chart"),

@@ -1,4 +1,4 @@
-"""Agencies, staff accounts and their roles.
+"""Agencies, staff accounts and their roles; sessions, passwords and the second factor.
 
 Only the system itself (``actor=None``: the command line, the demo, a deployment script, the
 single sign-on backend acting on the provider's word) provisions accounts for now; an
@@ -6,14 +6,20 @@ administrator's pages come with account administration.
 Each call is idempotent: an agency is found by name, a user by username, a role by the three.
 """
 
+import secrets
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import audit, policy
-from ..models import Agency, SingleSignOnIdentity, StaffRole
+from ..models import AccountSecurity, Agency, SingleSignOnIdentity, StaffRole, UserSession
 from ..sso.config import Grant, Refused
 
 
@@ -134,3 +140,274 @@ def _sync_roles(user, wanted: set[tuple[int, str]]) -> tuple[list, list]:
 
 _NO_GRANT = ("Your account is in none of the groups that give access to Deter: ask your "
              "administrator to add you to the group for your agency and role")
+# --- sessions ---------------------------------------------------------------------------------
+
+SECOND_FACTOR = "deter_second_factor"  # in the session: "verify" or "enrol" until it is done
+MUST_CHANGE_PASSWORD = "deter_must_change_password"  # noqa: S105 (a session key)
+LOCAL_BACKENDS = frozenset({"django.contrib.auth.backends.ModelBackend"})
+
+
+def signs_in_locally(backend: str | None) -> bool:
+    """Whether a sign-in was with a password held here rather than through single sign-on: the
+    backends of single sign-on (deter.web.sso) are not in LOCAL_BACKENDS."""
+    return backend in LOCAL_BACKENDS
+
+
+def record_session(sender, request, user, **kwargs) -> None:
+    """At sign-in (``user_logged_in``): the session is linked to its user, so that it can be
+    ended with all the others, and marks what the user must do before any page: give a second
+    factor, enrol one (required in production for local accounts), or change a temporary
+    password."""
+    from django.conf import settings
+    from django_otp import user_has_device
+
+    from ..audit.context import request_ip
+
+    session = request.session
+    if session.session_key is None:
+        session.save()
+    security = AccountSecurity.objects.filter(user=user).first()
+    if user_has_device(user):
+        session[SECOND_FACTOR] = "verify"
+    elif settings.DETER_REQUIRE_TWO_FACTOR and signs_in_locally(getattr(user, "backend", None)):
+        session[SECOND_FACTOR] = "enrol"
+    if security and security.must_change_password:
+        session[MUST_CHANGE_PASSWORD] = True
+    UserSession.objects.update_or_create(session_key=session.session_key, defaults={
+        "user": user, "signed_in_at": timezone.now(), "ip_address": request_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200]})
+
+
+def forget_session(sender, request, user, **kwargs) -> None:
+    """At sign-out (``user_logged_out``): the session's link goes with it."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        UserSession.objects.filter(session_key=session.session_key).delete()
+
+
+def _end_sessions(user, *, keep: str | None = None) -> int:
+    """Delete every session of ``user`` from the session store, but ``keep``; returns how
+    many were ended. The store's own rows go, so each ends at once, whatever its age."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+                .values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+def sign_out_everywhere(user) -> int:
+    """The user ends all their own sessions, this one included (the view signs it out)."""
+    with transaction.atomic():
+        ended = _end_sessions(user)
+        audit.record(user, "sign_out_everywhere", "user", user.pk, sessions_ended=ended)
+    return ended
+
+
+def change_password(user, request, *, new_password: str) -> None:
+    """The user's own new password (already validated by Django's ``PasswordChangeForm``):
+    every other session of theirs ends, this one stays signed in under a new key."""
+    from django.contrib.auth import update_session_auth_hash
+
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        AccountSecurity.objects.update_or_create(user=user, defaults={
+            "must_change_password": False, "password_changed_at": timezone.now()})
+        old_key = request.session.session_key
+        ended = _end_sessions(user, keep=old_key)
+        update_session_auth_hash(request, user)  # a new session key for this session
+        request.session.pop(MUST_CHANGE_PASSWORD, None)
+        request.session.save()
+        UserSession.objects.filter(session_key=old_key).update(
+            session_key=request.session.session_key)
+        audit.record(user, "change_password", "user", user.pk, other_sessions_ended=ended)
+
+
+def _system_user(actor, action: str, username: str):
+    _system_only(actor, action, "user")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": f"No user is called {username!r}"})
+    return user
+
+
+def reset_password(actor: AbstractBaseUser | None, *, username: str) -> str:
+    """An administrator's reset (``deter user reset-password``): a random temporary password,
+    which must be changed at the next sign-in; the user's sessions end, any lockout of the
+    account is lifted. Returns the temporary password, to be given to the user in person."""
+    from axes.utils import reset as reset_lockout
+
+    user = _system_user(actor, "reset_password", username)
+    temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    with transaction.atomic():
+        user.set_password(temporary)
+        user.save(update_fields=["password"])
+        AccountSecurity.objects.update_or_create(user=user, defaults={
+            "must_change_password": True})
+        ended = _end_sessions(user)
+        lockouts = reset_lockout(username=username)
+        audit.record(actor, "reset_password", "user", user.pk, username=username,
+                     sessions_ended=ended, lockouts_lifted=lockouts)
+    return temporary
+
+
+def deactivate_user(actor: AbstractBaseUser | None, *, username: str) -> int:
+    """``deter user deactivate``: the account can no longer sign in, and every session it has
+    ends at once. Returns the number of sessions ended."""
+    user = _system_user(actor, "deactivate_user", username)
+    with transaction.atomic():
+        ended = _end_sessions(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit.record(actor, "deactivate_user", "user", user.pk, username=username,
+                     sessions_ended=ended)
+    return ended
+
+
+def reset_two_factor(actor: AbstractBaseUser | None, *, username: str) -> int:
+    """``deter user reset-two-factor``: for a user who lost their authenticator and recovery
+    codes, their devices are removed (they enrol again at the next sign-in, where it is
+    required) and their sessions end. Returns the number of devices removed."""
+    user = _system_user(actor, "reset_two_factor", username)
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=user).delete()[0]
+        removed += StaticDevice.objects.filter(user=user).delete()[0]
+        ended = _end_sessions(user)
+        audit.record(actor, "reset_two_factor", "user", user.pk, username=username,
+                     devices_removed=removed, sessions_ended=ended)
+    return removed
+
+
+def end_sessions_of_inactive(sender, instance, created: bool, **kwargs) -> None:
+    """A user saved as inactive by any other way (a shell, a script: ``post_save``) has their
+    sessions ended too; ``deactivate_user`` has ended them already, with its audit row."""
+    if not created and not instance.is_active:
+        with transaction.atomic():
+            if ended := _end_sessions(instance):
+                audit.record(None, "end_sessions_of_inactive_user", "user", instance.pk,
+                             sessions_ended=ended)
+
+
+def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
+    """django-axes locked an account or an address out (``user_locked_out``), or refused a
+    sign-in while it is: audited with the address and agent of the request."""
+    from django.contrib.auth.models import AnonymousUser
+
+    audit.record(AnonymousUser(), "sign_in_locked_out", "user", None, outcome=audit.DENIED,
+                 username=str(username or "")[:150], locked_address=ip_address)
+
+
+# --- the second factor ------------------------------------------------------------------------
+
+RECOVERY_CODES = 10
+TOTP_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+
+
+def start_totp_enrolment(user) -> TOTPDevice:
+    """The user's unconfirmed authenticator, made with a new random key if there is none: its
+    key is shown as a QR code until the user proves they hold it with a code."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+            audit.record(user, "start_two_factor_enrolment", "otp_device", device.pk)
+    return device
+
+
+def confirm_totp_enrolment(user, *, code: str, keep_session: str | None = None) -> list[str]:
+    """The code from the user's authenticator confirms the unconfirmed device: it replaces any
+    earlier one, a new set of single-use recovery codes replaces any earlier set, and the
+    user's other sessions (signed in without it) end. Returns the recovery codes, to be shown
+    once. A wrong code raises ``ValidationError``."""
+    if not _digits(code):
+        raise ValidationError({"code": "Enter the 6-digit code your authenticator app shows"})
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(
+            user=user, confirmed=False).first()
+        if device is None:
+            raise ValidationError({"code": "Start again: open the set-up page to get a new "
+                                           "QR code"})
+        accepted = device.verify_token(_digits(code))
+        if not accepted:  # the refusal and django-otp's throttle count are kept
+            audit.record(user, "enrol_two_factor", "otp_device", device.pk,
+                         outcome=audit.DENIED)
+    if not accepted:
+        raise ValidationError({"code": "The code is not right: enter the 6-digit code your "
+                                       "authenticator app shows now"})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user)
+        ended = _end_sessions(user, keep=keep_session)
+        audit.record(user, "enrol_two_factor", "otp_device", device.pk,
+                     recovery_codes=len(codes), other_sessions_ended=ended)
+    return codes
+
+
+def new_recovery_codes(user) -> list[str]:
+    """A new set of recovery codes for a user who has an authenticator; the old set no longer
+    works."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        audit.record(user, "new_recovery_codes", "otp_device", None, outcome=audit.DENIED)
+        raise ValidationError("Set up an authenticator app first")
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        audit.record(user, "new_recovery_codes", "otp_device", None, recovery_codes=len(codes))
+    return codes
+
+
+def _new_recovery_codes(user) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def _digits(code: str) -> str:
+    """A code as typed, without spaces (recovery codes are lower case)."""
+    return "".join((code or "").split()).lower()
+
+
+class SecondFactorRefused(ValidationError):
+    pass
+
+
+def verify_second_factor(user, *, code: str):
+    """The code from the user's authenticator, or one of their recovery codes (then used up).
+    Returns the device that accepted it; a wrong code or too many tries raises
+    ``ValidationError`` and is audited. django-otp slows guessing down: each wrong code
+    doubles the wait before the next is tried."""
+    code = _digits(code)
+    if not code:
+        raise ValidationError({"code": "Enter the code from your authenticator app, or a "
+                                       "recovery code"})
+    with transaction.atomic():
+        devices = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True))
+        devices += list(StaticDevice.objects.select_for_update().filter(user=user,
+                                                                        confirmed=True))
+        waits = []
+        for device in devices:
+            allowed, why = device.verify_is_allowed()
+            if not allowed:
+                waits.append(why.get("locked_until") if why else None)
+                continue
+            if device.verify_token(code):
+                detail = {"device": "recovery_code" if isinstance(device, StaticDevice)
+                          else "totp"}
+                if isinstance(device, StaticDevice):
+                    detail["recovery_codes_left"] = device.token_set.count()
+                audit.record(user, "second_factor", "otp_device", device.pk, **detail)
+                return device
+        audit.record(user, "second_factor", "otp_device", None, outcome=audit.DENIED,
+                     throttled=len(waits) == len(devices) and bool(devices))
+    if devices and len(waits) == len(devices):
+        until = min((w for w in waits if w), default=None)
+        when = f" after {timezone.localtime(until):%H:%M:%S}" if until else " in a minute"
+        raise SecondFactorRefused({"code": f"Too many wrong codes: try again{when}"})
+    raise SecondFactorRefused({"code": "The code is not right: enter the 6-digit code your "
+                                       "authenticator app shows now, or a recovery code"})

@@ -85,6 +85,11 @@ def client_ip(request: HttpRequest, trusted_proxies: int) -> str | None:
     return _address(forwarded[-trusted_proxies])
 
 
+def request_ip(request: HttpRequest) -> str | None:
+    """The client's address as the audit sees it: django-axes counts failures by it."""
+    return client_ip(request, settings.DETER_TRUSTED_PROXIES)
+
+
 def session_token(session_key: str | None) -> str:
     """A keyed HMAC-SHA256 of the session key: rows of one session share it, and it cannot be
     turned back into the key."""

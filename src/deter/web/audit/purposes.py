@@ -9,13 +9,16 @@ ANALYSIS = "analysis"  # the problem profile and the proposals it leads to
 ADMINISTRATION = "administration"  # setting a programme up
 TRANSPARENCY = "transparency"  # how people are scored, published
 RETENTION = "retention"  # keeping records no longer than the schedule allows
-ACCOUNT = "account"  # signing in and out
+ACCOUNT = "account"  # signing in and out, one's own password, sessions and second factor
 OVERSIGHT = "oversight"  # data protection: agreements and reading the audit trail
 RIGHTS = "rights"  # individuals' rights: being told, challenging a listing, subject access
 
 PURPOSES: dict[str, str] = {
     "home": ACCOUNT, "login": ACCOUNT, "logout": ACCOUNT,
     "oidc_authentication_init": ACCOUNT, "oidc_authentication_callback": ACCOUNT,
+    "two_factor_verify": ACCOUNT,
+    "account": ACCOUNT, "password_change": ACCOUNT, "sign_out_everywhere": ACCOUNT,
+    "two_factor_setup": ACCOUNT, "new_recovery_codes": ACCOUNT,
     "cohort": ANALYSIS, "profile": ANALYSIS, "chart": ANALYSIS, "group": ANALYSIS,
     "bring_proposals": ANALYSIS,
     "jobs": ANALYSIS, "job_analyse": ANALYSIS, "job": ANALYSIS, "job_retry": ANALYSIS,

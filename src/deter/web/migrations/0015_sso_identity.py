@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deter', '0013_individual_rights'),
+        ('deter', '0014_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

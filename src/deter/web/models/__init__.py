@@ -1,3 +1,4 @@
+from .accounts import AccountSecurity, UserSession
 from .agency import Agency, StaffRole
 from .analysis import AnalysisRun, FoundGroup, PersonScore, PlaceScore, RelationScore
 from .audit import AuditEvent
@@ -28,6 +29,7 @@ from .sharing import AgreementParty, DataSharingAgreement, PersonLink
 from .sso import SingleSignOnIdentity
 
 __all__ = [
+    "AccountSecurity",
     "Agency",
     "AgreementParty",
     "AnalysisRun",
@@ -69,4 +71,5 @@ __all__ = [
     "SingleSignOnIdentity",
     "StaffRole",
     "SubjectAccessRequest",
+    "UserSession",
 ]

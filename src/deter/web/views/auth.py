@@ -1,9 +1,12 @@
 """Sign in and sign out: Django's auth views, with every attempt written to the audit."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from .. import audit
+from ..actions import accounts as account_actions
 from ..forms.base import LoginForm
 from ..sso import config as sso
 
@@ -26,12 +29,15 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         response = super().form_valid(form)
-        audit.record(form.get_user(), "sign_in", "user", form.get_user().pk)
+        second = self.request.session.get(account_actions.SECOND_FACTOR)
+        audit.record(form.get_user(), "sign_in", "user", form.get_user().pk,
+                     **({"second_factor": second} if second else {}))
         return response
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
+        detail = {"locked_out": True} if getattr(self.request, "axes_locked_out", False) else {}
         audit.record(self.request.user, "sign_in", "user", None, outcome=audit.DENIED,
-                     username=str(form.data.get("username", ""))[:150])
+                     username=str(form.data.get("username", ""))[:150], **detail)
         # 400, like every other form Deter refuses (Django's LoginView answers 200)
         response = super().form_invalid(form)
         response.status_code = 400
@@ -43,3 +49,19 @@ class SignOutView(auth_views.LogoutView):
         if request.user.is_authenticated:
             audit.record(request.user, "sign_out", "user", request.user.pk)
         return super().post(request, *args, **kwargs)
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None,
+               credentials: dict | None = None) -> HttpResponse:
+    """django-axes' answer to a sign-in while the account or the address is locked out
+    (``AXES_LOCKOUT_CALLABLE``): the sign-in page with a clear message, 429. The refusal was
+    audited by the view and the lockout by ``actions.accounts.record_lockout``."""
+    form = LoginForm(request, data=request.POST)
+    form.is_bound = True
+    form._errors, form.cleaned_data = {}, {}
+    form.add_error(None, (
+        f"Too many wrong passwords: signing in is locked for "
+        f"{settings.DETER_LOCKOUT_MINUTES} minutes. Wait and try again, or ask an "
+        f"administrator to reset your password."))
+    return render(request, "registration/login.html", {"form": form, "locked_out": True},
+                  status=429)
