@@ -23,6 +23,8 @@ import psycopg
 import pytest
 from benchmarks.web_pages import Session, free_port
 
+from shared_data import run_in_own_loop
+
 DETER = Path(sys.executable).with_name("deter")
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 STREET = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
@@ -124,9 +126,7 @@ class Analyst:
         self.session = Session(httpx.AsyncClient(timeout=60), base)
 
     def sign_in(self) -> None:
-        import asyncio
-
-        asyncio.run(self._sign_in())
+        run_in_own_loop(self._sign_in())
 
     async def _sign_in(self) -> None:
         await self.session.sign_in("analyst", "deter-demo-analyst")

@@ -17,6 +17,8 @@ import httpx
 import pytest
 from benchmarks.web_pages import Session, free_port
 
+from shared_data import run_in_own_loop
+
 DETER = Path(sys.executable).with_name("deter")
 CLIENTS, REQUESTS = 20, 200
 
@@ -89,7 +91,7 @@ def test_twenty_clients_at_once_get_no_error_and_each_view_is_audited(served):
         people = [r[0] for r in db.execute("SELECT person_id FROM deter_cohortentry LIMIT 10")]
         before = db.execute("SELECT COUNT(*) FROM deter_auditevent").fetchone()[0]
     urls = ["/cohort/", "/programmes/", "/meetings/", *[f"/people/{p}/" for p in people]]
-    statuses = asyncio.run(_drive(base, urls))
+    statuses = run_in_own_loop(_drive(base, urls))
     assert statuses == {200: REQUESTS}
     with sqlite3.connect(database) as db:
         after = db.execute("SELECT COUNT(*) FROM deter_auditevent").fetchone()[0]
