@@ -40,12 +40,3 @@ def check_present(paths: list[Path]) -> None:
         pytest.fail(f"{message} ({REQUIRE_VARIABLE}=1)", pytrace=False)
     pytest.skip(message)
 
-
-def run_in_own_loop(coroutine):
-    """asyncio.run in a thread of its own: the browser tests leave an event loop running in
-    the main thread, where asyncio.run refuses to start another."""
-    import asyncio
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from benchmarks.web_pages import Session, free_port
 
-from shared_data import run_in_own_loop
+from event_loop import run_in_own_loop
 
 DETER = Path(sys.executable).with_name("deter")
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"

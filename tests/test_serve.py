@@ -17,7 +17,7 @@ import httpx
 import pytest
 from benchmarks.web_pages import Session, free_port
 
-from shared_data import run_in_own_loop
+from event_loop import run_in_own_loop
 
 DETER = Path(sys.executable).with_name("deter")
 CLIENTS, REQUESTS = 20, 200

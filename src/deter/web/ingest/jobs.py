@@ -33,8 +33,7 @@ def begin(job: Job) -> None:
 
 
 def progress(job: Job, step: str, percent: int) -> None:
-    Job.objects.filter(pk=job.pk).update(step=step[:200], percent=max(0, min(percent, 100)),
-                                         finished_at=None)
+    Job.objects.filter(pk=job.pk).update(step=step[:200], percent=max(0, min(percent, 100)))
 
 
 def mark_imported(job: Job, summary: str) -> None:
