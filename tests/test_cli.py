@@ -1,6 +1,11 @@
 """The deter command: --help everywhere, clear errors and exit code 2, nothing loaded."""
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +333,25 @@ def test_sar_for_an_unknown_person_writes_nothing(tmp_path, capsys):
     assert main(["sar", "P-NOBODY", "--out", str(tmp_path / "sar")]) == 2
     assert "no person with the id 'P-NOBODY'. Nothing was written." in capsys.readouterr().err
     assert not (tmp_path / "sar").exists()
+
+
+def _deter(database: Path, *arguments: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run([sys.executable, "-m", "deter.cli", *arguments], env=env,  # noqa: S603
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_migrate_on_an_inconsistent_history_says_so_and_changes_nothing(tmp_path):
+    database = tmp_path / "deter.sqlite3"
+    assert _deter(database, "migrate").returncode == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "DELETE FROM django_migrations WHERE app = 'deter' AND name = '0014_accounts'")
+        before = connection.execute("SELECT count(*) FROM django_migrations").fetchone()
+    result = _deter(database, "migrate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "inconsistent" in result.stderr and "0015_sso_identity" in result.stderr
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM django_migrations").fetchone() == before

@@ -386,11 +386,30 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate_database(verbosity: int) -> None:
+    """Bring the tables up to date, or say plainly why the database's history cannot be."""
+    from django.core.management import call_command
+    from django.db.migrations.exceptions import InconsistentMigrationHistory, NodeNotFoundError
+    from django.db.utils import OperationalError
+
+    try:
+        call_command("migrate", interactive=False, verbosity=verbosity)
+    except InconsistentMigrationHistory as error:
+        raise UserError(
+            f"the database's record of applied migrations is inconsistent ({error}); it was "
+            "changed outside `deter migrate` or belongs to another version of Deter. Nothing was "
+            "changed: restore it from a backup or point DATABASE_URL at the right database"
+        ) from None
+    except NodeNotFoundError as error:
+        raise UserError(f"the database was migrated by a version of Deter this one does not "
+                        f"know ({error}); nothing was changed") from None
+    except OperationalError as error:
+        raise UserError(f"cannot reach or change the database: {error}") from None
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     setup_django(check_migrated=False)
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=1)
+    migrate_database(verbosity=1)
     return 0
 
 
@@ -478,7 +497,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     timings: dict[str, float] = {}
     with step("setting up the database", timings):
-        call_command("migrate", interactive=False, verbosity=0)
+        migrate_database(verbosity=0)
         if not database_is_empty():
             if not (default_sqlite or args.reset):
                 raise UserError("the database is not empty: pass --reset to let the demo "
