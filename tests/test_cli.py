@@ -355,3 +355,23 @@ def test_migrate_on_an_inconsistent_history_says_so_and_changes_nothing(tmp_path
     assert "inconsistent" in result.stderr and "0015_sso_identity" in result.stderr
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM django_migrations").fetchone() == before
+
+
+def test_synth_plants_a_programme_with_its_counterfactual(tmp_path, capsys):
+    assert main(["synth", "--out", str(tmp_path), "--scale", "small", "--programme-groups", "2",
+                 "--programme-effect", "0.5"]) == 0
+    truth = json.loads((tmp_path / "ground_truth" / "programme.json").read_text())
+    assert truth["rate_ratio"] == 0.5 and len(truth["treated_groups"]) == 2
+    removed = (tmp_path / "ground_truth" / "removed_events.csv").read_text().splitlines()
+    assert len(removed) - 1 == truth["removed_events"] > 0
+    events = (tmp_path / "events.csv").read_text()
+    assert removed[1].split(",")[0] not in events
+    assert f"{truth['removed_events']} violent events prevented" in capsys.readouterr().out
+
+
+def test_synth_refuses_a_bad_programme_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "county"
+    assert main(["synth", "--out", str(out), "--scale", "small", "--programme-groups", "2",
+                 "--programme-effect", "2"]) == 2
+    assert "rate ratio must be between 0 and 1" in capsys.readouterr().err
+    assert not out.exists()

@@ -67,6 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help=", ".join(f"{name} ~{scale.events:,} events"
                                       for name, scale in SCALES.items()))
     synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    planted = synth.add_argument_group(
+        "a planted programme", "thin the violence of randomly chosen treated groups from a start "
+        "date, for evaluations to find (written to ground_truth/programme.json with the exact "
+        "counterfactual); none unless --programme-groups is given")
+    planted.add_argument("--programme-groups", type=int, metavar="N",
+                         help="how many groups the programme treats")
+    planted.add_argument("--programme-start", type=_day_arg, default=None,
+                         help="the programme's first day, YYYY-MM-DD (default 2025-10-01)")
+    planted.add_argument("--programme-effect", type=float, default=0.6, metavar="RATE_RATIO",
+                         help="treated groups' violence after the start, as a share of what "
+                         "it would have been (default 0.6: a 40%% fall)")
+    planted.add_argument("--programme-displacement", type=float, default=0.0, metavar="SHARE",
+                         help="share of the prevented violence committed by rival groups "
+                         "instead (default 0)")
     synth.set_defaults(handler=cmd_synth)
 
     migrate = commands.add_parser("migrate", help="create or update the database tables",
@@ -378,12 +392,34 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     with step(f"synthesising the {args.scale} (seed {args.seed})"):
         county = synthesise(seed=args.seed, scale=args.scale)
+        programme = _plant_programme(args, county)
+        if programme is not None:
+            county, truth = programme
         write_county(county, args.out, fmt=args.format)
+        if programme is not None:
+            truth.write(args.out / "ground_truth")
+    if programme is not None:
+        print(f"planted a programme from {truth.start}: groups {', '.join(truth.treated_groups)}, "
+              f"rate ratio {truth.rate_ratio}, {truth.removed.height} violent events prevented, "
+              f"{truth.displaced.height} displaced to rival groups")
     e = county.extract
     print(f"wrote {args.out}: {e.people.height:,} people, {e.events.height:,} events, "
           f"{e.involvements.height:,} involvements, {e.associations.height:,} associations, "
           f"{e.groups.height} groups")
     return 0
+
+
+def _plant_programme(args: argparse.Namespace, county):
+    from deter.analysis.synth.programme import DEFAULT_START, plant_programme
+
+    if args.programme_groups is None:
+        return None
+    try:
+        return plant_programme(county, start=args.programme_start or DEFAULT_START,
+                               groups=args.programme_groups, rate_ratio=args.programme_effect,
+                               displacement=args.programme_displacement, seed=args.seed)
+    except ValueError as error:
+        raise UserError(f"the planted programme: {error}") from None
 
 
 def migrate_database(verbosity: int) -> None:
