@@ -30,9 +30,10 @@ test: setup test-deps ## run the whole test suite (DATABASE_URL picks SQLite or 
 lint: setup ## ruff over the code
 	$(VENV)/bin/ruff check src tests
 
-test-deps: ## install the Debian packages the tests start: Chromium and nginx (needs root and apt-get)
+test-deps: ## install the Debian packages the tests use: Chromium, nginx, poppler (needs root and apt-get)
 	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
 	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	[ -x /usr/bin/pdftoppm ] || missing="$$missing poppler-utils"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian's $$missing for the browser and proxy tests"; \

@@ -24,13 +24,18 @@ def pytest_configure(config):
 
 
 ANALYSIS_TESTS = Path(__file__).parent / "analysis"
+BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
 def pytest_collection_modifyitems(config, items):
     # deter.analysis never touches a database (tests/test_layers.py), so its tests answer the
-    # same on SQLite and PostgreSQL: .ci/run's PostgreSQL pass deselects them.
+    # same on SQLite and PostgreSQL: .ci/run's PostgreSQL pass deselects them. The browser
+    # tests read pages whose queries tests/web runs on both databases; what they add (layout,
+    # accessibility, scripts) does not depend on the database, and they are the slowest
+    # third of the suite, so they too run once, in the SQLite pass.
     for item in items:
-        if ANALYSIS_TESTS in Path(item.fspath).parents:
+        parents = Path(item.fspath).parents
+        if ANALYSIS_TESTS in parents or BROWSER_TESTS in parents:
             item.add_marker(pytest.mark.backend_independent)
 
 

@@ -13,13 +13,18 @@ from deter.cli import _config, build_parser, main
 from deter.web.models import Event, Person
 
 COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "export",
-            "sar", "user", "check", "runs", "worker", "serve"]
+            "sar", "user", "users", "agencies", "api-token", "check", "runs", "worker", "serve"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], ["retention", "run"],
                                      ["audit", "verify"], ["export", "evaluation"],
                                      ["user", "reset-password"], ["user", "deactivate"],
-                                     ["user", "reset-two-factor"]])
+                                     ["user", "reset-two-factor"], ["users", "list"],
+                                     ["users", "add"], ["users", "edit"], ["users", "grant"],
+                                     ["users", "revoke"],
+                                     ["agencies", "list"], ["agencies", "add"],
+                                     ["agencies", "edit"], ["api-token", "create"],
+                                     ["api-token", "list"], ["api-token", "revoke"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])
@@ -53,7 +58,7 @@ def test_police_uk_files_import(tmp_path, capsys):
         ",2024-05,F,F,-1.5,53.6,On or near X,E01000001,A 001A,Anti-social behaviour,,\n"
     )
     assert main(["import", "--police-uk", str(path)]) == 0
-    assert "imported 0 people, 2 events" in capsys.readouterr().out
+    assert "events: 2 added, 0 updated, 0 unchanged" in capsys.readouterr().out
     assert sorted(Event.objects.values_list("offence_category", flat=True)) == [
         "anti-social behaviour", "robbery"]
 
@@ -66,7 +71,7 @@ def test_a_bad_date_option_is_refused(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_importing_a_police_uk_month_twice_names_the_file_and_loads_nothing(tmp_path, capsys):
+def test_importing_a_police_uk_month_again_adds_only_the_new_events(tmp_path, capsys):
     path = tmp_path / "2024-05-x-street.csv"
     header = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
               "LSOA name,Crime type,Last outcome category,Context\n")
@@ -74,10 +79,10 @@ def test_importing_a_police_uk_month_twice_names_the_file_and_loads_nothing(tmp_
     later = tmp_path / "2024-06-x-street.csv"
     later.write_text(header + "def,2024-06,F,F,-1.5,53.6,On or near X,E01000001,A,Robbery,,\n")
     assert main(["import", "--police-uk", str(path)]) == 0
-    assert main(["import", "--police-uk", str(later), str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "2024-05-x-street.csv, row 2, column event_id: 'abc' is already in the database" in err
-    assert not Event.objects.filter(event_id="def").exists()
+    assert main(["import", "--police-uk", str(later), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "events: 1 added, 0 updated, 1 unchanged" in out
+    assert sorted(Event.objects.values_list("event_id", flat=True)) == ["abc", "def"]
 
 
 def test_analyse_an_extract_folder_without_the_database(tmp_path, capsys):

@@ -3,10 +3,10 @@
 - ``deter.analysis`` never imports Django or ``deter.web``
   (``tests/analysis/test_import_contract.py``);
 - only ``actions/``, ``ingest/`` and migrations write: views, forms, queries, domain facts,
-  template tags, the demo and the policy call no model write (``save``, ``delete``,
+  template tags, the demo, the API and the policy call no model write (``save``, ``delete``,
   ``create``, ``update`` of a queryset, many-to-many ``add``...);
-- views, template tags and the template context read records only through the policy (or a
-  record the policy gave them): no ``Model.objects`` there.
+- views, the API, template tags and the template context read records only through the
+  policy (or a record the policy gave them): no ``Model.objects`` there.
 """
 
 import ast
@@ -17,7 +17,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "deter"
 WEB = SRC / "web"
 READ_ONLY_LAYERS = ("views", "forms", "queries", "domain", "templatetags", "demo", "policy",
-                    "sso")
+                    "sso", "api")
 READ_ONLY_MODULES = ("context.py", "middleware.py", "urls.py")
 MANAGER_WRITES = frozenset({"create", "bulk_create", "get_or_create", "update_or_create",
                             "bulk_update", "update", "delete", "add", "remove", "set", "clear"})
@@ -85,7 +85,7 @@ def test_the_write_check_finds_writes():
         writes_in(path)  # parses
 
 
-POLICY_READERS = ("views", "templatetags", "context.py")
+POLICY_READERS = ("views", "templatetags", "context.py", "api")
 
 
 def manager_reads_in(path: Path) -> list[str]:

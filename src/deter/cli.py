@@ -1,5 +1,5 @@
 """The ``deter`` command line: synth, migrate, import, analyse, demo, retention, audit, export,
-sar, user, check, serve.
+sar, agencies, users (or user), check, serve.
 
 Commands that touch the database set Django up only when they run, so ``deter synth`` and
 ``deter --help`` stay fast and work without a database.
@@ -200,10 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     sar.add_argument("--out", type=Path, required=True, help="folder to write the zip into")
     sar.set_defaults(handler=cmd_sar)
 
+    _add_agency_commands(commands)
     user = commands.add_parser(
-        "user", help="local accounts: reset a password or two-factor, deactivate",
-        description="Administer a local account (docs/adr/0012-local-accounts.md). Each "
-        "command ends all the user's sessions at once and is audited.",
+        "users", aliases=["user"],
+        help="staff accounts: list, add, edit, grant and revoke roles, reset a password or "
+        "two-factor, deactivate",
+        description="Administer staff accounts (docs/administration.md, "
+        "docs/adr/0012-local-accounts.md) as the system. Every change is audited; reset-"
+        "password, reset-two-factor and deactivate end all the user's sessions at once.",
     )
     user_commands = user.add_subparsers(title="user commands", required=True, metavar="COMMAND")
     for name, help_text in (
@@ -216,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         command = user_commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument("username")
         command.set_defaults(handler=cmd_user, user_command=name)
+    _add_user_admin_commands(user_commands)
+
+    _add_api_token_commands(commands)
 
     check = commands.add_parser(
         "check", help="Django's deployment checks and Deter's own; non-zero on any warning",
@@ -255,6 +262,107 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_api_token_commands(commands) -> None:
+    tokens = commands.add_parser(
+        "api-token", help="tokens for partner systems calling the HTTP API (docs/api.md)",
+        description="Issue, list and revoke the tokens partner systems call /api/v1/ with. A "
+        "token acts as its integration's service user (api-<name>), whose roles are in one "
+        "agency only, so it sees and does what the agency's staff in that role may. Only a "
+        "digest is stored: the token is printed once, when it is made. Each command is audited.")
+    token_commands = tokens.add_subparsers(title="api-token commands", required=True,
+                                           metavar="COMMAND")
+    create = token_commands.add_parser(
+        "create", help="issue a token, printed once", description="Issue a token for an "
+        "integration of an agency; it is printed once and cannot be shown again.")
+    create.add_argument("--name", required=True,
+                        help="the integration, e.g. 'Hope Trust case system'")
+    create.add_argument("--agency", required=True, help="the agency's name, as in Deter")
+    create.add_argument("--role", default="partner",
+                        help="the service user's role in the agency (default partner)")
+    create.add_argument("--days", type=int, default=90,
+                        help="days until it expires (default 90, at most 365)")
+    create.set_defaults(handler=cmd_api_token, api_command="create")
+    listing = token_commands.add_parser("list", help="list the tokens, live and not",
+                                        description="List every token: never the token itself.")
+    listing.set_defaults(handler=cmd_api_token, api_command="list")
+    revoke = token_commands.add_parser("revoke", help="revoke a token now",
+                                       description="Revoke a token: its next call is refused.")
+    revoke.add_argument("prefix", help="the token's prefix, as `list` shows it")
+    revoke.set_defaults(handler=cmd_api_token, api_command="revoke")
+def _add_agency_commands(commands) -> None:
+    agencies = commands.add_parser(
+        "agencies", help="the partnership's agencies: list, add, edit (with the letterhead)",
+        description="The agencies whose staff use Deter, with the address, phone and logo "
+        "their letters print. Every change is audited (docs/administration.md).")
+    agency_commands = agencies.add_subparsers(title="agency commands", required=True,
+                                              metavar="COMMAND")
+    listing = agency_commands.add_parser("list", help="every agency with its kind and staff")
+    listing.set_defaults(handler=cmd_agencies, agency_command="list")
+    kinds = ", ".join(_agency_kinds())
+    add = agency_commands.add_parser("add", help="add an agency",
+                                     description="Add an agency. Kinds: " + kinds)
+    add.add_argument("name")
+    add.add_argument("--kind", required=True, help=kinds)
+    edit = agency_commands.add_parser("edit", help="change an agency's details or logo",
+                                      description="Change what is given; the rest stays.")
+    edit.add_argument("name", help="the agency's present name")
+    edit.add_argument("--name", dest="new_name", help="its new name")
+    edit.add_argument("--kind", help=kinds)
+    edit.add_argument("--no-logo", action="store_true", help="print its letters without one")
+    for command in (add, edit):
+        command.add_argument("--address", help="postal address; lines separated by newlines "
+                             "or by ' / '")
+        command.add_argument("--phone")
+        command.add_argument("--logo", type=Path, metavar="FILE",
+                             help="a PNG or JPEG of at most 1 MB and 2,000 pixels a side")
+    add.set_defaults(handler=cmd_agencies, agency_command="add")
+    edit.set_defaults(handler=cmd_agencies, agency_command="edit")
+
+
+def _agency_kinds() -> list[str]:
+    # the choices of Agency.Kind, without setting Django up for --help
+    return ["police", "vru", "childrens_services", "school", "council", "housing", "health",
+            "probation", "treatment", "community"]
+
+
+ROLE_NAMES = ("analyst", "coordinator", "caseworker", "partner", "dpo", "evaluator")
+
+
+def _add_user_admin_commands(user_commands) -> None:
+    listing = user_commands.add_parser("list", help="every account with its roles")
+    listing.set_defaults(handler=cmd_users, user_command="list")
+    add = user_commands.add_parser(
+        "add", help="add an account; its temporary password is printed once",
+        description="Add a staff account with a random temporary password, printed once, to "
+        "be changed at the first sign-in. With --agency and --role, grant that role too.")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="full name, as their letters are signed")
+    edit = user_commands.add_parser("edit", help="change an account's name, job title, contact "
+                                    "or system administration")
+    edit.add_argument("username")
+    edit.add_argument("--name", help="full name")
+    for command in (add, edit):
+        command.add_argument("--job-title")
+        command.add_argument("--email")
+        command.add_argument("--phone")
+        command.add_argument("--system-administrator", action=argparse.BooleanOptionalAction,
+                             help="may enter agencies, accounts and roles in the app (grants "
+                             "no role in any programme)")
+    add.add_argument("--agency", help="the agency of --role")
+    add.add_argument("--role", choices=ROLE_NAMES)
+    add.set_defaults(handler=cmd_users, user_command="add")
+    edit.set_defaults(handler=cmd_users, user_command="edit")
+    for name, verb in (("grant", "give"), ("revoke", "take away")):
+        command = user_commands.add_parser(
+            name, help=f"{verb} a role at an agency",
+            description=f"{verb.capitalize()} a role at an agency: the role holds in every "
+            "programme the agency leads or is a party to the agreement of.")
+        command.add_argument("username")
+        command.add_argument("--agency", required=True)
+        command.add_argument("--role", required=True, choices=ROLE_NAMES)
+        command.set_defaults(handler=cmd_users, user_command=name)
+
+
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=os.environ.get("DETER_HOST", "127.0.0.1"),
                         help="address to listen on (default DETER_HOST or 127.0.0.1)")
@@ -273,7 +381,7 @@ ANALYSIS_OPTIONS = (
     ("--resolution", "resolution", float, "Leiden resolution"),
     ("--seed", "seed", int, "Leiden seed"),
     ("--harm-table", "harm_table", str,
-     "harm weights: cchi-2026, ons-css:FILE.csv, or a CSV file of "
+     "harm weights: cchi-2026-asb, cchi-2026, ons-css:FILE.csv, or a CSV file of "
      "offence_code/offence_category and weight"),
     ("--population", "population_table", str,
      "LSOA residents (lsoa_code,population CSV or the 2011 Census LSOA file) for events and "
@@ -467,11 +575,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         if len(args.paths) != 1:
             raise UserError("give one extract folder (or use --police-uk for CSV files)")
         with step(f"validating {args.paths[0]}"):
-            extract = read_extract(args.paths[0])
+            # its references may name records imported before: checked with the database
+            extract = read_extract(args.paths[0], references=False)
         source = f"extract: {args.paths[0].resolve().name}"
     with step("loading into the database (one transaction)"):
         summary = load_extract(extract, source=source)
-    print(f"imported {summary}")
+    print("imported" if summary.changed else "imported: nothing changed")
+    for line in summary.lines():
+        print(f"  {line}")
     return 0
 
 
@@ -582,6 +693,209 @@ def cmd_user(args: argparse.Namespace) -> int:
     except ValidationError as error:
         raise UserError(" ".join(error.messages) + ". Nothing was changed.") from error
     return 0
+
+
+def cmd_api_token(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from deter.web.actions import api_tokens
+
+    try:
+        if args.api_command == "create":
+            issued = api_tokens.issue_token(None, name=args.name, agency_name=args.agency,
+                                            role=args.role, days=args.days)
+            token = issued.token
+            print(f"token for {token.name} ({token.agency.name}, {args.role}, acting as "
+                  f"{token.user.username}), expires {token.expires_at:%Y-%m-%d %H:%M} UTC:\n"
+                  f"{issued.secret}\n"
+                  "It is shown this once and cannot be shown again: give it to the partner "
+                  "system's administrator securely.")
+        elif args.api_command == "revoke":
+            token = api_tokens.revoke_token(None, prefix=args.prefix)
+            print(f"token {token.prefix} of {token.name} revoked")
+        else:
+            _print_tokens()
+    except ValidationError as error:
+        raise UserError(" ".join(error.messages) + ". Nothing was changed.") from error
+    return 0
+
+
+def _print_tokens() -> None:
+    from django.utils import timezone
+
+    from deter.web.policy import api_tokens
+
+    now = timezone.now()
+    print(f"{'prefix':<10}{'state':<9}{'expires (UTC)':<18}{'agency':<30}integration")
+    for token in api_tokens.every_token():
+        state = "revoked" if token.revoked_at else "expired" if token.expires_at <= now \
+            else "live"
+        print(f"{token.prefix:<10}{state:<9}{token.expires_at:%Y-%m-%d %H:%M}  "
+              f"{token.agency.name[:28]:<30}{token.name} (as {token.user.username})")
+def cmd_agencies(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from deter.web.actions import administration as admin
+    from deter.web.domain.logos import check_logo
+    from deter.web.models import Agency
+
+    if args.agency_command == "list":
+        for agency in Agency.objects.order_by("name"):
+            staff = agency.staff_roles.values("user").distinct().count()
+            print(f"{agency.name:<45} {agency.kind:<20} {staff:>3} staff"
+                  f"{'  logo' if agency.logo_id else ''}"
+                  f"{'  ' + agency.phone if agency.phone else ''}")
+        return 0
+    logo = _read_logo(args.logo)
+    try:
+        if logo is not None:  # checked before anything is saved: all or nothing
+            check_logo(logo, args.logo.name)
+        if args.agency_command == "add":
+            agency = admin.save_agency(None, name=args.name, kind=args.kind,
+                                       address=_address(args.address), phone=args.phone or "")
+        else:
+            agency = _agency(args.name)
+            agency = admin.save_agency(
+                None, agency, name=args.new_name or agency.name, kind=args.kind or agency.kind,
+                address=agency.address if args.address is None else _address(args.address),
+                phone=agency.phone if args.phone is None else args.phone)
+            if args.no_logo:
+                admin.set_agency_logo(None, agency, None)
+        if logo is not None:
+            admin.set_agency_logo(None, agency, logo, args.logo.name)
+    except ValidationError as error:
+        raise UserError(_messages(error) + " Nothing was changed.") from error
+    print(f"{'added' if args.agency_command == 'add' else 'saved'} {agency.name} "
+          f"({agency.kind}){', with its logo' if agency.logo_id else ''}")
+    return 0
+
+
+def _read_logo(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise UserError(f"--logo {path}: no such file. Nothing was changed.")
+    if path.stat().st_size > 1024 * 1024:
+        raise UserError(f"--logo {path} is larger than 1 MB. Nothing was changed.")
+    return path.read_bytes()
+
+
+def _address(text: str | None) -> str:
+    return "\n".join(part.strip() for part in (text or "").replace(" / ", "\n").split("\n"))
+
+
+def _messages(error) -> str:
+    if hasattr(error, "message_dict"):
+        return " ".join(f"{field}: {message}." for field, messages in error.message_dict.items()
+                        for message in messages)
+    return " ".join(error.messages) + "."
+
+
+def _agency(name: str):
+    from deter.web.models import Agency
+
+    agency = Agency.objects.filter(name__iexact=name).first()
+    if agency is None:
+        raise UserError(f"no agency called {name!r} (see `deter agencies list`). Nothing was "
+                        "changed.")
+    return agency
+
+
+def _account(username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise UserError(f"no user is called {username!r} (see `deter users list`). Nothing "
+                        "was changed.")
+    return user
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    if args.user_command == "list":
+        _list_users()
+        return 0
+    try:
+        _USER_COMMANDS[args.user_command](args)
+    except ValidationError as error:
+        raise UserError(_messages(error) + " Nothing was changed.") from error
+    return 0
+
+
+def _list_users() -> None:
+    from django.contrib.auth import get_user_model
+
+    from deter.web.models import display_name, profile_of
+
+    for user in get_user_model().objects.order_by("username").select_related(
+            "staff_profile").prefetch_related("staff_roles__agency"):
+        profile = profile_of(user)
+        roles = "; ".join(f"{r.role} at {r.agency.name}" for r in user.staff_roles.all())
+        flags = [f for f, on in (("deactivated", not user.is_active), (
+            "system administrator", profile and profile.system_administrator)) if on]
+        print(f"{user.username:<16} {display_name(user, fallback='(no name)'):<24} "
+              f"{(profile.job_title if profile else ''):<30} {roles or 'no roles'}"
+              + (f"  [{', '.join(flags)}]" if flags else ""))
+
+
+def _user_add(args: argparse.Namespace) -> None:
+    from deter.web.actions import administration as admin
+
+    if bool(args.agency) != bool(args.role):
+        raise UserError("give --agency and --role together. Nothing was changed.")
+    agency = _agency(args.agency) if args.agency else None
+    made = admin.create_account(None, username=args.username, full_name=args.name,
+                                job_title=args.job_title or "", email=args.email or "",
+                                phone=args.phone or "",
+                                system_administrator=bool(args.system_administrator))
+    print(f"added {args.username}: temporary password {made.temporary_password}\n"
+          "Give it to them in person or by phone; they choose their own at the first sign-in.")
+    if agency is not None:
+        admin.grant_role(None, made.user, agency=agency, role=args.role)
+        print(f"granted {args.role} at {agency.name}")
+
+
+def _user_edit(args: argparse.Namespace) -> None:
+    from deter.web.actions import administration as admin
+    from deter.web.models import profile_of
+
+    user = _account(args.username)
+    profile = profile_of(user)
+
+    def given(value, present):
+        return present if value is None else value
+    admin.edit_account(
+        None, user, full_name=given(args.name, profile.full_name if profile else ""),
+        job_title=given(args.job_title, profile.job_title if profile else ""),
+        email=given(args.email, user.email),
+        phone=given(args.phone, profile.phone if profile else ""),
+        system_administrator=args.system_administrator)
+    print(f"saved {args.username}")
+
+
+def _user_grant(args: argparse.Namespace) -> None:
+    from deter.web.actions import administration as admin
+
+    user, agency = _account(args.username), _agency(args.agency)
+    admin.grant_role(None, user, agency=agency, role=args.role)
+    print(f"{args.username} is {args.role} at {agency.name}")
+
+
+def _user_revoke(args: argparse.Namespace) -> None:
+    from deter.web.actions import administration as admin
+
+    user, agency = _account(args.username), _agency(args.agency)
+    admin.revoke_role(None, user, agency=agency, role=args.role)
+    print(f"{args.username} is no longer {args.role} at {agency.name}")
+
+
+_USER_COMMANDS = {"add": _user_add, "edit": _user_edit, "grant": _user_grant,
+                  "revoke": _user_revoke}
 
 
 def cmd_retention_run(args: argparse.Namespace) -> int:

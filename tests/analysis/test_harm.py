@@ -162,7 +162,9 @@ def test_unknown_events_score_zero_and_are_reported():
          ("e4", 0, "8N", None)],
         [("e1", "p", "offender"), ("e2", "p", "offender"), ("e4", "q", "offender")],
     )
-    result = person_harm(ex, AnalysisConfig(as_of=AS_OF))
+    # the CCHI itself gives anti-social behaviour nothing (the default table since issue 13
+    # does: tests/analysis/test_asb_harm.py)
+    result = person_harm(ex, AnalysisConfig(as_of=AS_OF, harm_table="cchi-2026"))
     assert result.events_in_window == 4
     assert result.events_unweighted == 3
     reported = {(u["offence_code"], u["offence_category"]) for u in result.unweighted}
@@ -262,9 +264,10 @@ def test_a_user_table_replaces_the_weights(tmp_path):
     assert got["q"] == 0.0 and result.events_unweighted == 1
     weights = dict(result.harm_events.select("event_id", "harm_weight").iter_rows())
     assert weights == {"e1": 100.0, "e2": 7.0, "e3": 0.0}
-    # the same events under the default table
+    # the same events under the default table (the CCHI with ASB weights, whose offence
+    # codes are the CCHI's)
     default = person_harm(ex, AnalysisConfig(as_of=AS_OF))
-    assert default.table is load_harm_table("cchi-2026")
+    assert default.table is load_harm_table("cchi-2026-asb")
     assert dict(default.harm_events.select("event_id", "harm_weight").iter_rows()) == {
         "e1": 365.0, "e2": 1.0, "e3": 365.0,
     }

@@ -154,7 +154,7 @@ def test_summary(result):
     assert {"harm", "network", "groups", "ranking", "selection", "total"} <= set(
         summary["seconds"]
     )
-    table = load_harm_table("cchi-2026")
+    table = load_harm_table("cchi-2026-asb")  # the default since issue 13
     assert summary["harm_table"] == table.summary()
     assert summary["harm_table"]["unit"] == "days"
     assert summary["criteria"]["description"] == (

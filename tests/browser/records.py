@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from deter.web import audit
+from deter.web.actions import outcomes
 from deter.web.models import (
     Agency,
     CallInInvitation,
@@ -27,6 +28,7 @@ from deter.web.models import (
     LetterTemplate,
     Meeting,
     MeetingAction,
+    Occurrence,
     OrderBreach,
     PersonLink,
 )
@@ -35,6 +37,7 @@ from deter.web.models.rights import Challenge, Notification, SubjectAccessReques
 from web.factories import (
     Role,
     World,
+    make_administrator,
     make_agency,
     make_agreement,
     make_event,
@@ -70,6 +73,8 @@ class Records:
     decided_challenge: Challenge
     sar: SubjectAccessRequest  # open, the police DPO's
     failed_job: Job  # the analyst's upload whose people.csv had a bad date
+    administrator: User  # a system administrator, holding no role
+    occurrence: Occurrence  # the first weekly visit of ``support``, its outcome awaited
 
 
 def make_records() -> Records:
@@ -175,7 +180,36 @@ def make_records() -> Records:
                    revoked=revoked, draft=draft, awaiting=awaiting,
                    link=programme.person_links.get(person=world.active),
                    evaluator=evaluator, challenge=challenge, decided_challenge=decided, sar=sar,
-                   failed_job=_failed_job(world))
+                   failed_job=_failed_job(world), administrator=_administration(world),
+                   occurrence=_weekly_visits(coordinator, support))
+
+
+def _weekly_visits(coordinator: User, support: Intervention) -> Occurrence:
+    today = timezone.localdate()
+    schedule = outcomes.schedule_intervention(coordinator, support, frequency="weekly",
+                                              starts=today - timedelta(days=14), ends=today)
+    return schedule.occurrences.order_by("on").first()
+
+
+def _administration(world: World) -> User:
+    """A system administrator; children's social care has its letterhead and logo; the
+    caseworker a name, job title and contact."""
+    import io
+
+    from PIL import Image
+
+    from deter.web.actions import administration
+
+    logo = io.BytesIO()
+    Image.new("RGB", (120, 48), (0, 94, 165)).save(logo, format="PNG")
+    administration.save_agency(None, world.social_care, name=world.social_care.name,
+                               kind=world.social_care.kind, address="1 County Road\nTestshire",
+                               phone="01234 567890")
+    administration.set_agency_logo(None, world.social_care, logo.getvalue(), "logo.png")
+    administration.edit_account(None, world.caseworker, full_name="Sam Okafor",
+                                job_title="Adolescent support worker",
+                                email="sam@example.gov.uk", phone="07700 900123")
+    return make_administrator("sysadmin")
 
 
 def _failed_job(world: World) -> Job:

@@ -29,6 +29,8 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "dpo")
 ANONYMOUS = "anonymous"
 EVALUATOR = "evaluator"  # sees only the evaluation page: checked there, not on every page
+ADMINISTRATOR = "administrator"  # sees only the administration pages: checked there
+ADMIN_AND_OTHERS = (*ROLES, ADMINISTRATOR)  # the administrator sees the page, the rest a 404
 
 
 # --- how to reach every URL name -------------------------------------------------------------
@@ -128,6 +130,33 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "bring_proposals": [FormError(url("programme", programme),
                                   url("bring_proposals", programme), error_status=None)],
     "panel": [Page(url("panel", programme))],
+    "panel_bulk_decide": [FormError(url("panel", programme), url("panel_bulk_decide", programme))],
+    "panel_propose_person": [Page(url("panel_propose_person", programme)),
+                             FormError(lambda r: url("panel_propose_person", programme)(r)
+                                       + f"?person_id={r.world.unlisted.person_id}",
+                                       url("panel_propose_person", programme))],
+    "panel_propose_group": [Page(url("panel_propose_group", programme)),
+                            FormError(url("panel_propose_group", programme),
+                                      url("panel_propose_group", programme))],
+    "group_members": [FormError(GROUP_PLAN, url("group_members", programme, group))],
+    "operation_outcome": [FormError(INTERVENTION, url("operation_outcome",
+                                                      lambda r: r.order.pk))],
+    "intervention_premises": [FormError(INTERVENTION, url("intervention_premises",
+                                                          lambda r: r.order.pk))],
+    "intervention_schedule": [FormError(INTERVENTION, url("intervention_schedule",
+                                                          lambda r: r.order.pk))],
+    "occurrence_outcome": [FormError(url("intervention", lambda r: r.support.pk),
+                                     url("occurrence_outcome", lambda r: r.support.pk,
+                                         lambda r: r.occurrence.pk))],
+    "programme_premises": [Page(url("programme_premises", programme)),
+                           FormError(url("programme_premises", programme))],
+    "person_movement": [Page(url("person_movement", person)),
+                        FormError(url("person_movement", person))],
+    "programme_report": [Page(url("programme_report", programme))],
+    "programme_report_pdf": [NotAPage("the programme report as a PDF ('programme_report' "
+                                      "links to it)")],
+    "programme_runs": [Page(url("programme_runs", programme), roles=("analyst", "coordinator")),
+                       FormError(url("programme_runs", programme))],
     "panel_decide_person": [FormError(
         url("panel", programme),
         url("panel_decide_person", programme,
@@ -258,6 +287,34 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
                                         url("subject_access_answer", lambda r: r.sar.pk),
                                         role="dpo", error_status=None)],
     "subject_access_archive": [NotAPage("a zip download: the subject access archive")],
+    # the HTTP API for partner systems answers JSON to a token (tests/web/test_api*.py)
+    **{name: [NotAPage("JSON from the HTTP API for partner systems (docs/api.md)")]
+       for name in ("api_schema", "api_people", "api_person", "api_person_interventions",
+                    "api_intervention", "api_intervention_updates", "api_not_found")},
+    "admin_agencies": [Page(url("admin_agencies"), roles=ADMIN_AND_OTHERS)],
+    "admin_agency_new": [Page(url("admin_agency_new"), roles=(ADMINISTRATOR, "coordinator")),
+                         FormError(url("admin_agency_new"), role=ADMINISTRATOR)],
+    "admin_agency": [Page(url("admin_agency", lambda r: r.world.social_care.pk),
+                          roles=(ADMINISTRATOR, "coordinator")),
+                     FormError(url("admin_agency", lambda r: r.world.social_care.pk),
+                               role=ADMINISTRATOR)],
+    "admin_agency_logo": [NotAPage("the agency's logo, a PNG shown on its page "
+                                   "('admin_agency')")],
+    "admin_users": [Page(url("admin_users"), roles=ADMIN_AND_OTHERS)],
+    "admin_user_new": [Page(url("admin_user_new"), roles=(ADMINISTRATOR, "coordinator")),
+                       FormError(url("admin_user_new"), role=ADMINISTRATOR)],
+    "admin_user": [Page(url("admin_user", lambda r: r.world.caseworker.pk),
+                        roles=(ADMINISTRATOR, "coordinator")),
+                   FormError(url("admin_user", lambda r: r.world.caseworker.pk),
+                             url("admin_user", lambda r: r.world.caseworker.pk),
+                             role=ADMINISTRATOR)],
+    "admin_user_grant": [FormError(url("admin_user", lambda r: r.world.caseworker.pk),
+                                   url("admin_user_grant", lambda r: r.world.caseworker.pk),
+                                   role=ADMINISTRATOR)],
+    "admin_user_revoke": [NotAPage("a POST taking a role away, back to the user's page "
+                                   "('admin_user' holds its buttons)")],
+    "admin_user_deactivate": [NotAPage("a POST deactivating an account, back to the user's "
+                                       "page ('admin_user' holds its button)")],
 }
 
 
@@ -391,14 +448,14 @@ def records(db) -> Records:
 def login_for(records: Records, role: str):
     if role == ANONYMOUS:
         return None
-    if role in ("dpo", EVALUATOR):
+    if role in ("dpo", EVALUATOR, ADMINISTRATOR):
         return getattr(records, role)
     return getattr(records.world, role)
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS, EVALUATOR])
+@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS, EVALUATOR, ADMINISTRATOR])
 def test_every_page_meets_wcag_22_aa(page, live_server, records, role):
     check_every_page(page, live_server, records, role)
 

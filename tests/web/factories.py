@@ -28,6 +28,7 @@ from deter.web.models import (
     PersonLink,
     PersonScore,
     Programme,
+    StaffProfile,
     StaffRole,
 )
 
@@ -59,6 +60,13 @@ def make_user(username: str, agency: Agency | None = None, role: str | None = No
                                     **extra)
     if agency is not None and role is not None:
         StaffRole.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+def make_administrator(username: str = "sysadmin", **extra) -> User:
+    """A system administrator (``StaffProfile.system_administrator``) holding no role."""
+    user = make_user(username, **extra)
+    StaffProfile.objects.create(user=user, full_name="Sys Admin", system_administrator=True)
     return user
 
 

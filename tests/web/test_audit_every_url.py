@@ -24,6 +24,7 @@ from browser.test_accessibility import (
     login_for,
     url_names,
 )
+from deter.web.actions import api_tokens
 from deter.web.audit.context import session_token
 from deter.web.audit.purposes import PURPOSES
 from deter.web.models import AuditEvent
@@ -47,7 +48,26 @@ NOT_PAGES = {
                                                         args=[r.sar.pk])),
     "evaluation_export_download": lambda r: (
         "get", reverse("evaluation_export_download", args=[r.world.programme.pk])),
+    # the API, called with the coordinator's agency's token (``API``), never a session
+    "api_schema": lambda r: ("get", reverse("api_schema")),
+    "api_people": lambda r: ("get", reverse("api_people")),
+    "api_person": lambda r: ("get", reverse("api_person", args=[r.world.active.pk])),
+    "api_person_interventions": lambda r: (
+        "post", reverse("api_person_interventions", args=[r.world.active.pk])),
+    "api_intervention": lambda r: ("get", reverse("api_intervention", args=[r.support.pk])),
+    "api_intervention_updates": lambda r: (
+        "post", reverse("api_intervention_updates", args=[r.support.pk])),
+    "api_not_found": lambda r: ("get", "/api/v1/nowhere/"),
+    "programme_report_pdf": lambda r: ("get", reverse("programme_report_pdf",
+                                                      args=[r.world.programme.pk])),
+    "admin_agency_logo": lambda r: ("get", reverse("admin_agency_logo",
+                                                   args=[r.world.social_care.pk])),
+    "admin_user_revoke": lambda r: ("post", reverse("admin_user_revoke", args=[
+        r.world.caseworker.pk, r.world.caseworker.staff_roles.get().pk])),
+    "admin_user_deactivate": lambda r: ("post", reverse("admin_user_deactivate",
+                                                        args=[r.world.partner.pk])),
 }
+API = "api token"  # the role of a call made with the coordinator's agency's API token
 
 
 def requests_for(name: str, records: Records):
@@ -60,7 +80,7 @@ def requests_for(name: str, records: Records):
             yield case.role, "get", case.page(records)
             yield case.role, "post", (case.action or case.page)(records)
         elif isinstance(case, NotAPage):
-            yield ("coordinator", *NOT_PAGES[name](records))
+            yield (API if name.startswith("api_") else "coordinator", *NOT_PAGES[name](records))
 
 
 def test_every_url_name_declares_a_purpose_and_a_way_to_fetch_it():
@@ -76,12 +96,19 @@ def test_every_request_writes_its_own_audit_row_with_its_context(name, db):
     problems = []
     for role, method, url in requests_for(name, records):
         client = Client(HTTP_USER_AGENT=AGENT, REMOTE_ADDR="203.0.113.7")
-        user = login_for(records, role)
-        if user is not None:
-            client.force_login(user)
-        session = session_token(client.session.session_key) if user is not None else ""
+        if role == API:  # a token, no session: the rows carry none
+            issued = api_tokens.issue_token(None, name="Audit walk", agency_name=records.world
+                                            .vru.name, role="coordinator")
+            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
+            user, session = issued.token.user, ""
+        else:
+            user = login_for(records, role)
+            if user is not None:
+                client.force_login(user)
+            session = session_token(client.session.session_key) if user is not None else ""
         before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        response = getattr(client, method)(url)
+        response = getattr(client, method)(url, **(
+            {"content_type": "application/json"} if role == API and method == "post" else {}))
         rows = list(AuditEvent.objects.filter(id__gt=before).order_by("id"))
         where = f"{method.upper()} {url} as {role} ({response.status_code})"
         purpose = PURPOSES[resolve(url.split("?")[0]).url_name]

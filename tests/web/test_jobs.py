@@ -195,3 +195,49 @@ def test_the_retention_run_is_queued_once_a_day_after_its_hour(world, settings):
     assert job.summary.startswith("retention run ")
     assert list(ScheduledRun.objects.values_list("job", flat=True)) == ["retention"]
     assert len(tasks.queue_due(datetime(2026, 12, 3, 2, 5, tzinfo=zone))) == 1
+
+
+def test_a_weekly_extract_for_people_held_already_imports_and_raises_the_groups_flag(
+        client, world):
+    """The refresh that used to fail ("refers to no person_id"): a new stabbing by a member of
+    an active group, uploaded as a week's extract naming only the event and its people."""
+    from deter.web.models import GroupViolenceFlag
+
+    from .casework_factories import active_group
+
+    group = active_group(world, decided_days_ago=10, members=[world.active])
+    day = (timezone.now() - timezone.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    week = zipped({
+        "events.csv": "event_id,occurred_at,offence_code,offence_category\n"
+                      f"WEEK-1,{day},8N,violence and sexual offences\n",
+        "involvements.csv": f"event_id,person_id,role\nWEEK-1,{world.active.person_id},"
+                            f"suspect\nWEEK-1,{world.exited.person_id},victim\n",
+    })
+    client.force_login(world.analyst)
+    upload(client, week, name="week-49.zip")
+    job = Job.objects.get()
+    assert job.status == Job.Status.COMPLETE, job.errors
+    assert job.changes["events"] == {"added": 1, "updated": 0, "unchanged": 0}
+    assert job.changes["involvements"]["added"] == 2
+    assert "events 1 added" in job.summary
+    flag = GroupViolenceFlag.objects.get(group=group)
+    assert (flag.event.event_id, flag.person) == ("WEEK-1", world.active)
+    page = client.get(reverse("job", args=[job.pk])).content.decode()
+    assert "What the import changed" in page
+    assert '<tr class="govuk-table__row" data-table="events">' in page
+
+
+def test_a_weekly_extract_naming_someone_held_nowhere_says_so_and_imports_nothing(
+        client, world):
+    week = zipped({
+        "events.csv": "event_id,occurred_at\nWEEK-2,2024-05-01\n",
+        "involvements.csv": "event_id,person_id,role\nWEEK-2,NOBODY-9,suspect\n",
+    })
+    client.force_login(world.analyst)
+    upload(client, week, name="week-50.zip")
+    job = Job.objects.get()
+    assert job.status == Job.Status.FAILED and not job.imported
+    assert job.errors == [
+        "week-50.zip: involvements.csv, row 2, column person_id: 'NOBODY-9' refers to no "
+        "person_id in people, in this extract or the database", "Nothing was imported."]
+    assert not Event.objects.filter(event_id="WEEK-2").exists()

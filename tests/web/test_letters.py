@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from deter.web.actions import letters as actions
 from deter.web.domain import letters
-from deter.web.models import AuditEvent, Intervention, Letter, LetterTemplate
+from deter.web.models import AuditEvent, Intervention, Letter, LetterTemplate, StaffProfile
 
 from .casework_factories import entry_of, the_audit_row
 
@@ -236,7 +236,12 @@ def test_others_may_not_write_letters(world, template, plan, who):
 def test_a_partner_who_is_the_lead_professional_may_write_letters(world, template, plan):
     plan.lead_professional = world.partner
     plan.save()
+    with pytest.raises(ValidationError) as error:  # a user name is no name for a letter
+        actions.generate_letter(world.partner, plan, template, "Jo", "1 Road")
+    assert "the lead professional (partner) has no full name" in str(error.value)
+    StaffProfile.objects.create(user=world.partner, full_name="Alex Reid")
     letter = actions.generate_letter(world.partner, plan, template, "Jo", "1 Road")
+    assert "Your lead professional is Alex Reid." in letter.body
     assert letter.intervention.agency == world.school
     stored = Letter.objects.get()
     assert (stored.pk, stored.recipient, stored.created_by) == (letter.pk, "Jo", world.partner)

@@ -43,6 +43,7 @@ from deter.web.models import (
 
 from .factories import (
     link,
+    make_administrator,
     make_agency,
     make_agreement,
     make_entry,
@@ -56,12 +57,13 @@ from .meetings_factories import make_action, make_flag, make_group, make_meeting
 Role = StaffRole.Role
 
 ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "superuser",
-         "anonymous", "deactivated", "dpo", "evaluator")
+         "anonymous", "deactivated", "dpo", "evaluator", "administrator")
 STAFF = frozenset({"analyst", "coordinator", "caseworker"})  # the case-detail roles
 ENGAGED = STAFF | {"partner"}  # who sees an active or stepped-down person
 EVERY_STATUS = frozenset({"analyst", "coordinator"})
 A, C, CW, P = "analyst", "coordinator", "caseworker", "partner"
 DPO, EV = "dpo", "evaluator"  # the police's data protection officer; an evaluator at the VRU
+ADMIN = "administrator"  # a system administrator holding no role: refused everything else
 IN_PROGRAMME = ENGAGED | {DPO, EV}  # any role in the programme
 NOBODY: frozenset[str] = frozenset()
 
@@ -86,6 +88,9 @@ TABLE: list[Row] = [
     row("programmes", "view", "police_only_programme", {A, DPO}),
     row("programmes", "decide", "programme", {C}),
     row("programmes", "decide", "police_only_programme", NOBODY),
+    # which analysis run the programme works from: its analysts and coordinators
+    row("programmes", "set_current_run", "programme", {A, C}),
+    row("programmes", "set_current_run", "police_only_programme", {A}),
     row("programmes", "see_case_detail", "programme", STAFF),
     row("programmes", "see_case_detail", "police_only_programme", {A}),
     row("programmes", "see_delivery", "programme", STAFF),
@@ -164,6 +169,10 @@ TABLE: list[Row] = [
     row("groups", "decide", "active_group", {C}),
     row("groups", "decide", "proposed_group", {C}),
     row("groups", "decide", "police_only_group", NOBODY),
+    row("groups", "edit_members", "active_group", {C}),
+    row("groups", "edit_members", "proposed_group", {C}),
+    row("groups", "edit_members", "stepped_down_group", {C}),  # not its lead, a caseworker
+    row("groups", "edit_members", "police_only_group", NOBODY),
     row("groups", "edit_plan", "active_group", {C}),
     row("groups", "edit_plan", "proposed_group", {C}),  # its lead, a caseworker, cannot see it
     row("groups", "edit_plan", "stepped_down_group", {C, CW}),  # the caseworker is its lead
@@ -207,6 +216,35 @@ TABLE: list[Row] = [
     row("interventions", "update", "police_only_intervention", {A}),
     row("interventions", "update", "active_groups_intervention", {C}),
     row("interventions", "update", "stepped_down_groups_intervention", {C, CW}),
+    row("interventions", "record_outcome", "schools_intervention", ENGAGED),
+    row("interventions", "record_outcome", "polices_intervention", STAFF),
+    row("interventions", "record_outcome", "police_only_intervention", {A}),
+    row("interventions", "record_outcome", "active_groups_intervention", {C}),
+    row("interventions", "record_outcome", "stepped_down_groups_intervention", {C, CW}),
+    row("interventions", "link_premises", "schools_intervention", ENGAGED),
+    row("interventions", "link_premises", "polices_intervention", STAFF),
+    row("interventions", "link_premises", "police_only_intervention", {A}),
+    row("interventions", "link_premises", "active_groups_intervention", {C}),
+    row("interventions", "link_premises", "stepped_down_groups_intervention", {C, CW}),
+    row("interventions", "schedule", "schools_intervention", ENGAGED),
+    row("interventions", "schedule", "polices_intervention", STAFF),
+    row("interventions", "schedule", "police_only_intervention", {A}),
+    row("interventions", "schedule", "active_groups_intervention", {C}),
+    row("interventions", "schedule", "stepped_down_groups_intervention", {C, CW}),
+    # --- issue 13: premises, movement, the programme report
+    row("programmes", "manage_premises", "programme", STAFF),
+    row("programmes", "manage_premises", "police_only_programme", {A}),
+    # the report naming people: the coordinator and police/VRU analysts; aggregates: anyone
+    # in the programme
+    row("programmes", "see_report", "programme", {A, C}),
+    row("programmes", "see_report", "police_only_programme", {A}),
+    row("programmes", "see_report_aggregates", "programme", IN_PROGRAMME),
+    # a sighting or GPS point is police-held: police or VRU staff who see case detail (not
+    # the social-care caseworker, not a partner)
+    row("people", "record_movement", "active", {A, C}),
+    row("people", "record_movement", "proposed", {A, C}),
+    row("people", "record_movement", "police_only", {A}),
+    row("people", "record_movement", "unlisted", NOBODY),
     # --- analysis runs: only a complete run is shown; its problem profile is police-held
     # analysis for staff roles of a programme
     row("runs", "visible", "run", ROLES),
@@ -297,6 +335,20 @@ TABLE: list[Row] = [
     row("subject_access_requests", "answer", "sar", {DPO}),
     row("subject_access_requests", "answer", "answered_sar", NOBODY),
     row("subject_access_requests", "export", "sar", {DPO}),
+    # --- agencies and accounts: the system administrator's only (a flag set from the command
+    # line), who deactivates anyone but themselves and nobody twice
+    row("agencies", "view", "police", {ADMIN}),
+    row("agencies", "create", "police", {ADMIN}),
+    row("agencies", "edit", "police", {ADMIN}),
+    row("staff", "view", "caseworker_account", {ADMIN}),
+    row("staff", "view", "administrator_account", {ADMIN}),
+    row("staff", "create", "caseworker_account", {ADMIN}),
+    row("staff", "edit", "caseworker_account", {ADMIN}),
+    row("staff", "grant_role", "caseworker_account", {ADMIN}),
+    row("staff", "revoke_role", "caseworker_account", {ADMIN}),
+    row("staff", "deactivate", "caseworker_account", {ADMIN}),
+    row("staff", "deactivate", "administrator_account", NOBODY),  # not oneself
+    row("staff", "deactivate", "deactivated_account", NOBODY),  # already
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -317,6 +369,7 @@ def users(world) -> dict:
         "superuser": world.superuser, "anonymous": AnonymousUser(), "deactivated": retired,
         "dpo": make_user("dpo", world.police, Role.DPO),
         "evaluator": make_user("evaluator", world.vru, Role.EVALUATOR),
+        "administrator": make_administrator("administrator"),
     }
 
 
@@ -448,7 +501,10 @@ def records(world, users) -> dict:
         "active_score": scores[world.active.pk], "proposed_score": scores[world.proposed.pk],
         "police_only_score": scores[world.police_only.pk],
         "unlisted_score": scores[world.unlisted.pk],
-    } | rights | _job_records(world)
+    } | rights | _job_records(world) | {
+        "police": world.police, "caseworker_account": world.caseworker,
+        "administrator_account": users["administrator"], "deactivated_account": retired,
+    }
 
 
 def _job_records(world) -> dict:

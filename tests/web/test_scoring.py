@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deter.analysis.config import AnalysisConfig
-from deter.analysis.harm_tables import cchi_2026
+from deter.analysis.harm_tables import cchi_2026_asb
 from deter.web.actions.programmes import set_publish_scoring
 from deter.web.models import AuditEvent, Person, Programme
 
@@ -27,8 +27,8 @@ def test_every_role_of_a_partner_agency_reads_it_from_the_code(client, world, wh
     response = client.get(reverse("scoring"))
     assert response.status_code == 200
     body = response.content.decode()
-    table = cchi_2026()
-    assert table.version in body and "cchi-2026" in body
+    table = cchi_2026_asb()  # the default since issue 13
+    assert table.version in body and "cchi-2026-asb" in body
     assert "<td class=\"govuk-table__cell\">8N</td>" in body  # the weights
     assert "at most 30 days" in body and "1,825 days or more" in body  # the RFGV bands
     assert "Proposed when meeting all of: violent offence in 24 months; harm &gt;= 365 days." \
@@ -70,7 +70,7 @@ def test_the_public_page_is_a_404_until_the_programme_publishes_it(client, world
 def test_the_public_page_never_shows_a_person_or_a_count_of_people(client, world):
     run = world.run
     run.summary = {"criteria": {"proposed": 4242, "people_meeting": {"x": 5151}},
-                   "people": 6161, "harm_table": cchi_2026().summary()}
+                   "people": 6161, "harm_table": cchi_2026_asb().summary()}
     run.save()
     set_publish_scoring(world.coordinator, world.programme, True)
     body = client.get(public_url(world.programme)).content.decode()
@@ -112,7 +112,7 @@ def test_what_changed_between_the_two_newest_runs(client, world, tmp_path):
                      "8N,730,yes\n8R,10,no\n99Z,42,no\n")
     older = world.run
     older.started_at = timezone.now() - timedelta(days=30)
-    older.summary = {"harm_table": cchi_2026().summary()}
+    older.summary = {"harm_table": cchi_2026_asb().summary()}
     older.save()
     newer = make_run([world.active])
     newer.config = AnalysisConfig(half_life_days=300, harm_table=str(table)).as_dict()
@@ -131,7 +131,7 @@ def test_what_changed_between_the_two_newest_runs(client, world, tmp_path):
     newer.save()
     body = client.get(reverse("scoring")).content.decode()
     assert "No setting changed" in body
-    assert f"Both used the same harm table (version {cchi_2026().version})." in body
+    assert f"Both used the same harm table (version {cchi_2026_asb().version})." in body
 
 
 def test_with_one_run_there_is_nothing_to_compare(client, world):

@@ -207,3 +207,56 @@ def _circle(n: int) -> list[list[float]]:
     """A deterministic starting layout, so the picture is the same on every run."""
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     return np.column_stack([np.cos(angles), np.sin(angles)]).tolist()
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as PNG (for a PDF, which cannot draw SVG text), reproducible."""
+    buffer = io.BytesIO()
+    with rcParams_context():
+        figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def cohort_chart(months: list[str], series: dict[str, list[int]], as_png: bool = False,
+                 ) -> str | bytes:
+    """The cohort over time (the programme report): people active at each month's end
+    (line), entered and leaving that month (bars), groups active (dashed line)."""
+    figure = _figure(7.0, 2.8)
+    axes = figure.add_subplot()
+    x = np.arange(len(months))
+    entered, left = series.get("entered", []), series.get("left", [])
+    if entered:
+        axes.bar(x - 0.2, entered, width=0.4, color=GREEN, alpha=0.7, label="entered")
+    if left:
+        axes.bar(x + 0.2, left, width=0.4, color=ORANGE, alpha=0.7,
+                 label="stepped down or exited")
+    axes.plot(x, series.get("active", [0] * len(months)), color=BLUE, linewidth=2,
+              marker="o", markersize=3, label="people active")
+    if "groups" in series:
+        axes.plot(x, series["groups"], color=PURPLE, linewidth=1.5, linestyle="--",
+                  label="groups active")
+    step = max(1, len(months) // 12)
+    axes.set_xticks(x[::step], months[::step], rotation=45, ha="right")
+    axes.set_ylabel("people")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4)
+    _tidy(axes)
+    title = "The cohort by month: people active, entering and leaving"
+    return _png(figure) if as_png else _svg(figure, title)
+
+
+def before_after_chart(labels: list[str], before: list[float], after: list[float],
+                       measure: str, as_png: bool = False) -> str | bytes:
+    """Paired bars: each group's or person's ``measure`` before and after acceptance."""
+    figure = _figure(7.0, max(1.6, 0.45 * len(labels) + 0.9))
+    axes = figure.add_subplot()
+    y = np.arange(len(labels))
+    axes.barh(y - 0.2, before, height=0.4, color=GREY, label="before acceptance")
+    axes.barh(y + 0.2, after, height=0.4, color=BLUE, label="after acceptance")
+    axes.set_yticks(y, labels)
+    axes.invert_yaxis()
+    axes.set_xlabel(measure)
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+    _tidy(axes)
+    title = f"{measure.capitalize()} before and after acceptance"
+    return _png(figure) if as_png else _svg(figure, title)

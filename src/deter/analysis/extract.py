@@ -195,6 +195,12 @@ class Extract:
     )
     # What reading did beyond taking rows as given (rows merged, keys made), for the user.
     notes: list[str] = field(default_factory=list, repr=False)
+    # The columns each table's file held (absent: all of them). A column a file did not give
+    # is filled with nulls here; an import keeps what the database holds for it.
+    given: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def columns_given(self, table: str) -> tuple[str, ...]:
+        return self.given.get(table, tuple(c.name for c in TABLES[table].columns))
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -223,12 +229,17 @@ def conform(frame: pl.DataFrame | None, table: Table) -> pl.DataFrame:
     ).select([pl.col(c.name).cast(DTYPES[c.kind]) for c in table.columns])
 
 
-def read_extract(folder: str | Path, as_of: date | None = None) -> Extract:
+def read_extract(folder: str | Path, as_of: date | None = None, *,
+                 references: bool = True) -> Extract:
     """Read and validate every table in ``folder``; raise ``ExtractError`` on the first fault.
 
     No date may fall after ``as_of`` (else the folder's declared as-of, else today) plus
     ``TOLERANCE``, and no birth after it at all: one event dated 2099 would otherwise move the
     analysis date there and empty the window.
+
+    ``references=False`` leaves the references between tables to the caller: a later extract
+    for an import may name people and events already held elsewhere (the importer checks them
+    against the extract and the database with ``check_references``).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -238,9 +249,22 @@ def read_extract(folder: str | Path, as_of: date | None = None) -> Extract:
     frames = {name: _read_table(path, TABLES[name], as_of) for name, path in files.items()}
     extract = Extract.from_frames(**frames)
     extract.origins = {name: path.name for name, path in files.items()}
-    for name, path in files.items():
-        _check_references(extract, TABLES[name], path.name)
+    extract.given = {name: tuple(frame.columns) for name, frame in frames.items()}
+    if references:
+        check_references(extract)
     return extract
+
+
+def check_references(extract: Extract,
+                     elsewhere: dict[str, pl.Series] | None = None) -> None:
+    """Every reference between tables names a record of the extract, or one of ``elsewhere``
+    (table -> the keys held outside the extract, e.g. in the database); else ExtractError
+    naming the file, row and column of the first that does not."""
+    files = {name: extract.origins.get(name, f"{name}.csv") for name in TABLES}
+    files = {name: file if isinstance(file, str) else name for name, file in files.items()}
+    for name in sorted(files, key=files.__getitem__):  # the order the files were read in
+        if TABLES[name].references:
+            _check_references(extract, TABLES[name], files[name], elsewhere or {})
 
 
 def write_extract(extract: Extract, folder: str | Path, fmt: str = "csv") -> None:
@@ -548,10 +572,16 @@ def _check_key(file: str, frame: pl.DataFrame, table: Table) -> None:
         )
 
 
-def _check_references(extract: Extract, table: Table, file: str) -> None:
+def _check_references(extract: Extract, table: Table, file: str,
+                      elsewhere: dict[str, pl.Series]) -> None:
     frame = getattr(extract, table.name)
+    if frame.height == 0:
+        return
     for column, target_table, target_column in table.references:
         known = getattr(extract, target_table).select(pl.col(target_column).alias(column))
+        held = elsewhere.get(target_table)
+        if held is not None:
+            known = pl.concat([known, pl.DataFrame({column: held.cast(pl.String)})])
         # an anti-join finds the unknown references in parallel, is_in in one thread
         unknown = (
             frame.lazy().select(column).with_row_index("_i").drop_nulls(column)
@@ -560,6 +590,7 @@ def _check_references(extract: Extract, table: Table, file: str) -> None:
         )
         if unknown.height:
             raise ExtractError(
-                file, f"{unknown[column][0]!r} refers to no {target_column} in {target_table}",
+                file, f"{unknown[column][0]!r} refers to no {target_column} in {target_table}"
+                + (", in this extract or the database" if elsewhere else ""),
                 row=int(unknown["_i"][0]) + 2, column=column,
             )

@@ -6,13 +6,22 @@ table's name, version, unit and source, so every score can be traced to the exac
 
 ``load_harm_table(spec)`` accepts:
 
-* ``"cchi-2026"`` (built in, the default): Cambridge Crime Harm Index 2026, days of imprisonment
-  in the Sentencing Council starting point for a first offender (Sherman, Neyroud & Neyroud
-  2016).  Caveat: the offence-level CCHI workbook was not available, so every Home Office code
-  gets the *median* CCHI value of its Home Office offence subgroup (e.g. attempted murder gets
-  the "violence with injury" median, 365 days, although its own value is far higher); police.uk
-  categories get the volume-weighted mean of their subgroups.  A force holding the offence-level
-  workbook should load it as its own table.
+* ``"cchi-2026-asb"`` (built in, the default for new runs since issue 13): ``cchi-2026`` below
+  plus a nominal weight for each anti-social behaviour incident type (``harm_asb_2026.csv``:
+  one day for an incident of data.police.uk's single "Anti-social behaviour" type and for the
+  NSIR "nuisance" type, two for "personal", half a day for "environmental").  ASB is not a
+  notifiable crime, so the CCHI gives it nothing and a group driven by ASB scored zero; the
+  basis of the weights (a fixed penalty's days of minimum-wage earnings, and what is a
+  judgement) is in docs/analysis.md.  ASB never counts as violence.  Its version hashes all
+  three files, so a run records which weights it used; runs that recorded ``cchi-2026`` keep
+  it.
+* ``"cchi-2026"`` (built in, the default until issue 13): Cambridge Crime Harm Index 2026, days of
+  imprisonment in the Sentencing Council starting point for a first offender (Sherman, Neyroud &
+  Neyroud 2016).  Caveat: the offence-level CCHI workbook was not available, so every Home Office
+  code gets the *median* CCHI value of its Home Office offence subgroup (e.g. attempted murder
+  gets the "violence with injury" median, 365 days, although its own value is far higher);
+  police.uk categories get the volume-weighted mean of their subgroups.  A force holding the
+  offence-level workbook should load it as its own table.
 * a path to a CSV file (a user table), or ``"ons-css:<path>"`` for the ONS Crime Severity Score
   weights.  The ONS publishes one weight per offence code (severity points, derived from the
   sentences the offence receives; homicide 7,979, attempted murder 4,663, possession of
@@ -54,10 +63,19 @@ import polars as pl
 
 from deter.analysis.extract import ExtractError
 
-DEFAULT_TABLE = "cchi-2026"
+CCHI_TABLE = "cchi-2026"
+ASB_TABLE = "cchi-2026-asb"
+DEFAULT_TABLE = ASB_TABLE
+BUILT_IN = (ASB_TABLE, CCHI_TABLE)
 ONS_PREFIX = "ons-css:"
 CCHI_CODE_FILE = "harm_cchi_2026.csv"
 CCHI_CATEGORY_FILE = "harm_cchi_2026_by_policeuk_category.csv"
+ASB_FILE = "harm_asb_2026.csv"
+ASB_SOURCE = (
+    "; anti-social behaviour: a nominal days-equivalent per incident type (harm_asb_2026.csv: "
+    "the £100 fixed penalty as days of minimum-wage earnings; the split by NSIR type a "
+    "judgement)"
+)
 CCHI_SOURCE = (
     "Cambridge Crime Harm Index 2026 (Sherman, Neyroud & Neyroud 2016), medians per Home Office "
     "offence subgroup; police.uk category fallback = volume-weighted mean of subgroup medians"
@@ -185,16 +203,18 @@ def load_harm_table(spec: str) -> HarmTable:
     """A built-in table by name, ``ons-css:<path>``, or a user table at a path."""
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError("harm_table must name a built-in table or a CSV file")
-    if spec == DEFAULT_TABLE:
+    if spec == CCHI_TABLE:
         return cchi_2026()
+    if spec == ASB_TABLE:
+        return cchi_2026_asb()
     if spec.startswith(ONS_PREFIX):
         path = Path(spec.removeprefix(ONS_PREFIX))
         return read_user_table(path, name="ons-css", unit="severity points", source=ONS_SOURCE)
     path = Path(spec)
     if path.suffix.lower() != ".csv" and not path.exists():
         raise ValueError(
-            f"unknown harm table {spec!r}: use {DEFAULT_TABLE!r}, 'ons-css:<file.csv>' or the "
-            "path of a CSV file"
+            f"unknown harm table {spec!r}: use {ASB_TABLE!r}, {CCHI_TABLE!r}, "
+            "'ons-css:<file.csv>' or the path of a CSV file"
         )
     return read_user_table(path)
 
@@ -246,7 +266,7 @@ def cchi_2026() -> HarmTable:
     known, violent = home_office_violence()
     digest = hashlib.sha256(_data_bytes(CCHI_CODE_FILE) + _data_bytes(CCHI_CATEGORY_FILE))
     return HarmTable(
-        name=DEFAULT_TABLE,
+        name=CCHI_TABLE,
         version=digest.hexdigest()[:12],
         source=CCHI_SOURCE,
         unit="days",
@@ -256,6 +276,41 @@ def cchi_2026() -> HarmTable:
         violent_categories=VIOLENT_CATEGORIES,
         classified_codes=known | frozenset(by_code),
         descriptions=descriptions,
+    )
+
+
+@functools.cache
+def asb_table() -> pl.DataFrame:
+    """The anti-social behaviour weights as shipped: incident_category (normalised), days,
+    basis."""
+    return pl.read_csv(_data_bytes(ASB_FILE), infer_schema=False).select(
+        pl.col("incident_category").map_elements(category_key, return_dtype=pl.String),
+        pl.col("days").cast(pl.Float64), "basis",
+    )
+
+
+@functools.cache
+def cchi_2026_asb() -> HarmTable:
+    """``cchi-2026`` with a weight for each anti-social behaviour incident type (by category:
+    ASB has no Home Office offence code); never violent."""
+    base = cchi_2026()
+    asb = asb_table()
+    by_category = dict(base.by_category)
+    for category, days in zip(asb["incident_category"], asb["days"], strict=True):
+        by_category[category] = days
+    digest = hashlib.sha256(
+        _data_bytes(CCHI_CODE_FILE) + _data_bytes(CCHI_CATEGORY_FILE) + _data_bytes(ASB_FILE))
+    return HarmTable(
+        name=ASB_TABLE,
+        version=digest.hexdigest()[:12],
+        source=CCHI_SOURCE + ASB_SOURCE,
+        unit=base.unit,
+        by_code=base.by_code,
+        by_category=by_category,
+        violent_codes=base.violent_codes,
+        violent_categories=base.violent_categories,
+        classified_codes=base.classified_codes,
+        descriptions=base.descriptions,
     )
 
 

@@ -17,6 +17,9 @@ PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan
 JOB_PAGES = ("jobs", "job")
 JOB_RUNNER = "job_runner"
 POLICE_OR_VRU = policy.POLICE_OR_VRU
+# URL names under "Administration"
+ADMIN_PAGES = ("admin_agencies", "admin_agency_new", "admin_agency", "admin_users",
+               "admin_user_new", "admin_user")
 # URL names under "Data protection"
 DPO_PAGES = ("dpo", "dpo_person_views", "dpo_user_activity", "dpo_flags", "dpo_export",
              "retention")
@@ -39,7 +42,10 @@ def navigation(request: HttpRequest) -> dict:
             and policy.evaluations.visible(request.user).exists()
         ), "can_run_jobs": SimpleLazyObject(
             lambda: JOB_RUNNER in _oversight_roles(request)
-        ), "job_pages": JOB_PAGES}
+        ), "job_pages": JOB_PAGES,
+        "is_system_administrator": SimpleLazyObject(
+            lambda: policy.is_system_administrator(request.user)
+        ), "admin_pages": ADMIN_PAGES}
 
 
 def _oversight_roles(request: HttpRequest) -> frozenset[str]:

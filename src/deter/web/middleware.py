@@ -19,6 +19,25 @@ from .audit import context as audit_context
 REFUSED_STATUSES = frozenset({400, 401, 403, 404, 405})
 
 
+API_PREFIX = "/api/"
+
+
+class TokensOnlyOnApiMiddleware:
+    """The API (``deter.web.api``) answers to tokens only: on its paths the session and CSRF
+    cookies are dropped before the session is read, so a signed-in browser's cookie never
+    authenticates a call (nothing there to forge across sites) and no session middleware acts
+    on it. Elsewhere nothing changes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX):
+            request.COOKIES.pop(settings.SESSION_COOKIE_NAME, None)
+            request.COOKIES.pop(settings.CSRF_COOKIE_NAME, None)
+        return self.get_response(request)
+
+
 class PolicyCacheMiddleware:
     """Each request reads the signed-in user's roles and partnerships once (see
     ``policy.grants``); the next request reads them afresh."""

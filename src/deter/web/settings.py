@@ -6,6 +6,7 @@ key that is refused when ``DETER_ENV=production``.
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -103,6 +104,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
     "deter.web.apps.DeterConfig",
 ]
 
@@ -119,6 +122,7 @@ if DETER_RETENTION_HOUR > 23:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "deter.web.middleware.TokensOnlyOnApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -350,3 +354,44 @@ if not _challenge.isdigit() or int(_challenge) < 1:
     raise ImproperlyConfigured(
         f"DETER_CHALLENGE_DAYS={_challenge!r}: use a whole number of days, at least 1")
 DETER_CHALLENGE_DAYS = int(_challenge)
+
+# The HTTP API for partner systems (docs/api.md, docs/adr/0020): Django REST framework with
+# tokens only (``deter api-token``; no session, so no CSRF to confuse), JSON in and out, and
+# the OpenAPI 3 schema from drf-spectacular at /api/v1/schema/. Calls are limited per token
+# (DETER_API_RATE) and, before a token is accepted, per address (DETER_API_ANONYMOUS_RATE),
+# as N/second, N/minute, N/hour or N/day, counted in Django's cache: the default is each
+# process's own memory, so behind W workers a token may make up to W times the rate.
+_RATE = r"^[1-9][0-9]*/(second|minute|hour|day)$"
+DETER_API_RATE = os.environ.get("DETER_API_RATE", "120/minute")
+DETER_API_ANONYMOUS_RATE = os.environ.get("DETER_API_ANONYMOUS_RATE", "30/minute")
+for _name, _value in (("DETER_API_RATE", DETER_API_RATE),
+                      ("DETER_API_ANONYMOUS_RATE", DETER_API_ANONYMOUS_RATE)):
+    if not re.match(_RATE, _value):
+        raise ImproperlyConfigured(f"{_name}={_value!r}: use N/second, N/minute, N/hour or "
+                                   "N/day, e.g. 120/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["deter.web.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["deter.web.api.throttling.TokenRateThrottle",
+                                 "deter.web.api.throttling.AddressRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "deter.web.api.errors.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNAUTHENTICATED_TOKEN": None,
+    "SCHEMA_COERCE_PATH_PK": False,  # the paths name {pk}, as the URLs do
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Deter API",
+    "DESCRIPTION": "Partner systems read the people their agency may see, in the fields it may "
+                   "see, and record interventions and their progress (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "InterventionStatusEnum": "deter.web.models.casework.Intervention.Status",
+        "CohortStatusEnum": "deter.web.models.programme.CohortEntry.Status",
+    },
+}

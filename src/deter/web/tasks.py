@@ -85,7 +85,7 @@ def _import(job: Job, extract) -> None:
     with transaction.atomic():
         summary = load_extract(extract, source=f"upload: {job.upload_name}",
                                actor=job.created_by)
-        jobs.mark_imported(job, f"imported {summary}")
+        jobs.mark_imported(job, f"imported {summary}", summary.as_detail())
 
 
 @task()
@@ -169,7 +169,7 @@ def _read(job: Job, files: list[Path], folder: Path):
         return read_police_uk(sorted(files))
     from deter.analysis.extract import read_extract
 
-    return read_extract(folder)
+    return read_extract(folder, references=False)  # checked with the database on import
 
 
 # --- housekeeping: run by each worker every minute ------------------------------------------

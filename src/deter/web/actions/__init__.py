@@ -11,8 +11,10 @@ call-ins, actions), ``letters``.
 """
 
 from .cohort import (
+    change_membership,
     decide,
     decide_group,
+    decide_many,
     propose,
     propose_from_run,
     propose_group,
@@ -22,6 +24,8 @@ from .cohort import (
 from .interventions import add_intervention
 
 __all__ = [
+    "change_membership",
+    "decide_many",
     "add_intervention",
     "decide",
     "decide_group",

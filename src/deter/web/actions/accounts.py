@@ -1,8 +1,9 @@
 """Agencies, staff accounts and their roles; sessions, passwords and the second factor.
 
 Only the system itself (``actor=None``: the command line, the demo, a deployment script, the
-single sign-on backend acting on the provider's word) provisions accounts for now; an
-administrator's pages come with account administration.
+single sign-on backend acting on the provider's word) provisions accounts here; a system
+administrator's agencies, accounts and roles are ``actions.administration``, and their
+deactivation of an account is ``deactivate_user`` below.
 Each call is idempotent: an agency is found by name, a user by username, a role by the three.
 """
 
@@ -254,9 +255,16 @@ def reset_password(actor: AbstractBaseUser | None, *, username: str) -> str:
 
 
 def deactivate_user(actor: AbstractBaseUser | None, *, username: str) -> int:
-    """``deter user deactivate``: the account can no longer sign in, and every session it has
-    ends at once. Returns the number of sessions ended."""
-    user = _system_user(actor, "deactivate_user", username)
+    """``deter user deactivate``, or a system administrator's (``policy.staff``, not their
+    own account): the account can no longer sign in, and every session it has ends at once.
+    Returns the number of sessions ended."""
+    user = get_user_model().objects.filter(username=username).first()
+    if actor is not None and (user is None or not policy.staff.can(actor, "deactivate", user)):
+        audit.record(actor, "deactivate_user", "user", user.pk if user else None,
+                     outcome=audit.DENIED, username=username)
+        raise PermissionDenied("Only a system administrator deactivates accounts, and not "
+                               "their own, nor one already deactivated")
+    user = _system_user(None, "deactivate_user", username)
     with transaction.atomic():
         ended = _end_sessions(user)
         user.is_active = False

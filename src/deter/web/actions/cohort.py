@@ -23,6 +23,9 @@ from ..models import (
     CohortEntry,
     CohortGroup,
     CohortStatus,
+    Event,
+    GroupMembershipChange,
+    Involvement,
     Meeting,
     Person,
     PersonScore,
@@ -133,30 +136,46 @@ def propose_from_run(actor: User, programme: Programme, run: AnalysisRun | None)
 def _propose_groups(
     programme: Programme, run: AnalysisRun, labels: Iterable[str]
 ) -> tuple[dict[str, CohortGroup], list[CohortGroup]]:
-    """The run's proposed groups by label (new ones and those this run proposed before), and
-    the new ones.
+    """The run's proposed groups by this run's label, and the new ones.
 
-    Found-group labels are not stable between runs, so a group an earlier run proposed under
-    the same label is left alone and new entries are not put in it.
+    Found-group labels are not stable between runs, so a found group is matched to the
+    programme's groups by its stable identity (``FoundGroup.stable_id``, by member overlap
+    with the previous run's groups): a group the panel already has keeps its label and gets
+    the new entries. A new group takes the run's label, or its stable identity when a group
+    unrelated to it already has that label.
     """
-    labels = set(labels)
-    existing = {
-        group.label: group for group in CohortGroup.objects.filter(programme=programme,
-                                                                  label__in=labels)
-    }
+    found = list(run.groups.filter(group_label__in=set(labels)).order_by("rank"))
+    ours = CohortGroup.objects.filter(programme=programme)
+    by_identity = {group.stable_id: group for group in ours.filter(
+        stable_id__in=[f.stable_id for f in found if f.stable_id])}
+    by_label = {group.label: group for group in ours.filter(
+        label__in=[f.group_label for f in found])}
     today = timezone.localdate()
-    new = [
-        CohortGroup(programme=programme, label=score.group_label, status=Status.PROPOSED,
-                    proposed_by_run=run,
-                    rationale=f"Found by analysis run {run.pk}: {score.size} members, harm score "
-                    f"{score.harm_score:,.1f} (rank {score.rank}), with at least one member "
-                    "meeting the selection criteria.",
-                    review_date=today + timedelta(days=PROPOSAL_REVIEW_DAYS))
-        for score in run.groups.filter(group_label__in=labels - set(existing)).order_by("rank")
-    ]
+    groups: dict[str, CohortGroup] = {}
+    new: list[CohortGroup] = []
+    for score in found:
+        known = by_identity.get(score.stable_id) if score.stable_id else None
+        same_run = by_label.get(score.group_label)
+        if known is None and same_run is not None and same_run.proposed_by_run_id == run.pk:
+            known = same_run
+        if known is not None:
+            groups[score.group_label] = known
+            continue
+        label = score.group_label if same_run is None else score.stable_id
+        if not label or label in by_label:
+            continue  # nothing to tell them apart by: left alone, as before stable identities
+        group = CohortGroup(
+            programme=programme, label=label, status=Status.PROPOSED, proposed_by_run=run,
+            stable_id=score.stable_id,
+            rationale=f"Found by analysis run {run.pk}: {score.size} members, harm score "
+            f"{score.harm_score:,.1f} (rank {score.rank}), with at least one member "
+            "meeting the selection criteria.",
+            review_date=today + timedelta(days=PROPOSAL_REVIEW_DAYS))
+        by_label[label] = group
+        groups[score.group_label] = group
+        new.append(group)
     created = CohortGroup.objects.bulk_create(new)
-    ours = {label: group for label, group in existing.items() if group.proposed_by_run_id == run.pk}
-    return ours | {group.label: group for group in created}, created
+    return groups, created
 
 
 def check_proposal(actor: User, programme: Programme, *, rationale: str,
@@ -177,44 +196,66 @@ def check_proposal(actor: User, programme: Programme, *, rationale: str,
     return rationale, review_date
 
 
+def check_evidence(people: Iterable[Person], evidence: Iterable[Event]) -> list[Event]:
+    """The chosen evidence events, each of which must involve one of ``people``."""
+    evidence = list(evidence)
+    involved = set(Involvement.objects.filter(
+        person__in=list(people), event__in=evidence).values_list("event_id", flat=True))
+    stray = [event.event_id for event in evidence if event.pk not in involved]
+    if stray:
+        raise ValidationError({"evidence": (
+            f"Evidence event{'s' if len(stray) > 1 else ''} {', '.join(stray)} "
+            f"{'do' if len(stray) > 1 else 'does'} not involve the "
+            f"{'group' if len(list(people)) != 1 else 'person'} proposed")})
+    return evidence
+
+
 def propose(
     actor: User, programme: Programme, person: Person, *, rationale: str,
     reason: str = "", run: AnalysisRun | None = None, review_date: date | None = None,
+    evidence: Iterable[Event] = (),
 ) -> CohortEntry:
     """Put one person before the programme's panel, with the rationale the panel will read.
 
     ``reason`` is the decision history's note (by default the rationale); ``run`` the analysis
-    run the proposal rests on, if any. A person already in the programme is refused."""
+    run the proposal rests on, if any: without one the proposal is the actor's own, shown as
+    "proposed by" them, with the ``evidence`` events they chose (each must involve the
+    person). A person already in the programme is refused."""
     rationale, review_date = check_proposal(actor, programme, rationale=rationale,
                                             review_date=review_date)
+    evidence = check_evidence([person], evidence)
     with transaction.atomic():
         Programme.objects.select_for_update().filter(pk=programme.pk).first()
         if CohortEntry.objects.filter(programme=programme, person=person).exists():
             raise ValidationError({"person": f"{person.person_id} is already in {programme}"})
         entry = CohortEntry.objects.create(
             programme=programme, person=person, status=Status.PROPOSED, proposed_by_run=run,
-            rationale=rationale, review_date=review_date,
+            proposed_by=None if run else actor, rationale=rationale, review_date=review_date,
         )
+        entry.evidence.set(evidence)
         CohortDecision.objects.create(
             entry=entry, from_status="", to_status=Status.PROPOSED, reason=reason or rationale,
             review_date=review_date, decided_by=actor,
         )
         audit.record(actor, "propose", "cohort_entry", entry.pk, programme=programme.pk,
-                     person=person.pk, run=run.pk if run else None, review_date=review_date)
+                     person=person.pk, run=run.pk if run else None, review_date=review_date,
+                     evidence=[event.event_id for event in evidence])
     return entry
 
 
 def propose_group(
     actor: User, programme: Programme, *, label: str, rationale: str,
     members: Iterable[CohortEntry] = (), run: AnalysisRun | None = None,
-    review_date: date | None = None,
+    review_date: date | None = None, name: str = "", evidence: Iterable[Event] = (),
 ) -> CohortGroup:
     """Put a group before the programme's panel; ``members`` (entries of the programme in no
-    group yet) join it."""
+    group yet) join it. Without a ``run`` it is the actor's proposal, with the ``evidence``
+    events they chose (each must involve a member)."""
     rationale, review_date = check_proposal(actor, programme, rationale=rationale,
                                             review_date=review_date)
     label = (label or "").strip()
     members = list(members)
+    evidence = check_evidence([entry.person for entry in members], evidence)
     if not label:
         raise ValidationError({"label": "Enter the group's label"})
     if any(entry.programme_id != programme.pk for entry in members):
@@ -223,17 +264,25 @@ def propose_group(
         if CohortGroup.objects.filter(programme=programme, label=label).exists():
             raise ValidationError({"label": f"{programme} already has a group {label}"})
         group = CohortGroup.objects.create(
-            programme=programme, label=label, status=Status.PROPOSED, proposed_by_run=run,
-            rationale=rationale, review_date=review_date,
+            programme=programme, label=label, name=(name or "").strip(), status=Status.PROPOSED,
+            proposed_by_run=run, proposed_by=None if run else actor, rationale=rationale,
+            review_date=review_date,
         )
+        group.evidence.set(evidence)
         CohortDecision.objects.create(
             group=group, from_status="", to_status=Status.PROPOSED, reason=rationale,
             review_date=review_date, decided_by=actor,
         )
-        joined = CohortEntry.objects.filter(
-            pk__in=[entry.pk for entry in members], group__isnull=True).update(group=group)
+        joined = list(CohortEntry.objects.filter(
+            pk__in=[entry.pk for entry in members], group__isnull=True))
+        CohortEntry.objects.filter(pk__in=[entry.pk for entry in joined]).update(group=group)
+        GroupMembershipChange.objects.bulk_create(
+            GroupMembershipChange(group=group, entry=entry, change="added", reason=rationale,
+                                  changed_by=actor) for entry in joined)
         audit.record(actor, "propose_group", "cohort_group", group.pk, programme=programme.pk,
-                     label=label, run=run.pk if run else None, members=joined)
+                     label=label, run=run.pk if run else None, members=len(joined),
+                     people=[entry.person_id for entry in joined],
+                     evidence=[event.event_id for event in evidence])
     return group
 
 
@@ -388,6 +437,91 @@ def decide_group(
     return do_decision(actor, check_decision(
         actor, group, to_status, reason=reason, review_date=review_date,
         lead_professional=lead_professional, meeting=meeting))
+
+
+def decide_many(
+    actor: User, programme: Programme, entries: Iterable[CohortEntry], to_status: str, *,
+    reason: str, review_date: date | None = None, meeting: Meeting | None = None,
+) -> list[CohortDecision]:
+    """The same decision (reject or defer, with one reason) for each selected proposal.
+
+    Each is checked and written by the one decision action (``check_decision``,
+    ``do_decision``), so each has its own decision row and audit row; all of them are
+    written in one transaction or none is, and an error names the person it is about.
+    """
+    entries = list(entries)
+    if not policy.programmes.can(actor, "decide", programme):
+        audit.record(actor, "decide_many", "programme", programme.pk, outcome=audit.DENIED,
+                     entries=[entry.pk for entry in entries], to_status=to_status)
+        raise PermissionDenied("Only the programme's coordinator may record panel decisions")
+    if to_status not in (Status.REJECTED, Status.DEFERRED):
+        raise ValidationError({"to_status": "Several people at once may only be rejected or "
+                                            "deferred; accept each one on their own"})
+    if not entries or any(entry.programme_id != programme.pk for entry in entries):
+        raise ValidationError({"entries": "Select people before this programme's panel"})
+    planned = []
+    for entry in entries:
+        try:
+            planned.append(check_decision(actor, entry, to_status, reason=reason,
+                                          review_date=review_date, lead_professional=None,
+                                          meeting=meeting))
+        except ValidationError as error:
+            raise ValidationError({field: f"{entry.person.person_id}: {'; '.join(messages)}"
+                                   for field, messages in error.message_dict.items()}) from None
+    with transaction.atomic():
+        return [do_decision(actor, plan) for plan in planned]
+
+
+# --- group membership -------------------------------------------------------------------------
+
+
+def check_membership(actor: User, group: CohortGroup, entry: CohortEntry, change: str,
+                     reason: str) -> str:
+    """Authorise (the coordinator) and validate adding ``entry`` to ``group`` or taking it
+    out; returns the cleaned reason."""
+    action = "add_member" if change == "added" else "remove_member"
+    if not policy.groups.can(actor, "edit_members", group):
+        audit.record(actor, action, "cohort_group", group.pk, outcome=audit.DENIED,
+                     entry=entry.pk)
+        raise PermissionDenied("Only the programme's coordinator may change a group's members")
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "Enter why the group's members change"
+    if entry.programme_id != group.programme_id:
+        errors["entry"] = f"{entry.person.person_id} is not in this programme's cohort"
+    elif change == "added" and entry.group_id == group.pk:
+        errors["entry"] = f"{entry.person.person_id} is already in group {group}"
+    elif change == "added" and entry.group_id is not None:
+        errors["entry"] = (f"{entry.person.person_id} is in group {entry.group}: "
+                           "take them out of it first")
+    elif change == "removed" and entry.group_id != group.pk:
+        errors["entry"] = f"{entry.person.person_id} is not in group {group}"
+    if errors:
+        raise ValidationError(errors)
+    return reason
+
+
+def change_membership(actor: User, group: CohortGroup, entry: CohortEntry, change: str, *,
+                      reason: str) -> GroupMembershipChange:
+    """Add a person in the programme's cohort to a group (``change="added"``) or take them
+    out (``"removed"``), with the reason; the group's history keeps who, when and why."""
+    if change not in GroupMembershipChange.Change.values:
+        raise ValidationError({"change": "Choose to add or to remove"})
+    reason = check_membership(actor, group, entry, change, reason)
+    with transaction.atomic():
+        current = CohortEntry.objects.select_for_update().get(pk=entry.pk)
+        if current.group_id != entry.group_id:
+            raise ValidationError({"entry": "Someone else has just changed this person's "
+                                            "group: check the page again"})
+        entry.group = group if change == "added" else None
+        entry.save(update_fields=["group"])
+        record = GroupMembershipChange.objects.create(
+            group=group, entry=entry, change=change, reason=reason, changed_by=actor)
+        audit.record(actor, "add_member" if change == "added" else "remove_member",
+                     "cohort_group", group.pk, programme=group.programme_id,
+                     entry=entry.pk, person=entry.person_id, reason=reason, change=record.pk)
+    return record
 
 
 # --- plans ------------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ def raise_flags(programme: Programme | None = None) -> int:
     if programme is not None:
         groups = groups.filter(programme=programme)
     created = 0
-    violence = current_violence()
-    for group in groups:
+    for group in groups.select_related("programme"):
+        violence = current_violence(group.programme)
         members = CohortEntry.objects.filter(
             group=group, status__in=MEMBER_STATUSES
         ).values("person_id")

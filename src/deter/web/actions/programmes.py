@@ -128,3 +128,24 @@ def set_publish_scoring(actor: AbstractBaseUser, programme: Programme, publish: 
         audit.record(actor, "publish_scoring", "programme", programme.pk,
                      changes={"publish_scoring": [before, publish]} if before != publish else {})
     return programme
+
+
+def set_current_run(actor: AbstractBaseUser, programme: Programme, run_pk: object) -> Programme:
+    """The programme's analyst or coordinator marks the complete run it works from: the
+    cohort, the panel, the agenda, the profile and the group flags use it from then on (an
+    older backfill run finishing later no longer becomes current by itself)."""
+    if not policy.programmes.can(actor, "set_current_run", programme):
+        audit.record(actor, "set_current_run", "programme", programme.pk, outcome=audit.DENIED,
+                     run=str(run_pk)[:20])
+        raise PermissionDenied("Only the programme's analysts and coordinators choose its run")
+    key = int(run_pk) if isinstance(run_pk, int | str) and str(run_pk).isdigit() else None
+    run = policy.runs.visible(actor).filter(pk=key).first() if policy.valid_pk(key) else None
+    if run is None:
+        raise ValidationError({"run": "Choose a complete analysis run"})
+    before = programme.current_run_id
+    with transaction.atomic():
+        programme.current_run = run
+        programme.save(update_fields=["current_run"])
+        audit.record(actor, "set_current_run", "programme", programme.pk, run=run.pk,
+                     previous=before)
+    return programme

@@ -15,7 +15,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ..domain.audit_chain import bounded, chain_hash
-from ..models import AuditEvent, StaffRole
+from ..models import AuditEvent, StaffProfile, StaffRole
 from . import context, guard
 
 ALLOWED = AuditEvent.Outcome.ALLOWED
@@ -77,6 +77,9 @@ def _roles(actor: AbstractBaseUser | None, request: context.RequestContext | Non
     roles = [{"agency": name, "agency_id": agency, "role": role}
              for agency, name, role in StaffRole.objects.filter(user_id=actor.pk).order_by(
                  "agency__name", "role").values_list("agency_id", "agency__name", "role")]
+    # a system administrator may hold no agency role; the audit still says what they acted as
+    if StaffProfile.objects.filter(user_id=actor.pk, system_administrator=True).exists():
+        roles.append({"agency": None, "agency_id": None, "role": "system_administrator"})
     if request:
         request.roles[actor.pk] = roles
     return roles

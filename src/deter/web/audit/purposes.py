@@ -6,7 +6,7 @@ agreement is made for (``DataSharingAgreement.Purpose``); the others are Deter's
 DELIVERY = "delivery"  # DataSharingAgreement.Purpose.DELIVERY: support, communication, enforcement
 EVALUATION = "evaluation"  # DataSharingAgreement.Purpose.EVALUATION
 ANALYSIS = "analysis"  # the problem profile and the proposals it leads to
-ADMINISTRATION = "administration"  # setting a programme up
+ADMINISTRATION = "administration"  # setting a programme up; agencies, accounts, roles
 TRANSPARENCY = "transparency"  # how people are scored, published
 RETENTION = "retention"  # keeping records no longer than the schedule allows
 ACCOUNT = "account"  # signing in and out, one's own password, sessions and second factor
@@ -20,12 +20,18 @@ PURPOSES: dict[str, str] = {
     "account": ACCOUNT, "password_change": ACCOUNT, "sign_out_everywhere": ACCOUNT,
     "two_factor_setup": ACCOUNT, "new_recovery_codes": ACCOUNT,
     "cohort": ANALYSIS, "profile": ANALYSIS, "chart": ANALYSIS, "group": ANALYSIS,
-    "bring_proposals": ANALYSIS,
+    "bring_proposals": ANALYSIS, "programme_runs": ANALYSIS,
     "jobs": ANALYSIS, "job_analyse": ANALYSIS, "job": ANALYSIS, "job_retry": ANALYSIS,
     "programme_new": ADMINISTRATION, "programme_edit": ADMINISTRATION,
+    **dict.fromkeys((
+        "admin_agencies", "admin_agency_new", "admin_agency", "admin_agency_logo",
+        "admin_users", "admin_user_new", "admin_user", "admin_user_grant", "admin_user_revoke",
+        "admin_user_deactivate",
+    ), ADMINISTRATION),
     "publish_scoring": ADMINISTRATION,
     "scoring": TRANSPARENCY, "programme_scoring": TRANSPARENCY, "public_scoring": TRANSPARENCY,
     "programme_fairness": EVALUATION,
+    "programme_report": EVALUATION, "programme_report_pdf": EVALUATION,
     "evaluation_exports": EVALUATION, "evaluation_export_download": EVALUATION,
     "retention": RETENTION, "deletion_confirmations": RETENTION, "confirm_deletion": RETENTION,
     **dict.fromkeys((
@@ -40,7 +46,9 @@ PURPOSES: dict[str, str] = {
     ), RIGHTS),
     **dict.fromkeys((
         "person", "add_intervention", "programmes", "programme", "panel",
-        "panel_decide_person", "panel_decide_group", "group_plan", "group_decision",
+        "panel_decide_person", "panel_decide_group", "panel_bulk_decide",
+        "panel_propose_person", "panel_propose_group", "group_members", "group_plan",
+        "group_decision",
         "group_plan_update", "entry_plan", "entry_decision", "entry_plan_update", "meetings",
         "meeting_new", "meeting", "meeting_edit", "meeting_agenda", "meeting_notes",
         "meeting_add_action", "meeting_invite", "invitation_attendance", "my_actions",
@@ -48,6 +56,11 @@ PURPOSES: dict[str, str] = {
         "intervention_breach", "programme_delivery", "letter_templates", "letter_template_new",
         "letter_template_edit", "letter_new", "group_intervention_add", "letter_docx",
         "letter_pdf", "flag_respond", "programme_links", "end_link",
+        # the API for partner systems (docs/api.md)
+        "api_schema", "api_people", "api_person", "api_person_interventions",
+        "api_intervention", "api_intervention_updates", "api_not_found",
+        "operation_outcome", "intervention_premises", "intervention_schedule",
+        "occurrence_outcome", "programme_premises", "person_movement",
     ), DELIVERY),
 }
 

@@ -25,17 +25,14 @@ from ..models import (
 )
 
 LETTER_NAME = "Custom notification: help and consequences"
-LETTER_BODY = """$address
-
-$date
-
-Dear $recipient,
+LETTER_BODY = """Dear $recipient,
 
 The partners of $programme in $area are writing to you because we are worried about the \
 violence around you, and because we want you safe, alive and free.
 
-Help is here now: $support_offer. Your lead professional, $lead_professional, will get in \
-touch this week.
+Help is here now: $support_offer. Your lead professional, $lead_professional \
+($lead_professional_job_title), will get in touch this week; you can reach them on \
+$lead_professional_contact.
 
 We also need you to know: $consequence.
 
@@ -44,7 +41,7 @@ The choice is yours. Call us, and we will help.
 Yours sincerely,
 
 $sender
-$programme"""
+$sender_job_title"""
 
 # (title, category, [(status, days ago), ...]) for the first active people, in rank order
 REFERRALS = (

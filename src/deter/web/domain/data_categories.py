@@ -67,6 +67,7 @@ FIELDS: dict[str, dict[str, Category]] = {
         "group": C.POLICE_INTELLIGENCE, "rationale": C.POLICE_INTELLIGENCE,
         "enforcement_consequence": C.ENFORCEMENT, "safeguarding": C.SAFEGUARDING,
         "safeguarding_lead": C.SAFEGUARDING, "proposed_by_run": C.POLICE_INTELLIGENCE,
+        "proposed_by": C.POLICE_INTELLIGENCE, "evidence": C.POLICE_INTELLIGENCE,
         "decided_by": C.COHORT, "decided_at": C.COHORT,
     },
     "cohort_decision": {

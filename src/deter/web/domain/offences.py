@@ -30,9 +30,9 @@ def violence_of(run: AnalysisRun | None) -> Violence:
     return default_violence()
 
 
-def current_violence() -> Violence:
-    """The definition of the newest complete analysis run."""
-    return violence_of(policy.runs.latest())
+def current_violence(programme=None) -> Violence:
+    """The definition of the programme's current analysis run (``policy.runs.current``)."""
+    return violence_of(policy.runs.current(programme))
 
 
 def violent(candidates: QuerySet, violence: Violence, event: str = "event__") -> QuerySet:

@@ -38,11 +38,7 @@ EXEMPTION_HINT = ("For example: telling them now would be likely to prejudice th
                   "or detection of crime (Data Protection Act 2018, Schedule 2, paragraph 2)")
 
 NOTIFICATION_NAME = "Notification: you are in the programme"
-NOTIFICATION_BODY = """$address
-
-$date
-
-Dear $recipient,
+NOTIFICATION_BODY = """Dear $recipient,
 
 We are writing to tell you that you are part of $programme in $area.
 
@@ -50,8 +46,9 @@ Why: the partners in the programme (the police, the council, health, schools and
 work together in $area) think you may be at risk of being hurt, or of being drawn into \
 serious violence. Being in the programme is not a criminal record, and it is not a punishment.
 
-What we offer: $support_offer. Your lead professional, $lead_professional, will talk with you \
-about it. You do not have to accept help, but we hope you will.
+What we offer: $support_offer. Your lead professional, $lead_professional \
+($lead_professional_job_title), will talk with you about it: you can reach them on \
+$lead_professional_contact. You do not have to accept help, but we hope you will.
 
 Your rights:
 - You can ask for a copy of the information we hold about you (a subject access request). \
@@ -68,4 +65,5 @@ If you are under 18, a parent or carer can help you with any of this.
 Yours sincerely,
 
 $sender
+$sender_job_title
 $programme"""

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from ..actions.cohort import allowed_transitions
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from .base import DatePartsField, GovukForm, GovukRadios
+from .programmes import GovukCheckboxes
 
 Status = CohortStatus
 
@@ -171,3 +172,163 @@ class GroupPlanForm(GovukForm):
             initial=group.lead_professional_id,
         )
         self.fields["lead_professional"].widget.attrs["class"] = "govuk-select"
+
+
+# --- the panel at scale -----------------------------------------------------------------------
+
+
+class PanelFilterForm(GovukForm):
+    """The panel's search, filters and order (a GET form); an unknown value is an error on the
+    field, and the panel then shows everyone rather than guessing."""
+
+    q = forms.CharField(label="Person id", required=False, max_length=64,
+                        help_text="All or part of the person id")
+    age_band = forms.ChoiceField(label="Age", required=False)
+    child = forms.ChoiceField(label="Child", required=False, choices=[
+        ("", "Children and adults"), ("yes", "Children only (under 18 or age not recorded)"),
+        ("no", "Adults only")])
+    group = forms.TypedChoiceField(label="Group", required=False, coerce=int, empty_value=None)
+    area = forms.CharField(label="Area", required=False, max_length=100,
+                           help_text="An LSOA code or part of a place name where they offended")
+    criterion = forms.ChoiceField(label="Selection criterion met", required=False)
+    score_band = forms.ChoiceField(label="Harm score", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=[
+        ("", "Proposed and deferred"), (Status.PROPOSED, "Proposed"),
+        (Status.DEFERRED, "Deferred")])
+    sort = forms.ChoiceField(label="Sort by", required=False)
+
+    def __init__(self, *args, groups: Sequence[CohortGroup], criteria: Sequence[str],
+                 **kwargs) -> None:
+        from ..queries import panel as query
+
+        super().__init__(*args, **kwargs)
+        self.fields["age_band"].choices = [("", "Any age")] + [
+            (key, label) for key, (label, _, _) in query.AGE_BANDS.items()]
+        self.fields["group"].choices = [("", "Any group")] + [
+            (str(group.pk), str(group)) for group in groups]
+        self.fields["criterion"].choices = [("", "Any")] + [(c, c) for c in criteria]
+        self.fields["score_band"].choices = [("", "Any score")] + [
+            (key, label) for key, (label, _, _) in query.SCORE_BANDS.items()]
+        self.fields["sort"].choices = [(key, label) for key, (label, _) in query.SORTS.items()]
+
+    @property
+    def sort_label(self) -> str:
+        from ..queries import panel as query
+
+        chosen = self.filters().sort
+        return query.SORTS[chosen][0].lower()
+
+    def filters(self):
+        from ..queries import panel as query
+
+        if not self.is_valid():
+            return query.Filters()
+        data = {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}
+        data["q"] = data.get("q", "").strip()
+        data["area"] = data.get("area", "").strip()
+        return query.Filters(**data)
+
+
+BULK_DECISIONS = (Status.REJECTED, Status.DEFERRED)
+
+
+class BulkDecisionForm(GovukForm):
+    """One decision, with one reason, for every selected proposal: reject or defer."""
+
+    entries = forms.TypedMultipleChoiceField(
+        coerce=int, required=True, label="Selected proposals",
+        error_messages={"required": "Select at least one person",
+                        "invalid_choice": "A selected person is no longer before the panel: "
+                        "check the page again"})
+    to_status = forms.ChoiceField(
+        label="Decision for the selected people", widget=GovukRadios,
+        choices=[(s.value, DECISION_LABELS[s]) for s in BULK_DECISIONS],
+        error_messages={"required": "Select the decision",
+                        "invalid_choice": "Select reject or defer"})
+    reason = forms.CharField(
+        label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded for each of them: facts they could be shown")
+    review_date = DatePartsField(name="Review date", label="Review date",
+                                 help_text="To defer: when to bring them back, e.g. 27 3 2026")
+    meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, entry_pks: Sequence[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entries"].choices = [(pk, str(pk)) for pk in entry_pks]
+        self.fields["to_status"].widget.hints = {s: DECISION_HINTS[s] for s in BULK_DECISIONS}
+
+
+# --- proposals by hand and group membership ---------------------------------------------------
+
+
+def split_ids(raw: str) -> list[str]:
+    """Ids typed one a line or separated by commas or spaces, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for item in (raw or "").replace(",", " ").split():
+        seen.setdefault(item.strip(), None)
+    return list(seen)
+
+
+class ProposePersonForm(GovukForm):
+    """A coordinator's own proposal of one person: why, by when, and the events behind it
+    (chosen from the events the person is involved in)."""
+
+    person_id = forms.CharField(widget=forms.HiddenInput)
+    rationale = forms.CharField(
+        label="Why the panel should consider them", widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Facts the person could be shown: what is known, from whom, and why now")
+    evidence = forms.MultipleChoiceField(
+        label="Evidence", required=False, widget=GovukCheckboxes,
+        help_text="The events that support the proposal",
+        error_messages={"invalid_choice": "Choose evidence from the person's own events"})
+    review_date = DatePartsField(name="Decide by", label="Decide by",
+                                 help_text="Leave blank for four weeks from today")
+
+    def __init__(self, *args, events: Sequence, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.events = {str(event.pk): event for event in events}
+        self.fields["evidence"].choices = [
+            (pk, f"{event.event_id}: {(event.offence_category or event.offence_code).capitalize()}"
+                 f", {event.occurred_at:%d %b %Y}")
+            for pk, event in self.events.items()]
+
+    def clean_evidence(self) -> list:
+        return [self.events[pk] for pk in self.cleaned_data["evidence"]]
+
+
+class ProposeGroupForm(GovukForm):
+    """A coordinator's own proposal of a group: its label, its members from the programme's
+    cohort, why, and the events behind it."""
+
+    label = forms.CharField(label="Label", max_length=64, required=False,
+                            help_text="A short label the panel will know it by, e.g. KENT-01")
+    name = forms.CharField(label="Name (optional)", max_length=200, required=False)
+    members = forms.CharField(
+        label="Members", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Person ids of people in the programme's cohort who are in no group yet, "
+        "separated by commas or one a line")
+    rationale = forms.CharField(
+        label="Why the panel should consider the group", required=False,
+        widget=forms.Textarea(attrs={"rows": 4}))
+    evidence = forms.CharField(
+        label="Evidence events (optional)", required=False,
+        help_text="Event ids involving the members, separated by commas")
+    review_date = DatePartsField(name="Decide by", label="Decide by",
+                                 help_text="Leave blank for four weeks from today")
+
+
+class MembershipForm(GovukForm):
+    """Add a person of the programme's cohort to a group, or take a member out, with why."""
+
+    change = forms.ChoiceField(
+        label="Change", widget=GovukRadios,
+        choices=[("added", "Add a person to the group"),
+                 ("removed", "Take a member out of the group")],
+        error_messages={"required": "Select whether to add or take out",
+                        "invalid_choice": "Select whether to add or take out"})
+    person_id = forms.CharField(label="Person id", max_length=64, required=False,
+                                help_text="Someone in this programme's cohort")
+    reason = forms.CharField(label="Why", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Recorded in the group's membership history")

@@ -88,3 +88,24 @@ class PublishScoringForm(GovukForm):
         error_messages={"required": "Select whether to publish the scoring page",
                         "invalid_choice": "Select whether to publish the scoring page"},
     )
+
+
+class CurrentRunForm(GovukForm):
+    """Which complete analysis run the programme works from; the choices are the runs the
+    user may see (``policy.runs.visible``)."""
+
+    run = forms.ChoiceField(
+        label="Which analysis run does the programme work from?", widget=GovukRadios,
+        help_text="The cohort, the panel's proposals, the agenda, the profile and the group "
+        "flags use it until another is chosen",
+        error_messages={"required": "Select the analysis run the programme works from",
+                        "invalid_choice": "Select one of the complete analysis runs listed"},
+    )
+
+    def __init__(self, *args, runs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["run"].choices = [
+            (str(run.pk), f"Run {run.pk}: started {run.started_at:%-d %B %Y %H:%M}, "
+                          f"{run.summary.get('people', '?')} "
+                          "people scored")
+            for run in runs]

@@ -1,4 +1,7 @@
-"""The database's records as an ``Extract``, so the analysis layer never touches the ORM."""
+"""The database's records as an ``Extract``, so the analysis layer never touches the ORM.
+
+Movement (a sighting or GPS point, ``actions.outcomes.record_sighting``: source
+``movement-*``) is left out: it is where a person was, not an incident."""
 
 from __future__ import annotations
 
@@ -14,12 +17,14 @@ QUERIES = {
     "events": """
         SELECT e.event_id, e.occurred_at, NULLIF(e.offence_code, ''),
                NULLIF(e.offence_category, ''), l.latitude, l.longitude, NULLIF(l.lsoa_code, '')
-        FROM deter_event e LEFT JOIN deter_location l ON l.id = e.location_id""",
+        FROM deter_event e LEFT JOIN deter_location l ON l.id = e.location_id
+        WHERE e.source NOT LIKE 'movement-%'""",
     "involvements": """
         SELECT e.event_id, p.person_id, i.role
         FROM deter_involvement i
         JOIN deter_event e ON e.id = i.event_id
-        JOIN deter_person p ON p.id = i.person_id""",
+        JOIN deter_person p ON p.id = i.person_id
+        WHERE e.source NOT LIKE 'movement-%'""",
     "associations": """
         SELECT a.person_id, b.person_id, s.kind, s.weight, s.observed_at, NULLIF(s.source, '')
         FROM deter_association s
@@ -45,9 +50,35 @@ def extract_from_database() -> Extract:
     return Extract.from_frames(**frames)
 
 
+def query_frame(sql: str, types: dict[str, pl.DataType], params=()) -> pl.DataFrame:
+    """The rows of ``sql`` as a frame of ``types`` (one per selected column, in order)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _typed(cursor.fetchall(), types)
+
+
+# Keys a query names at once: under SQLite's limit of 32,766 parameters, and few enough that
+# PostgreSQL plans the IN list quickly.
+CHUNK = 5000
+
+
+def query_keys(sql: str, types: dict[str, pl.DataType], keys) -> pl.DataFrame:
+    """``sql``, whose ``{keys}`` stands for a list of parameters, for each chunk of ``keys``
+    (distinct, nulls left out): only the rows an extract names are read, not the table."""
+    keys = sorted({k for k in keys if k is not None})
+    frames = [
+        query_frame(sql.format(keys=", ".join(["%s"] * len(chunk))), types, chunk)
+        for chunk in (keys[i:i + CHUNK] for i in range(0, len(keys), CHUNK))
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=types)
+
+
 def _frame(rows: list[tuple], table) -> pl.DataFrame:
+    return _typed(rows, schema(table))
+
+
+def _typed(rows: list[tuple], types: dict[str, pl.DataType]) -> pl.DataFrame:
     """Rows as a typed frame (both backends give Python dates; SQLite's times are naive UTC)."""
-    types = schema(table)
     if connection.vendor == "sqlite":
         naive = {k: pl.Datetime("us") if isinstance(t, pl.Datetime) else t
                  for k, t in types.items()}

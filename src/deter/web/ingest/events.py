@@ -14,13 +14,13 @@ from django.db import transaction
 
 from .. import audit
 from ..actions import group_response
-from ..models import Event, Involvement, Person
+from ..models import Event, Involvement, Location, Person
 
 
 def record_event(
     actor: AbstractBaseUser | None, *, event_id: str, occurred_at: datetime, source: str,
     involvements: Iterable[tuple[Person, str]], offence_code: str = "",
-    offence_category: str = "",
+    offence_category: str = "", location: Location | None = None,
 ) -> Event:
     """Insert the event and its involvements, then raise any group-violence flags."""
     involvements = list(involvements)
@@ -31,10 +31,12 @@ def record_event(
     with transaction.atomic():
         event = Event.objects.create(event_id=event_id, occurred_at=occurred_at,
                                      offence_code=offence_code,
-                                     offence_category=offence_category, source=source)
+                                     offence_category=offence_category, source=source,
+                                     location=location)
         Involvement.objects.bulk_create(
             Involvement(event=event, person=person, role=role) for person, role in involvements)
         audit.record(actor, "record_event", "event", event.pk, event_id=event_id,
-                     source=source, people=[person.pk for person, _ in involvements])
+                     source=source, people=[person.pk for person, _ in involvements],
+                     location=location.pk if location else None)
         group_response.raise_flags()
     return event

@@ -36,8 +36,9 @@ def progress(job: Job, step: str, percent: int) -> None:
     Job.objects.filter(pk=job.pk).update(step=step[:200], percent=max(0, min(percent, 100)))
 
 
-def mark_imported(job: Job, summary: str) -> None:
-    Job.objects.filter(pk=job.pk).update(imported=True, summary=summary[:500])
+def mark_imported(job: Job, summary: str, changes: dict | None = None) -> None:
+    fields = {"changes": changes} if changes is not None else {}
+    Job.objects.filter(pk=job.pk).update(imported=True, summary=summary[:500], **fields)
 
 
 def complete(job: Job, summary: str, run: AnalysisRun | None = None) -> None:

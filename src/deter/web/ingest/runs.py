@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import deter
+from deter.analysis import group_identity
 from deter.analysis.config import AnalysisConfig
 from deter.analysis.harm_tables import load_harm_table
 from deter.analysis.pipeline import AnalysisResult, analyse
@@ -150,12 +151,14 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
         ),
         batch_size=BATCH,
     )
+    identity = stable_identities(run, result.people, result.groups["group_id"].to_list())
     FoundGroup.objects.bulk_create(
         FoundGroup(run=run, group_label=r["group_id"], size=r["size"],
                    harm_score=r["harm_score"], victim_harm_score=r["victim_harm_score"],
                    recorded_group=r["members_recorded_groups"] or "",
                    recorded_share=r["recorded_group_share"], stability=r["stability"],
-                   reach_set=_criteria(r["reach_set"]), rank=r["rank"])
+                   reach_set=_criteria(r["reach_set"]), rank=r["rank"],
+                   stable_id=identity[r["group_id"]][0], overlap=identity[r["group_id"]][1])
         for r in result.groups.iter_rows(named=True)
     )
     RelationScore.objects.bulk_create(
@@ -176,6 +179,38 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
         ),
         batch_size=BATCH,
     )
+
+
+def new_identity(run: AnalysisRun, label: str) -> str:
+    """A group first found in ``run`` under ``label``: the run and the label it had then."""
+    return f"R{run.pk}-{label}"
+
+
+def stable_identities(run: AnalysisRun, people: pl.DataFrame,
+                      labels: list[str]) -> dict[str, tuple[str, float]]:
+    """Each of this run's groups matched to the previous complete run's by member overlap
+    (``deter.analysis.group_identity``): {label: (stable id, Jaccard)}; a group with no match
+    gets a new identity."""
+    previous = (AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE, pk__lt=run.pk)
+                .order_by("-pk").first())
+    current: dict[str, set[str]] = {label: set() for label in labels}
+    for person, label in people.select("person_id", "group_id").iter_rows():
+        if label in current:
+            current[label].add(person)
+    if previous is None:
+        return {label: (new_identity(run, label), 0.0) for label in current}
+    before: dict[str, set[str]] = {}
+    for person, label in (previous.people.exclude(group_label="")
+                          .values_list("person__person_id", "group_label")):
+        before.setdefault(label, set()).add(person)
+    stable = {group.group_label: group.stable_id or new_identity(previous, group.group_label)
+              for group in previous.groups.only("group_label", "stable_id")}
+    matches = group_identity.match_groups(before, current)
+    return {
+        label: ((stable.get(old) or new_identity(previous, old)) if old else
+                new_identity(run, label), score)
+        for label, old, score in matches.iter_rows()
+    }
 
 
 def _criteria(joined: str | None) -> list[str]:

@@ -7,14 +7,14 @@ def record_each_runs_violence(apps, schema_editor):
     """Earlier runs did not record their definition: take it from the harm table they name,
     or the default table where that table can no longer be read."""
     from deter.analysis.extract import ExtractError
-    from deter.analysis.harm_tables import DEFAULT_TABLE, load_harm_table
+    from deter.analysis.harm_tables import CCHI_TABLE, load_harm_table
     from deter.analysis.violence import Violence
 
     for run in apps.get_model("deter", "AnalysisRun").objects.all():
         try:
-            table = load_harm_table(run.config.get("harm_table", DEFAULT_TABLE))
+            table = load_harm_table(run.config.get("harm_table", CCHI_TABLE))
         except (ExtractError, OSError, ValueError):
-            table = load_harm_table(DEFAULT_TABLE)
+            table = load_harm_table(CCHI_TABLE)
         run.violence = Violence.of(table).to_json()
         run.save(update_fields=["violence"])
 

@@ -1,6 +1,7 @@
 from .accounts import AccountSecurity, UserSession
-from .agency import Agency, StaffRole
+from .agency import Agency, AgencyLogo, StaffProfile, StaffRole, display_name, profile_of
 from .analysis import AnalysisRun, FoundGroup, PersonScore, PlaceScore, RelationScore
+from .api import ApiToken
 from .audit import AuditEvent
 from .casework import (
     GroupViolenceFlag,
@@ -12,6 +13,13 @@ from .casework import (
 )
 from .jobs import Job, ScheduledRun
 from .meetings import CallInInvitation, Meeting, MeetingAction
+from .outcomes import (
+    InterventionSchedule,
+    Occurrence,
+    OperationOutcome,
+    Premises,
+    PremisesLink,
+)
 from .pole import (
     Association,
     Event,
@@ -22,7 +30,14 @@ from .pole import (
     Person,
     RecordedGroup,
 )
-from .programme import CohortDecision, CohortEntry, CohortGroup, CohortStatus, Programme
+from .programme import (
+    CohortDecision,
+    CohortEntry,
+    CohortGroup,
+    CohortStatus,
+    GroupMembershipChange,
+    Programme,
+)
 from .retention import DeletionConfirmation, RetentionRun
 from .rights import Challenge, Notification, SubjectAccessRequest
 from .sharing import AgreementParty, DataSharingAgreement, PersonLink
@@ -31,8 +46,10 @@ from .sso import SingleSignOnIdentity
 __all__ = [
     "AccountSecurity",
     "Agency",
+    "AgencyLogo",
     "AgreementParty",
     "AnalysisRun",
+    "ApiToken",
     "Association",
     "AuditEvent",
     "CallInInvitation",
@@ -45,10 +62,16 @@ __all__ = [
     "DeletionConfirmation",
     "Event",
     "FoundGroup",
+    "GroupMembershipChange",
     "GroupRelation",
     "GroupViolenceFlag",
     "Job",
     "Intervention",
+    "InterventionSchedule",
+    "Occurrence",
+    "OperationOutcome",
+    "Premises",
+    "PremisesLink",
     "InterventionUpdate",
     "Involvement",
     "Letter",
@@ -69,7 +92,10 @@ __all__ = [
     "RetentionRun",
     "ScheduledRun",
     "SingleSignOnIdentity",
+    "StaffProfile",
     "StaffRole",
     "SubjectAccessRequest",
+    "display_name",
+    "profile_of",
     "UserSession",
 ]

@@ -19,6 +19,11 @@ class Agency(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    # the letterhead (actions.administration keeps them; letters copy them when written)
+    address = models.TextField(blank=True, help_text="Postal address, as on the letterhead")
+    phone = models.CharField(max_length=40, blank=True)
+    logo = models.ForeignKey("AgencyLogo", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", help_text="The logo printed on its letters")
 
     class Meta:
         verbose_name_plural = "agencies"
@@ -26,6 +31,41 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AgencyLogo(models.Model):
+    """One uploaded logo, never changed: a new upload is a new row, so a letter names the
+    logo it was written with. Kept in the database, never as a file under a web-served
+    folder: only the letters' PDF and Word documents ever draw it, and an upload cannot
+    choose a path. Checked on upload (``domain.logos``): PNG or JPEG, at most 1 MB and
+    2,000 pixels a side, re-encoded as PNG so nothing but pixels is kept."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="logos")
+    image = models.BinaryField()  # PNG, re-encoded
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"logo of {self.agency_id} ({self.width}x{self.height})"
+
+
+class StaffProfile(models.Model):
+    """Who a user is on a letter or a page (full name, job title, contact), and whether they
+    are a system administrator: the one who enters agencies, users and their roles. Being one
+    grants no role in any programme and shows no record of a person."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="staff_profile")
+    full_name = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    system_administrator = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"
 
 
 class StaffRole(models.Model):
@@ -52,3 +92,21 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}, {self.agency}"
+
+
+def profile_of(user) -> StaffProfile | None:
+    """The user's profile, or None for one made before profiles (or anonymous)."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
+
+
+def display_name(user, *, fallback: str | None = None) -> str:
+    """The user's full name (their profile's, else Django's first and last name); without
+    one, ``fallback``, or the user name when no fallback is given."""
+    profile = profile_of(user)
+    name = (profile.full_name if profile else "") or user.get_full_name()
+    return name or (user.get_username() if fallback is None else fallback)

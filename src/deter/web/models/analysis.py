@@ -102,6 +102,14 @@ class FoundGroup(models.Model):
         default=list, help_text="Fewest members linked to every member (call-in attendees)"
     )
     rank = models.IntegerField()
+    stable_id = models.CharField(
+        max_length=32, blank=True, db_index=True,
+        help_text="The group's identity across runs: the previous run's group it overlaps "
+        "(Jaccard >= deter.analysis.group_identity.THRESHOLD), or a new one",
+    )
+    overlap = models.FloatField(
+        null=True, blank=True, help_text="Jaccard overlap with the previous run's group matched"
+    )
 
     class Meta:
         ordering = ["rank"]

@@ -195,6 +195,22 @@ class Letter(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the documents print besides the body, fixed when the letter is written (letters
+    # written before 0020 have none of these and print without them).
+    reference = models.CharField(max_length=40, null=True, blank=True, unique=True,
+                                 help_text="The programme's initials and key, the year and "
+                                 "a sequence number: KCT1-2026-0007")
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    security_marking = models.CharField(max_length=40, blank=True)
+    letterhead = models.JSONField(default=dict, blank=True,
+                                  help_text="The agency's name, address and phone; the "
+                                  "sender's name, job title and contact")
+    logo = models.ForeignKey("AgencyLogo", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    address_block = models.BooleanField(
+        default=True, help_text="The recipient and address printed above the body: not when "
+        "the body holds $address already")
 
     def __str__(self) -> str:
         return f"letter to {self.recipient} ({self.created_at:%d %b %Y})"

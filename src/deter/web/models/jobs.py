@@ -25,6 +25,8 @@ class Job(models.Model):
     # the worker gave up; never a traceback.
     errors = models.JSONField(default=list, blank=True)
     summary = models.CharField(max_length=500, blank=True)
+    # An import's changes, table -> {"added", "updated", "unchanged"} (ingest.importer)
+    changes = models.JSONField(default=dict, blank=True)
     # Set in the transaction that imports the upload: a retry after a failed analysis then
     # analyses again without importing twice.
     imported = models.BooleanField(default=False)

@@ -11,7 +11,7 @@ from django.db import models
 
 from .agency import Agency
 from .analysis import AnalysisRun
-from .pole import Person
+from .pole import Event, Person
 
 
 class Programme(models.Model):
@@ -32,10 +32,29 @@ class Programme(models.Model):
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="led_programmes",
         help_text="The agency that runs the programme; every other partner needs an agreement",
     )
+    class Marking(models.TextChoices):
+        """Government Security Classifications (2023): what a letter is marked at the top and
+        foot of every page. Letters naming a person in the programme are OFFICIAL, and
+        OFFICIAL-SENSITIVE where their loss would harm the person (the default)."""
+
+        OFFICIAL = "OFFICIAL", "OFFICIAL"
+        OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"
+        OFFICIAL_SENSITIVE_PERSONAL = ("OFFICIAL-SENSITIVE PERSONAL",
+                                       "OFFICIAL-SENSITIVE PERSONAL")
+
+    security_marking = models.CharField(
+        max_length=40, choices=Marking.choices, default=Marking.OFFICIAL_SENSITIVE,
+        help_text="The security marking printed on the programme's letters")
     publish_scoring = models.BooleanField(
         default=False,
         help_text="Publish the scoring page (harm table, RFGV formula, selection criteria) "
         "without sign-in; it never shows a person or a count of people",
+    )
+    current_run = models.ForeignKey(
+        "deter.AnalysisRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The run the programme works from, marked by its analyst or coordinator "
+        "(actions.programmes.set_current_run); policy.runs.current falls back to the newest "
+        "complete run only while none is marked",
     )
 
     def __str__(self) -> str:
@@ -74,6 +93,17 @@ class CohortGroup(models.Model):
     )
     proposed_by_run = models.ForeignKey(
         AnalysisRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The coordinator who proposed the group by hand; empty for the analysis's",
+    )
+    evidence = models.ManyToManyField(
+        Event, blank=True, related_name="+", help_text="Events chosen as evidence by hand"
+    )
+    stable_id = models.CharField(
+        max_length=32, blank=True, db_index=True,
+        help_text="The found group's identity across runs (FoundGroup.stable_id)",
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -125,6 +155,13 @@ class CohortEntry(models.Model):
     )
     proposed_by_run = models.ForeignKey(
         AnalysisRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The coordinator who proposed the person by hand; empty for the analysis's",
+    )
+    evidence = models.ManyToManyField(
+        Event, blank=True, related_name="+", help_text="Events chosen as evidence by hand"
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -178,3 +215,27 @@ class CohortDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry or self.group}: {self.from_status} -> {self.to_status}"
+
+
+class GroupMembershipChange(models.Model):
+    """A coordinator adding a person to a cohort group or taking them out; append-only, so the
+    group page shows who changed its members, when and why."""
+
+    class Change(models.TextChoices):
+        ADDED = "added", "Added"
+        REMOVED = "removed", "Removed"
+
+    group = models.ForeignKey(CohortGroup, on_delete=models.CASCADE,
+                              related_name="membership_changes")
+    entry = models.ForeignKey(CohortEntry, on_delete=models.CASCADE, related_name="+")
+    change = models.CharField(max_length=16, choices=Change.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry.person} {self.change} {self.group}"

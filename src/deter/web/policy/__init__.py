@@ -77,13 +77,20 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
 - Imports and analysis runs started in the app, and their progress, are for the analysts of a
   police force or a VRU (``policy.jobs``).
 
+- Agencies, staff accounts and their roles are entered by a system administrator
+  (``policy.agencies``, ``policy.staff``; ``policy.administration``), a flag set from the
+  command line; it grants no role in any programme and shows no person. An administrator
+  does not deactivate themselves.
+
 A record a user may not see and one that does not exist look the same: ``Http404``.
 """
 
+from .administration import is_system_administrator
 from .base import MAX_PK, Category, RecordPolicy, UnknownAction, valid_pk
 from .grants import POLICE_OR_VRU, Role, User, caching_grants, forget_grants, roles_of, stop_caching
 from .records import (
     KINDS,
+    agencies,
     agreements,
     challenges,
     decisions,
@@ -104,15 +111,16 @@ from .records import (
     programmes,
     runs,
     scores,
+    staff,
     subject_access_requests,
 )
 
 __all__ = [
     "KINDS", "MAX_PK", "POLICE_OR_VRU", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
-    "agreements", "caching_grants", "challenges", "decisions", "deletion_confirmations",
+    "agencies", "agreements", "caching_grants", "challenges", "decisions", "deletion_confirmations",
     "entries", "evaluations", "flags",
     "forget_grants", "found_groups", "groups", "interventions", "jobs", "letters", "links",
     "meeting_actions",
     "meetings", "notifications", "people", "programmes", "roles_of", "runs", "scores",
-    "stop_caching", "subject_access_requests", "valid_pk",
+    "is_system_administrator", "staff", "stop_caching", "subject_access_requests", "valid_pk",
 ]

@@ -14,6 +14,7 @@ from ..models import (
     FoundGroup,
     GroupViolenceFlag,
     Intervention,
+    InterventionUpdate,
     Letter,
     Meeting,
     MeetingAction,
@@ -23,6 +24,7 @@ from ..models import (
     Programme,
 )
 from . import reviews, rights
+from .administration import agencies, staff
 from .base import Category, RecordPolicy
 from .evaluation import evaluations
 from .grants import (
@@ -32,6 +34,7 @@ from .grants import (
     RECORD_FOR_ANY_AGENCY,
     RECORD_FOR_OWN_AGENCY,
     SEE_CASE_DETAIL,
+    SEE_EVERY_STATUS,
     WRITE_LETTERS,
     Role,
     User,
@@ -90,6 +93,10 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "see_retention": "_sees_retention",
         "see_audit": "_sees_audit",
         "see_rights": "_sees_rights",
+        "set_current_run": "_sets_current_run",
+        "manage_premises": "_manages_premises",
+        "see_report": "_sees_report",
+        "see_report_aggregates": "_sees",
     }
     listed = {
         "decide": "_decided_by",
@@ -131,6 +138,10 @@ class ProgrammePolicy(RecordPolicy[Programme]):
     def _decides(self, user: User, programme: Programme) -> bool:
         """Panel decisions, programme settings, meetings and letter templates."""
         return holds(user, DECIDE, programme.pk)
+
+    def _sets_current_run(self, user: User, programme: Programme) -> bool:
+        """Which analysis run the programme works from: its analysts and coordinators."""
+        return holds(user, SEE_EVERY_STATUS, programme.pk)
 
     def _sees_case_detail(self, user: User, programme: Programme) -> bool:
         return programme.pk in case_detail_pks(user)
@@ -174,6 +185,20 @@ class ProgrammePolicy(RecordPolicy[Programme]):
     def _sees_rights(self, user: User, programme: Programme) -> bool:
         """Who was told, exemptions and challenges: the coordinator and the DPO."""
         return programme.pk in rights.rights_pks(user)
+
+    def _manages_premises(self, user: User, programme: Programme) -> bool:
+        """Name the programme's premises (the nightclub, the station): whoever records
+        interventions for any agency (analysts, coordinators, caseworkers)."""
+        return holds(user, RECORD_FOR_ANY_AGENCY, programme.pk)
+
+    def _sees_report(self, user: User, programme: Programme) -> bool:
+        """The programme report naming its groups and people, with their harm before and after
+        acceptance: the coordinator and the police's or VRU's analysts (police intelligence
+        granted). Everyone else in the programme sees its aggregates only
+        (``see_report_aggregates``)."""
+        return programme.pk in (
+            programme_pks(user, DECIDE)
+            | programme_pks(user, (Role.ANALYST,), category=INTEL, police_or_vru=True))
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
@@ -285,11 +310,21 @@ class PersonPolicy(RecordPolicy[Person]):
         "view": "_sees",
         "see_case_detail": "_sees_case_detail",
         "add_intervention": "_adds_intervention",
+        "record_movement": "_records_movement",
     }
 
     def visible(self, user: User) -> QuerySet[Person]:
         """Only through a cohort entry of a programme one of the user's agencies partners in."""
         return Person.objects.filter(pk__in=entries.visible(user).values("person_id"))
+
+    def proposable(self, user: User, programme: Programme) -> QuerySet[Person]:
+        """People the user may propose to the programme by hand: anyone in the police-held
+        data not yet in its cohort, for its coordinator where they see police-held case
+        detail; nobody for anyone else."""
+        if not (programmes.can(user, "decide", programme)
+                and programme.pk in case_detail_pks(user)):
+            return Person.objects.none()
+        return Person.objects.exclude(cohort_entries__programme=programme)
 
     def fields(self, user: User, person: Person) -> frozenset[Category]:
         """The categories granted in the programmes through which the user sees the
@@ -298,9 +333,22 @@ class PersonPolicy(RecordPolicy[Person]):
             "programme_id", flat=True)
         return frozenset(Category(c) for pk in seen_in for c in categories_in(user, pk))
 
+    def fields_in(self, user: User, seen_in: list[CohortEntry]) -> frozenset[Category]:
+        """``fields`` for a person whose visible entries were already read (``entries.prefetch``
+        into ``person.visible_entries``): no further query."""
+        return frozenset(Category(c) for entry in seen_in
+                         for c in categories_in(user, entry.programme_id))
+
     def _sees_case_detail(self, user: User, person: Person) -> bool:
         """Police-held detail: events, recorded memberships, scores and their explanation."""
         return entries.with_case_detail(user).filter(person=person).exists()
+
+    def _records_movement(self, user: User, person: Person) -> bool:
+        """A sighting or GPS point (an event at a location): police-held, so staff of the
+        police or the VRU who see the person's case detail."""
+        police = programme_pks(user, SEE_CASE_DETAIL, category=INTEL, police_or_vru=True)
+        return entries.with_case_detail(user).filter(
+            person=person, programme_id__in=police).exists()
 
     def _adds_intervention(self, user: User, person: Person, programme: Programme | None = None,
                            agency: Agency | None = None) -> bool:
@@ -324,6 +372,7 @@ class GroupPolicy(RecordPolicy[CohortGroup]):
     rules = {
         "view": "_sees",
         "decide": "_decides",
+        "edit_members": "_edits_members",
         "edit_plan": "_edits_plan",
         "add_intervention": "_edits_plan",
     }
@@ -343,6 +392,10 @@ class GroupPolicy(RecordPolicy[CohortGroup]):
 
     def _decides(self, user: User, group: CohortGroup) -> bool:
         return programmes.can(user, "decide", group.programme)
+
+    def _edits_members(self, user: User, group: CohortGroup) -> bool:
+        """Adding a person to the group or taking them out: the programme's coordinator."""
+        return self._sees(user, group) and self._decides(user, group)
 
     def _edits_plan(self, user: User, group: CohortGroup) -> bool:
         """The group's coordinator and lead professional; its interventions are its plan's."""
@@ -395,7 +448,15 @@ class MeetingActionPolicy(RecordPolicy[MeetingAction]):
 class InterventionPolicy(RecordPolicy[Intervention]):
     model = Intervention
     kind = "intervention"
-    rules = {"view": "_sees", "update": "_updates"}
+    rules = {
+        "view": "_sees",
+        "update": "_updates",
+        # issue 13: an operation's counted results, its premises, a recurring schedule and
+        # each occurrence's outcome, by whoever moves the intervention along
+        "record_outcome": "_updates",
+        "link_premises": "_updates",
+        "schedule": "_updates",
+    }
 
     def visible(self, user: User) -> QuerySet[Intervention]:
         """A person's where the user sees the person in that programme; a group's where the
@@ -417,6 +478,14 @@ class InterventionPolicy(RecordPolicy[Intervention]):
             .select_related("agency", "programme", "created_by")
             .order_by("-created_at", "-pk")
         )
+
+    def of_people_with_updates(self, user: User) -> QuerySet[Intervention]:
+        """Visible interventions for a person (not a group's), with their provider and their
+        life-cycle updates in order (``updates_in_order``): what the API shows."""
+        updates = Prefetch("updates", queryset=InterventionUpdate.objects.order_by("on", "pk"),
+                           to_attr="updates_in_order")
+        return (self.visible(user).filter(person__isnull=False)
+                .select_related("agency").prefetch_related(updates))
 
     def providers(self, user: User, programme: Programme) -> QuerySet[Agency]:
         """Agencies the user may name as an intervention's provider in this programme:
@@ -466,11 +535,31 @@ class RunPolicy(RecordPolicy[AnalysisRun]):
         return AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
 
     def latest(self) -> AnalysisRun | None:
-        """The newest complete run."""
+        """The newest complete run, by when it started: only the fallback of ``current``."""
         return (
             AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).defer("profile")
             .order_by("-started_at", "-pk").first()
         )
+
+    def current(self, programme: Programme | None = None) -> AnalysisRun | None:
+        """The run ``programme`` works from: the complete run its analyst or coordinator
+        marked current (``Programme.current_run``). Fallback, while none is marked (a new
+        programme) or when no programme is in question: the newest complete run."""
+        if programme is not None and programme.current_run_id is not None:
+            run = (AnalysisRun.objects.filter(pk=programme.current_run_id,
+                                              status=AnalysisRun.Status.COMPLETE)
+                   .defer("profile").first())
+            if run is not None:
+                return run
+        return self.latest()
+
+    def current_for(self, user: User) -> AnalysisRun | None:
+        """For a page of no one programme (the cohort, a person, the profile): the run marked
+        current by the first programme the user sees (by name) that has one marked, else
+        the fallback of ``current``."""
+        marked = programmes.visible(user).filter(
+            current_run__status=AnalysisRun.Status.COMPLETE).first()
+        return self.current(marked)
 
     def _sees_profile(self, user: User, run: AnalysisRun | None = None) -> bool:
         return bool(case_detail_pks(user))
@@ -670,4 +759,4 @@ jobs = JobPolicy()
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
     decisions, flags, letters, found_groups, agreements, links, deletion_confirmations,
-    evaluations, notifications, challenges, subject_access_requests, jobs)}
+    evaluations, notifications, challenges, subject_access_requests, jobs, agencies, staff)}

@@ -78,7 +78,7 @@ def build_agenda(programme: Programme, *, since: datetime, today: date,
                  meeting_day: date | None = None) -> dict:
     """The agenda for a meeting of ``programme`` on ``meeting_day`` (default ``today``)."""
     meeting_day = meeting_day or today
-    run = policy.runs.latest()
+    run = policy.runs.current(programme)
     return {
         "generated_at": timezone.now().isoformat(),
         "today": today.isoformat(),

@@ -139,7 +139,8 @@ def _role_label(value: object) -> str:
 
 
 def _roles_text(roles: list) -> str:
-    return "; ".join(f"{held.get('agency', '')} ({_role_label(held.get('role'))})"
+    return "; ".join(f"{held['agency']} ({_role_label(held.get('role'))})" if held.get("agency")
+                     else _role_label(held.get("role")).replace("_", " ")
                      for held in roles if isinstance(held, dict))
 
 

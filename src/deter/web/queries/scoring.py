@@ -18,7 +18,7 @@ from deter.analysis import rfg
 from deter.analysis.config import AnalysisConfig, diff_settings
 from deter.analysis.extract import ExtractError
 from deter.analysis.harm_tables import (
-    DEFAULT_TABLE,
+    BUILT_IN,
     VIOLENT_CATEGORIES,
     VIOLENT_GROUPS,
     HarmTable,
@@ -77,7 +77,7 @@ def _config(run: AnalysisRun | None) -> AnalysisConfig:
 def _shown(name: str, value: Any) -> str:
     if value is None:
         return "not set"
-    if name.split(".")[0] in PATH_SETTINGS and isinstance(value, str) and value != DEFAULT_TABLE:
+    if name.split(".")[0] in PATH_SETTINGS and isinstance(value, str) and value not in BUILT_IN:
         return Path(value.removeprefix("ons-css:")).name
     if isinstance(value, list | tuple):
         return ", ".join(_shown("", v) for v in value) if value else "none"

@@ -11,6 +11,7 @@ from .. import policy
 from ..domain import intervention_catalogue as catalogue
 from ..forms.casework import FlagResponseForm, GroupInterventionForm
 from ..models import GroupViolenceFlag
+from ..queries import outcomes
 
 register = template.Library()
 
@@ -69,15 +70,19 @@ def group_casework(context, group) -> dict:
     can_add = policy.groups.can(user, "add_intervention", group)
     form = context.get("casework_group_form") or (
         GroupInterventionForm(group=group, prefix="group-intervention") if can_add else None)
+    interventions = list(
+        policy.interventions.visible(user).filter(group=group)
+        .select_related("agency", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+    recorded = outcomes.for_interventions([i.pk for i in interventions])
+    for intervention in interventions:
+        intervention.recorded = recorded[intervention.pk]  # results, premises, schedule
     return {
         "visible": True,
         "flags": flags,
         "open_count": sum(f.status != GroupViolenceFlag.Status.DONE for f in flags),
         "can_respond": can_respond,
-        "interventions": list(
-            policy.interventions.visible(user).filter(group=group)
-            .select_related("agency", "created_by")
-            .order_by("-created_at", "-pk")
-        ),
+        "interventions": interventions,
         "form": form if can_add else None,
     }

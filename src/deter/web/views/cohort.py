@@ -39,7 +39,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def cohort(request: AuthenticatedHttpRequest) -> HttpResponse:
-    run = policy.runs.latest()
+    run = policy.runs.current_for(request.user)
     scores = policy.scores.in_run(request.user, run)
     # a list in rank order would tell a user without police-held detail each person's rank
     ranked = policy.programmes.instances(request.user, "see_case_detail").exists()

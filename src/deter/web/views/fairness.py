@@ -28,7 +28,7 @@ def programme_fairness(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     runs = policy.runs.visible(request.user).order_by("-started_at", "-pk")
     asked = request.GET.get("run")
     if asked is None:
-        run = policy.runs.latest()
+        run = policy.runs.current(programme)
     else:
         key = int(asked) if asked.isdigit() else None
         run = runs.filter(pk=key).first() if policy.valid_pk(key) else None

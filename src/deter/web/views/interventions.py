@@ -14,6 +14,7 @@ from .. import audit, policy
 from ..actions import group_response
 from ..actions import interventions as intervention_actions
 from ..actions import letters as letter_actions
+from ..actions.outcomes import OUTCOME_KINDS
 from ..domain import intervention_catalogue as catalogue
 from ..domain import letters, rights
 from ..forms.casework import (
@@ -30,10 +31,40 @@ from ..models import (
     LetterTemplate,
 )
 from ..queries import delivery
+from ..queries import outcomes as recorded_outcomes
 from . import AuthenticatedHttpRequest
 from .access import audit_form, get_visible_or_404
 
 # --- one intervention --------------------------------------------------------------------------
+
+
+def outcome_context(user, intervention: Intervention, extra_form=None) -> dict:
+    """The structured outcome (issue 13) and, for whoever may record it, its forms."""
+    from ..forms.outcomes import (
+        OccurrenceForm,
+        OperationOutcomeForm,
+        PremisesLinkForm,
+        ScheduleForm,
+    )
+    recorded = recorded_outcomes.for_intervention(intervention)
+    may = {verb: policy.interventions.can(user, verb, intervention)
+           for verb in ("record_outcome", "link_premises", "schedule")}
+    outcome = recorded.outcome
+    forms = {
+        "outcome_form": OperationOutcomeForm(initial={
+            f: getattr(outcome, f) for f in OperationOutcomeForm.base_fields} if outcome else None)
+        if may["record_outcome"] and intervention.kind in OUTCOME_KINDS else None,
+        "premises_form": PremisesLinkForm(premises=intervention.programme.premises.all())
+        if may["link_premises"] else None,
+        "schedule_form": ScheduleForm() if may["schedule"] and not recorded.schedule else None,
+        "occurrence_forms": [(o, OccurrenceForm(prefix=f"occurrence-{o.pk}"))
+                             for o in recorded.occurrences] if may["record_outcome"] else [],
+    }
+    for key, form in forms.items():
+        if extra_form is not None and key != "occurrence_forms" and form is not None \
+                and type(form) is type(extra_form):
+            forms[key] = extra_form
+    return {"recorded": recorded, "outcome_kind": intervention.kind in OUTCOME_KINDS, **forms}
 
 
 def _intervention_or_404(request: AuthenticatedHttpRequest, pk: int, action: str) -> Intervention:
@@ -49,7 +80,8 @@ def _letter_visible(user, intervention: Intervention) -> Letter | None:
 
 
 def _render_intervention(request: AuthenticatedHttpRequest, intervention: Intervention,
-                         update_form=None, breach_form=None, status: int = 200) -> HttpResponse:
+                         update_form=None, breach_form=None, status: int = 200,
+                         extra_form=None) -> HttpResponse:
     user = request.user
     can_update = policy.interventions.can(user, "update", intervention)
     is_order = catalogue.is_order(intervention)
@@ -73,7 +105,10 @@ def _render_intervention(request: AuthenticatedHttpRequest, intervention: Interv
         "ended": not catalogue.next_statuses(intervention),
         "can_see_delivery": policy.programmes.can(user, "see_delivery", intervention.programme),
         "form": update_form if update_form is not None and update_form.errors else breach_form,
+        **outcome_context(user, intervention, extra_form),
     }
+    if extra_form is not None:
+        context["form"] = extra_form
     audit.record(user, "view_intervention", "intervention", intervention.pk,
                  person=intervention.person_id, group=intervention.group_id)
     return render(request, "deter/interventions/detail.html", context, status=status)
@@ -246,13 +281,15 @@ def letter_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Htt
                                 related=("intervention", "intervention__programme"), format=fmt)
     intervention = letter.intervention
     title = f"{intervention.title} – {letter.recipient}"
-    filename = f"letter-{letter.pk}-{slugify(intervention.title)[:40] or 'deter'}.{fmt}"
+    filename = f"letter-{letter.reference or letter.pk}-" \
+               f"{slugify(intervention.title)[:40] or 'deter'}.{fmt}"
+    draw = letters.to_docx if fmt == "docx" else letters.to_pdf
+    content = draw(letter.recipient, letter.address, letter.body, title,
+                   letter_actions.letterhead_of(letter), address_block=letter.address_block)
     if fmt == "docx":
-        content = letters.to_docx(letter.recipient, letter.address, letter.body, title)
         content_type = ("application/vnd.openxmlformats-officedocument."
                         "wordprocessingml.document")
     else:
-        content = letters.to_pdf(letter.recipient, letter.address, letter.body, title)
         content_type = "application/pdf"
     audit.record(request.user, "download_letter", "letter", letter.pk, format=fmt,
                  person=intervention.person_id)

@@ -2,11 +2,12 @@
 the coordinator's decision forms. With ``?meeting=<pk>`` decisions are recorded against that
 panel meeting."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,21 +16,27 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import actions, audit, policy
-from ..forms.cohort import DecisionForm, decision_label
+from ..forms.cohort import (
+    DECISION_LABELS,
+    BulkDecisionForm,
+    DecisionForm,
+    PanelFilterForm,
+    decision_label,
+)
 from ..models import (
     CohortEntry,
     CohortGroup,
-    CohortStatus,
     FoundGroup,
     Meeting,
     PersonScore,
     Programme,
 )
 from ..queries import explanation
+from ..queries import panel as panel_query
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404
 
-BEFORE_PANEL = (CohortStatus.PROPOSED, CohortStatus.DEFERRED)
+BEFORE_PANEL = panel_query.BEFORE_PANEL
 TOP_EVENTS = 3
 
 
@@ -41,6 +48,7 @@ class PanelPerson:
     top_events: list[explanation.ExplanationRow]
     form: DecisionForm | None
     overdue: bool
+    evidence: list = field(default_factory=list)
 
 
 @dataclass
@@ -168,28 +176,54 @@ def apply_decision(form: DecisionForm, decide) -> bool:
     return True
 
 
+PAGE_SIZE = 20  # cards with their decision forms: 20 keep a page well under 200 KB
+
+
+def _filter_form(request: AuthenticatedHttpRequest, user, programme: Programme,
+                 criteria: dict) -> PanelFilterForm:
+    groups = list(policy.groups.visible(user).filter(programme=programme,
+                                                     members__status__in=BEFORE_PANEL)
+                  .distinct().order_by("label"))
+    data = request.GET if any(k in request.GET for k in FILTER_KEYS) else None
+    return PanelFilterForm(data, groups=groups, criteria=panel_query.criteria_choices(criteria))
+
+
+FILTER_KEYS = ("q", "age_band", "child", "group", "area", "criterion", "score_band", "status",
+               "sort")
+
+
+def _page_query(request: AuthenticatedHttpRequest) -> str:
+    """The query string without the page, for the pagination links (ends with "&")."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    encoded = query.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
 def _render_panel(
     request: AuthenticatedHttpRequest, programme: Programme, meeting: Meeting | None,
-    bound: dict | None = None, status: int = 200,
+    bound: dict | None = None, status: int = 200, bulk: BulkDecisionForm | None = None,
 ) -> HttpResponse:
     user = request.user
     bound = bound or {}
     can_decide = policy.programmes.can(user, "decide", programme)
     users = list(policy.programmes.users_with("assign", programme)) if can_decide else []
     initial = {"meeting": meeting.pk if meeting else None}
-    run = policy.runs.latest()
-    entries = list(
-        policy.entries.visible(user)
-        .filter(programme=programme, status__in=BEFORE_PANEL)
-        .select_related("person", "group")
-        .order_by("status", "review_date", "person__person_id")
-    )
+    run = policy.runs.current(programme)
+    today = timezone.localdate()
+    waiting = panel_query.before_panel(user, programme, run)
+    criteria = panel_query.criteria_of(waiting, run)
+    filter_form = _filter_form(request, user, programme, criteria)
+    found = panel_query.search(waiting, filter_form.filters(), today, criteria)
+    page = Paginator(found.select_related("person", "group", "proposed_by"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = list(page)
     scores = {
         score.person_id: score
         for score in (run.people.filter(person_id__in=[e.person_id for e in entries])
                       .defer("explanation") if run else [])
     }
-    today = timezone.localdate()
+    evidence = panel_query.evidence_of(entries)
 
     def form_for(kind: str, subject) -> DecisionForm | None:
         if not can_decide:
@@ -204,12 +238,14 @@ def _render_panel(
                                         explanation.OFFENDER, TOP_EVENTS)
             if entry.person_id in scores else [],
             form=form_for("person", entry), overdue=entry.review_date < today,
+            evidence=evidence.get(entry.pk, []),
         )
         for entry in entries
     ]
     groups = list(
         policy.groups.visible(user)
         .filter(programme=programme, status__in=BEFORE_PANEL)
+        .select_related("proposed_by")
         .annotate(member_count=Count("members"))
         .order_by("status", "label")
     )
@@ -218,17 +254,66 @@ def _render_panel(
                    overdue=group.review_date is not None and group.review_date < today)
         for group, score in zip(groups, proposing_scores(user, groups), strict=True)
     ]
+    if can_decide and bulk is None:
+        bulk = BulkDecisionForm(entry_pks=[], prefix="bulk", initial=initial)
     audit.record(user, "view_panel", "programme", programme.pk,
                  meeting=meeting.pk if meeting else None,
                  people=[entry.person_id for entry in entries],
-                 groups=[group.pk for group in groups])
+                 groups=[group.pk for group in groups], page=page.number,
+                 matching=page.paginator.count,
+                 filters={k: v for k, v in request.GET.items() if k in FILTER_KEYS and v})
+    error_forms = [form for form in bound.values() if form.errors]
+    if bulk is not None and bulk.errors:
+        error_forms.append(bulk)
     return render(request, "deter/programme/panel.html", {
         "programme": programme,
         "meeting": meeting,
         "run": run,
         "people": people,
+        "page": page,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2,
+                                                              on_ends=1),
+        "page_query": _page_query(request),
+        "waiting": waiting.count(),
+        "filter_form": filter_form,
+        "filtered": filter_form.is_bound,
+        "bulk": bulk,
         "groups": panel_groups,
         "can_decide": can_decide,
-        "error_forms": [form for form in bound.values() if form.errors],
+        "error_forms": error_forms,
         "today": today,
     }, status=status)
+
+
+@login_required
+@require_POST
+def bulk_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Reject or defer every selected proposal with one reason, each through the decision
+    action (one decision and one audit row each), all or none."""
+    programme = _panel_programme(request, pk, "decide_many")
+    _may_decide(request, programme, "decide_many", "programme", programme.pk)
+    meeting = _meeting(request, programme, request.POST.get("bulk-meeting"))
+    waiting = {entry.pk: entry for entry in policy.entries.visible(request.user)
+               .filter(programme=programme, status__in=BEFORE_PANEL)
+               .filter(pk__in=_int_list(request.POST.getlist("bulk-entries")))
+               .select_related("person", "programme")}
+    form = BulkDecisionForm(request.POST, entry_pks=list(waiting), prefix="bulk")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decided = actions.decide_many(
+                request.user, programme, [waiting[pk] for pk in data["entries"]],
+                data["to_status"], reason=data["reason"], review_date=data["review_date"],
+                meeting=meeting)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            label = DECISION_LABELS[data["to_status"]].lower()
+            messages.success(request, f"{len(decided)} "
+                                      f"{'person' if len(decided) == 1 else 'people'}: {label}")
+            return redirect(_panel_url(programme, meeting))
+    return _render_panel(request, programme, meeting, bulk=form, status=400)
+
+
+def _int_list(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]

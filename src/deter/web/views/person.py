@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import actions, audit, policy
 from ..forms.casework import PersonInterventionForm as InterventionForm
 from ..models import Person
-from ..queries import explanation, harm_history, safeguarding, timeline
+from ..queries import explanation, harm_history, outcomes, safeguarding, timeline
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404, sees
 
@@ -57,7 +57,7 @@ def _render_person(
 ) -> HttpResponse:
     user = request.user
     case_detail = policy.people.can(user, "see_case_detail", person)
-    run = policy.runs.latest() if case_detail else None
+    run = policy.runs.current_for(user) if case_detail else None
     score = run.people.filter(person=person).first() if run else None
     show, page, show_error = timeline.SHOW_ALL, 1, ""
     try:
@@ -74,6 +74,9 @@ def _render_person(
         entry.sees = sees(policy.entries.fields(user, entry))
     letter_entries = [entry for entry in entries if policy.entries.can(user, "write_letter", entry)]
     interventions = list(policy.interventions.of_person(user, person))
+    recorded = outcomes.for_interventions([i.pk for i in interventions])
+    for intervention in interventions:
+        intervention.recorded = recorded[intervention.pk]
     context = {
         "person": person,
         "age": person.age_on(timezone.localdate()),
@@ -98,6 +101,8 @@ def _render_person(
             person.memberships.select_related("group").order_by("group__group_id", "start")
         ) if case_detail else [],
         "form": form if policy.people.can(user, "add_intervention", person) else None,
+        "movement": outcomes.movement(person) if case_detail else [],
+        "may_record_movement": policy.people.can(user, "record_movement", person),
     }
     audit.record(user, "view_person", "person", person.pk, case_detail=case_detail)
     return render(request, "deter/person.html", context, status=status)

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import actions, audit, policy
 from ..actions.cohort import UNDER_REVIEW
 from ..domain import people
-from ..forms.cohort import DecisionForm, GroupPlanForm, PlanForm, decision_label
+from ..forms.cohort import DecisionForm, GroupPlanForm, MembershipForm, PlanForm, decision_label
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404, sees
@@ -174,10 +175,44 @@ def group_plan_update(request: AuthenticatedHttpRequest, pk: int, group_pk: int)
     return render_group_plan(request, group, plan_form=form, status=400)
 
 
+@login_required
+@require_POST
+def group_members(request: AuthenticatedHttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    """The coordinator adds a person of the programme's cohort to the group or takes a member
+    out, with the reason, kept in the group's membership history."""
+    group = _group_or_404(request, pk, group_pk, "change_members")
+    if not policy.groups.can(request.user, "edit_members", group):
+        audit.record(request.user, "change_members", "cohort_group", group.pk,
+                     outcome=audit.DENIED)
+        raise PermissionDenied
+    form = MembershipForm(request.POST, prefix="members")
+    if form.is_valid():
+        data = form.cleaned_data
+        raw = data["person_id"].strip()
+        entry = (policy.entries.visible(request.user)
+                 .filter(programme=group.programme, person__person_id=raw)
+                 .select_related("person", "group").first()) if raw else None
+        if entry is None:
+            form.add_error("person_id", f"No one with the id {raw} is in this programme's "
+                                        "cohort" if raw else "Enter the person id")
+        else:
+            try:
+                actions.change_membership(request.user, group, entry, data["change"],
+                                          reason=data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                verb = "added to" if data["change"] == "added" else "taken out of"
+                messages.success(request, f"{entry.person.person_id} {verb} group {group}")
+                return redirect(reverse("group_plan", args=[group.programme_id, group.pk])
+                                + "#membership")
+    return render_group_plan(request, group, members_form=form, status=400)
+
+
 def render_group_plan(
     request: AuthenticatedHttpRequest, group: CohortGroup, *,
     decision_form: DecisionForm | None = None, plan_form: GroupPlanForm | None = None,
-    status: int = 200, extra: dict | None = None,
+    status: int = 200, extra: dict | None = None, members_form: MembershipForm | None = None,
 ) -> HttpResponse:
     """The group's page; ``extra`` is more context, e.g. a bound form of the casework include
     with its errors."""
@@ -191,6 +226,8 @@ def render_group_plan(
         decision_form = DecisionForm(subject=group, users=users, prefix="status")
     if can_edit and plan_form is None:
         plan_form = GroupPlanForm(group=group, users=users, prefix="plan")
+    if members_form is None and policy.groups.can(user, "edit_members", group):
+        members_form = MembershipForm(prefix="members")
     members = list(
         policy.entries.visible(user).filter(group=group)
         .select_related("person", "lead_professional").order_by("status", "person__person_id")
@@ -214,7 +251,11 @@ def render_group_plan(
         "decision_form": decision_form if decision_form and decision_form.has_decisions
         else None,
         "plan_form": plan_form,
-        "error_forms": [f for f in (decision_form, plan_form) if f is not None and f.errors],
+        "members_form": members_form,
+        "membership_changes": list(group.membership_changes.select_related(
+            "entry__person", "changed_by")),
+        "error_forms": [f for f in (decision_form, plan_form, members_form)
+                        if f is not None and f.errors],
         **(extra or {}),
     }, status=status)
 

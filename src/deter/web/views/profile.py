@@ -30,7 +30,7 @@ TOP_RELATIONS = 100
 
 
 def _run_or_404(request: AuthenticatedHttpRequest, action: str) -> AnalysisRun:
-    run = policy.runs.latest()
+    run = policy.runs.current_for(request.user)
     if run is None or not policy.runs.can(request.user, "view_profile"):
         audit.record(request.user, action, "analysis_run", run.pk if run else None,
                      outcome=audit.DENIED, path=request.path)

@@ -65,7 +65,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         group.visible_members = members.get(group.pk, 0)
     overdue = list(overdue_reviews(user, programme)[:MAX_OVERDUE])
     can_decide = policy.programmes.can(user, "decide", programme)
-    run = policy.runs.latest() if can_decide else None
+    run = policy.runs.current(programme) if can_decide else None
     audit.record(user, "view_programme", "programme", programme.pk,
                  overdue_people=[entry.person_id for entry in overdue])
     return render(request, "deter/programme/overview.html", {
@@ -79,6 +79,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "can_decide": can_decide,
         "can_see_panel": policy.programmes.can(user, "run_panel", programme),
         "can_see_fairness": policy.programmes.can(user, "see_fairness", programme),
+        "can_see_report": policy.programmes.can(user, "see_report_aggregates", programme),
         "can_see_rights": policy.programmes.can(user, "see_rights", programme),
         "answers_subject_access": policy.subject_access_requests.can(
             user, "log", programme=programme),
@@ -91,7 +92,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def bring_proposals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The coordinator brings the latest analysis's proposals to the panel."""
     programme = get_visible_or_404(request, "programme", pk, "propose_from_run")
-    run = policy.runs.latest()
+    run = policy.runs.current(programme)
     try:
         added = actions.propose_from_run(request.user, programme, run)
     except ValidationError as error:
