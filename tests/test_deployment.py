@@ -190,7 +190,7 @@ def test_an_upload_on_one_server_runs_on_the_worker_and_shows_on_the_other(deplo
                          deployment)
     page = analyst.get(a, f"/jobs/{job}/").text
     assert status == "complete", page
-    assert "imported 0 people, 2 events" in page
+    assert "imported events 2 added, 0 updated, 0 unchanged" in page
 
 
 def test_a_killed_worker_leaves_no_run_and_its_job_is_retried(deployment, servers):
