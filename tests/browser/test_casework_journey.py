@@ -21,6 +21,7 @@ from deter.web.models import (
     Intervention,
     Letter,
     Programme,
+    display_name,
 )
 from web.factories import make_event, make_person, make_run
 
@@ -145,6 +146,10 @@ def test_a_coordinator_writes_a_letter_and_downloads_it(page, screenshot, demo, 
     text = "\n".join(p.text for p in Document(str(path)).paragraphs)
     assert "Dear Jordan Smith," in text and "12 Mill Lane" in text and "$" not in text
     assert f"The {PROGRAMME_NAME} partners in Demoshire" in text
+    # the demo's users carry names, so the letter is signed by people, not user names
+    lead = CohortEntry.objects.get(programme=programme, person=person).lead_professional
+    assert f"Your lead professional is {display_name(lead)}" in text
+    assert display_name(lead) != lead.username and "From Helen Marsh" in text
 
     with page.expect_download() as pdf_download:
         page.get_by_role("link", name=re.compile("as a PDF")).click()

@@ -20,7 +20,14 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import audit, policy
-from ..models import AccountSecurity, Agency, SingleSignOnIdentity, StaffRole, UserSession
+from ..models import (
+    AccountSecurity,
+    Agency,
+    SingleSignOnIdentity,
+    StaffProfile,
+    StaffRole,
+    UserSession,
+)
 from ..sso.config import Grant, Refused
 
 
@@ -47,8 +54,11 @@ def provision_agency(actor: AbstractBaseUser | None, *, name: str, kind: str) ->
 
 def provision_user(
     actor: AbstractBaseUser | None, *, username: str, password: str, agency: Agency, role: str,
+    full_name: str = "", job_title: str = "",
 ):
-    """A staff account with this password and a role in ``agency`` (added if missing)."""
+    """A staff account with this password and a role in ``agency`` (added if missing); a
+    ``full_name`` and ``job_title`` given are set on its profile (what its letters are signed
+    with)."""
     _system_only(actor, "provision_user", "user")
     if role not in StaffRole.Role.values:
         raise ValidationError({"role": f"Unknown role: {role!r}"})
@@ -57,9 +67,13 @@ def provision_user(
         user.set_password(password)
         user.save(update_fields=["password"])
         _, granted = StaffRole.objects.get_or_create(user=user, agency=agency, role=role)
+        named = {k: v for k, v in (("full_name", full_name), ("job_title", job_title)) if v}
+        if named:
+            StaffProfile.objects.update_or_create(user=user, defaults=named)
         policy.forget_grants()
         audit.record(actor, "provision_user", "user", user.pk, username=username,
-                     created=created, agency=agency.pk, role=role, role_granted=granted)
+                     created=created, agency=agency.pk, role=role, role_granted=granted,
+                     profile_set=sorted(named))
     return user
 
 

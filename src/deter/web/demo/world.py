@@ -59,30 +59,40 @@ class DemoLogin:
     agency: str
     role: str
     description: str
+    full_name: str = ""
+    job_title: str = ""
 
 
 DEMO_LOGINS = (
     DemoLogin("analyst", "deter-demo-analyst", POLICE, StaffRole.Role.ANALYST.value,
-              "Police analyst: sees every cohort status and the analysis behind it"),
+              "Police analyst: sees every cohort status and the analysis behind it",
+              full_name="Sam Okafor", job_title="Intelligence analyst"),
     DemoLogin("coordinator", "deter-demo-coordinator", VRU, StaffRole.Role.COORDINATOR.value,
-              "VRU programme coordinator: sees every cohort status, runs the panel"),
+              "VRU programme coordinator: sees every cohort status, runs the panel",
+              full_name="Helen Marsh", job_title="Programme coordinator"),
     DemoLogin("caseworker", "deter-demo-caseworker", SOCIAL_CARE, StaffRole.Role.CASEWORKER.value,
-              "Social worker: sees active and stepped-down people, records interventions"),
+              "Social worker: sees active and stepped-down people, records interventions",
+              full_name="Tom Adeyemi", job_title="Social worker"),
     DemoLogin("school", "deter-demo-school", SCHOOL, StaffRole.Role.PARTNER.value,
               "School safeguarding lead (partner): sees only its two pupils in the cohort, "
               "their plan and support; no dates of birth, police analysis, enforcement or "
-              "health detail"),
+              "health detail",
+              full_name="Ruth Kaur", job_title="Designated safeguarding lead"),
     DemoLogin("housing", "deter-demo-housing", HOUSING, StaffRole.Role.PARTNER.value,
-              "Housing officer at an agency with no agreement: sees nobody"),
+              "Housing officer at an agency with no agreement: sees nobody",
+              full_name="Dev Patel", job_title="Housing officer"),
     DemoLogin("dpo", "deter-demo-dpo", POLICE, StaffRole.Role.DPO.value,
               "Police data protection officer: approves agreements, reads the audit trail, "
               "keeps the individuals' rights records (who was told, challenges) and answers "
-              "subject access requests; sees no other case records"),
+              "subject access requests; sees no other case records",
+              full_name="Claire Dunn", job_title="Data protection officer"),
     DemoLogin("dpo-care", "deter-demo-dpo-care", SOCIAL_CARE, StaffRole.Role.DPO.value,
-              "Children's social care data protection officer: approves agreements"),
+              "Children's social care data protection officer: approves agreements",
+              full_name="Mark Ellis", job_title="Data protection officer"),
     DemoLogin("evaluator", "deter-demo-evaluator", UNIVERSITY, StaffRole.Role.EVALUATOR.value,
               "University evaluator: takes the pseudonymised, k-anonymous evaluation export "
-              "under its own agreement; sees no person, record or case page"),
+              "under its own agreement; sees no person, record or case page",
+              full_name="Dr Anna Leigh", job_title="Research fellow"),
 )
 
 
@@ -133,7 +143,8 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         users = {
             login.username: accounts.provision_user(
                 None, username=login.username, password=login.password,
-                agency=agencies[login.agency], role=login.role)
+                agency=agencies[login.agency], role=login.role, full_name=login.full_name,
+                job_title=login.job_title)
             for login in DEMO_LOGINS
         }
         programme = _programme(users["coordinator"], [agencies[VRU]])
