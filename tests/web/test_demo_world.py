@@ -1,7 +1,7 @@
 """The demo world: agencies, users, programme and a cohort from a run; idempotent; demo only."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import authenticate
@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from deter.web import policy
 from deter.web.demo.world import (
@@ -27,6 +28,7 @@ from deter.web.models import (
     CohortDecision,
     CohortEntry,
     DataSharingAgreement,
+    Meeting,
     MeetingAction,
     PersonLink,
     Programme,
@@ -85,7 +87,15 @@ def test_it_proposes_the_top_violent_people_and_activates_the_top_15(run):
     assert all(e.status == "proposed" for e in entries if e.person not in active)
     sample = entries.get(person=violent_ranked[0])
     assert "Criteria met" in sample.rationale and "violent offence" in sample.rationale
-    assert sample.review_date == add_months(sample.decided_at.date(), 3)
+    # accepted at the demo panel a week ago (dated then), proposed the week before it, each
+    # backdated proposal with its reason; reviewed three months from the day the demo was built
+    panel = Meeting.objects.get(kind=Meeting.Kind.PANEL)
+    assert sample.decided_at == panel.held_at
+    proposal, accepted = sample.decisions.order_by("decided_at")
+    assert proposal.decided_at.date() == panel.held_at.date() - timedelta(days=7)
+    assert proposal.backdated_reason and proposal.recorded_at > accepted.decided_at
+    assert accepted.meeting == panel and not accepted.backdated_reason
+    assert sample.review_date == add_months(timezone.localdate(), 3)
     assert sample.lead_professional.username == "caseworker"
 
 

@@ -8,7 +8,7 @@ plan. Nothing here changes a group's members when the group's status changes.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -178,22 +178,72 @@ def _propose_groups(
     return groups, created
 
 
+@dataclass(frozen=True)
+class CheckedProposal:
+    rationale: str
+    review_date: date
+    proposed_at: datetime
+    backdated_reason: str
+
+
 def check_proposal(actor: User, programme: Programme, *, rationale: str,
-                   review_date: date | None) -> tuple[str, date]:
-    """Authorise and validate a proposal; returns the cleaned rationale and review date."""
+                   review_date: date | None, proposed_on: date | None = None,
+                   backdated_reason: str = "") -> CheckedProposal:
+    """Authorise and validate a proposal, dated ``proposed_on`` (today if not given; never in
+    the future, and with a ``backdated_reason`` when earlier)."""
     if not policy.programmes.can(actor, "decide", programme):
         audit.record(actor, "propose", "programme", programme.pk, outcome=audit.DENIED)
         raise PermissionDenied("Only the programme's coordinator may bring proposals to the panel")
-    rationale = (rationale or "").strip()
-    review_date = review_date or timezone.localdate() + timedelta(days=PROPOSAL_REVIEW_DAYS)
-    errors = {}
+    rationale, backdated_reason = (rationale or "").strip(), (backdated_reason or "").strip()
+    proposed_at, errors = _dated(proposed_on, backdated_reason, last=None)
+    day = timezone.localdate(proposed_at)
+    review_date = review_date or day + timedelta(days=PROPOSAL_REVIEW_DAYS)
     if not rationale:
         errors["rationale"] = "Enter why the panel should consider this proposal"
-    if review_date <= timezone.localdate():
-        errors["review_date"] = "The review date must be in the future"
+    if review_date <= day:
+        errors["review_date"] = _review_after(day)
     if errors:
-        raise ValidationError(errors)
-    return rationale, review_date
+        raise ValidationError(_renamed(errors, {"decided_on": "proposed_on"}))
+    return CheckedProposal(rationale, review_date, proposed_at, backdated_reason)
+
+
+def _renamed(errors: dict[str, str], names: dict[str, str]) -> dict[str, str]:
+    return {names.get(field, field): message for field, message in errors.items()}
+
+
+def _review_after(day: date) -> str:
+    if day == timezone.localdate():
+        return "The review date must be in the future"
+    return f"The review date must be after {day:%-d %B %Y}, the day it was decided"
+
+
+def _dated(day: date | None, backdated_reason: str, last: datetime | None,
+           ) -> tuple[datetime, dict[str, str]]:
+    """The moment a decision or proposal made on ``day`` (today if None) is recorded at, and
+    what is wrong with it: never in the future, never before ``last`` (the subject's previous
+    decision), and a reason when it is earlier than today."""
+    now, today = timezone.now(), timezone.localdate()
+    if day is None or day == today:
+        moment = now
+    elif day > today:
+        return now, {"decided_on": "The date of the decision cannot be in the future"}
+    else:
+        moment = timezone.make_aware(datetime.combine(day, time(12)))
+        if not backdated_reason:
+            return moment, {"backdated_reason": (
+                "Say why this is recorded later than it happened (for example, agreed by "
+                "e-mail between panels, or entered from the paper record)")}
+    return _after(moment, last)
+
+
+def _after(moment: datetime, last: datetime | None) -> tuple[datetime, dict[str, str]]:
+    if last is None:
+        return moment, {}
+    if timezone.localdate(moment) < timezone.localdate(last):
+        return moment, {"decided_on": (
+            f"The decision cannot be dated before the last one, on "
+            f"{timezone.localdate(last):%-d %B %Y}")}
+    return max(moment, last + timedelta(seconds=1)), {}  # the same day: after it, in order
 
 
 def check_evidence(people: Iterable[Person], evidence: Iterable[Event]) -> list[Event]:
@@ -213,16 +263,19 @@ def check_evidence(people: Iterable[Person], evidence: Iterable[Event]) -> list[
 def propose(
     actor: User, programme: Programme, person: Person, *, rationale: str,
     reason: str = "", run: AnalysisRun | None = None, review_date: date | None = None,
-    evidence: Iterable[Event] = (),
+    evidence: Iterable[Event] = (), proposed_on: date | None = None,
+    backdated_reason: str = "",
 ) -> CohortEntry:
     """Put one person before the programme's panel, with the rationale the panel will read.
 
     ``reason`` is the decision history's note (by default the rationale); ``run`` the analysis
     run the proposal rests on, if any: without one the proposal is the actor's own, shown as
     "proposed by" them, with the ``evidence`` events they chose (each must involve the
-    person). A person already in the programme is refused."""
-    rationale, review_date = check_proposal(actor, programme, rationale=rationale,
-                                            review_date=review_date)
+    person). A person already in the programme is refused. ``proposed_on`` dates it as
+    ``check_proposal`` says."""
+    checked = check_proposal(actor, programme, rationale=rationale, review_date=review_date,
+                             proposed_on=proposed_on, backdated_reason=backdated_reason)
+    rationale, review_date = checked.rationale, checked.review_date
     evidence = check_evidence([person], evidence)
     with transaction.atomic():
         Programme.objects.select_for_update().filter(pk=programme.pk).first()
@@ -235,11 +288,13 @@ def propose(
         entry.evidence.set(evidence)
         CohortDecision.objects.create(
             entry=entry, from_status="", to_status=Status.PROPOSED, reason=reason or rationale,
-            review_date=review_date, decided_by=actor,
+            review_date=review_date, decided_by=actor, decided_at=checked.proposed_at,
+            backdated_reason=checked.backdated_reason,
         )
         audit.record(actor, "propose", "cohort_entry", entry.pk, programme=programme.pk,
                      person=person.pk, run=run.pk if run else None, review_date=review_date,
-                     evidence=[event.event_id for event in evidence])
+                     evidence=[event.event_id for event in evidence],
+                     decided_at=checked.proposed_at, backdated_reason=checked.backdated_reason)
     return entry
 
 
@@ -247,12 +302,14 @@ def propose_group(
     actor: User, programme: Programme, *, label: str, rationale: str,
     members: Iterable[CohortEntry] = (), run: AnalysisRun | None = None,
     review_date: date | None = None, name: str = "", evidence: Iterable[Event] = (),
+    proposed_on: date | None = None, backdated_reason: str = "",
 ) -> CohortGroup:
     """Put a group before the programme's panel; ``members`` (entries of the programme in no
     group yet) join it. Without a ``run`` it is the actor's proposal, with the ``evidence``
     events they chose (each must involve a member)."""
-    rationale, review_date = check_proposal(actor, programme, rationale=rationale,
-                                            review_date=review_date)
+    checked = check_proposal(actor, programme, rationale=rationale, review_date=review_date,
+                             proposed_on=proposed_on, backdated_reason=backdated_reason)
+    rationale, review_date = checked.rationale, checked.review_date
     label = (label or "").strip()
     members = list(members)
     evidence = check_evidence([entry.person for entry in members], evidence)
@@ -271,7 +328,8 @@ def propose_group(
         group.evidence.set(evidence)
         CohortDecision.objects.create(
             group=group, from_status="", to_status=Status.PROPOSED, reason=rationale,
-            review_date=review_date, decided_by=actor,
+            review_date=review_date, decided_by=actor, decided_at=checked.proposed_at,
+            backdated_reason=checked.backdated_reason,
         )
         joined = list(CohortEntry.objects.filter(
             pk__in=[entry.pk for entry in members], group__isnull=True))
@@ -282,7 +340,8 @@ def propose_group(
         audit.record(actor, "propose_group", "cohort_group", group.pk, programme=programme.pk,
                      label=label, run=run.pk if run else None, members=len(joined),
                      people=[entry.person_id for entry in joined],
-                     evidence=[event.event_id for event in evidence])
+                     evidence=[event.event_id for event in evidence],
+                     decided_at=checked.proposed_at, backdated_reason=checked.backdated_reason)
     return group
 
 
@@ -300,6 +359,8 @@ class PlannedDecision:
     review_date: date | None
     lead_professional: AbstractBaseUser | None
     meeting: Meeting | None
+    decided_at: datetime
+    backdated_reason: str = ""
 
     @property
     def is_entry(self) -> bool:
@@ -314,10 +375,16 @@ class PlannedDecision:
 def check_decision(
     actor: User, subject: CohortEntry | CohortGroup, to_status: str, *, reason: str,
     review_date: date | None, lead_professional: AbstractBaseUser | None,
-    meeting: Meeting | None,
+    meeting: Meeting | None, decided_on: date | None = None, backdated_reason: str = "",
 ) -> PlannedDecision:
     """Authorise (only the coordinator decides) and validate a decision; writes nothing but
-    the refusal's audit row."""
+    the refusal's audit row.
+
+    A decision is dated when it was made: ``decided_on`` (today if not given), or the day of
+    its ``meeting``, which must have taken place. It is never in the future nor before the
+    subject's last decision, and one dated earlier than today without a meeting needs a
+    ``backdated_reason``.
+    """
     is_entry = isinstance(subject, CohortEntry)
     if not policy.programmes.can(actor, "decide", subject.programme):
         audit.record(actor, "decide" if is_entry else "decide_group",
@@ -331,16 +398,40 @@ def check_decision(
         lead_professional = lead_professional or subject.lead_professional
     elif to_status == Status.PROPOSED and review_date is None:
         review_date = timezone.localdate() + timedelta(days=PROPOSAL_REVIEW_DAYS)
-    planned = PlannedDecision(subject, from_status, to_status, (reason or "").strip(),
-                              review_date, lead_professional, meeting)
     if to_status not in TRANSITIONS.get(from_status, frozenset()):
         raise ValidationError({"to_status": (
             f"A decision cannot move from {_label(from_status)} to {_label(to_status)}"
         )})
-    errors = _decision_errors(actor, planned)
+    decided_at, errors = _decision_moment(subject, meeting, decided_on,
+                                          (backdated_reason or "").strip())
+    planned = PlannedDecision(subject, from_status, to_status, (reason or "").strip(),
+                              review_date, lead_professional, meeting, decided_at,
+                              (backdated_reason or "").strip())
+    errors = _decision_errors(actor, planned) | errors
     if errors:
         raise ValidationError(errors)
     return planned
+
+
+def _decision_moment(subject: CohortEntry | CohortGroup, meeting: Meeting | None,
+                     decided_on: date | None, backdated_reason: str,
+                     ) -> tuple[datetime, dict[str, str]]:
+    """When a decision was made (at its meeting, which must have taken place, or on
+    ``decided_on``), and what is wrong with that date."""
+    last = subject.decisions.order_by("-decided_at", "-pk").values_list(
+        "decided_at", flat=True).first()
+    if meeting is None:
+        return _dated(decided_on, backdated_reason, last)
+    if meeting.held_at > timezone.now():
+        held = timezone.localtime(meeting.held_at)
+        return timezone.now(), {"meeting": (
+            f"The meeting on {held:%-d %B %Y at %H:%M} has not taken place yet: record the "
+            f"decision once it has")}
+    meeting_day = timezone.localdate(meeting.held_at)
+    if decided_on is not None and decided_on != meeting_day:
+        return timezone.now(), {"decided_on": (
+            f"A decision at the meeting of {meeting_day:%-d %B %Y} is dated that day")}
+    return _after(meeting.held_at, last)
 
 
 def _decision_errors(actor: User, planned: PlannedDecision) -> dict[str, str]:
@@ -357,11 +448,11 @@ def _decision_errors(actor: User, planned: PlannedDecision) -> dict[str, str]:
     assignable = policy.programmes.users_with("assign", programme)
     if lead is not None and not assignable.filter(pk=lead.pk).exists():
         errors["lead_professional"] = "Select a lead professional from the programme's agencies"
-    review_date = planned.review_date
+    review_date, decided_on = planned.review_date, timezone.localdate(planned.decided_at)
     if to_status in NEEDS_REVIEW_DATE and review_date is None:
         errors["review_date"] = "Enter the review date"
-    elif review_date is not None and review_date <= timezone.localdate():
-        errors["review_date"] = "The review date must be in the future"
+    elif review_date is not None and review_date <= decided_on:
+        errors["review_date"] = _review_after(decided_on)
     meeting = planned.meeting
     if meeting is not None and (
         meeting.programme_id != programme.pk
@@ -391,7 +482,7 @@ def do_decision(actor: User, planned: PlannedDecision) -> CohortDecision:
         if planned.lead_professional is not None:
             subject.lead_professional = planned.lead_professional
         subject.decided_by = actor
-        subject.decided_at = timezone.now()
+        subject.decided_at = planned.decided_at
         subject.save(update_fields=["status", "rationale", "review_date", "lead_professional",
                                     "decided_by", "decided_at"])
         decision = CohortDecision.objects.create(
@@ -399,7 +490,8 @@ def do_decision(actor: User, planned: PlannedDecision) -> CohortDecision:
             group=None if planned.is_entry else subject,
             from_status=planned.from_status, to_status=to_status, reason=planned.reason,
             review_date=planned.review_date, lead_professional=planned.lead_professional,
-            meeting=planned.meeting, decided_by=actor,
+            meeting=planned.meeting, decided_by=actor, decided_at=planned.decided_at,
+            backdated_reason=planned.backdated_reason,
         )
         lead, meeting = planned.lead_professional, planned.meeting
         audit.record(
@@ -408,6 +500,7 @@ def do_decision(actor: User, planned: PlannedDecision) -> CohortDecision:
             from_status=planned.from_status, to_status=to_status, reason=planned.reason,
             review_date=planned.review_date, lead_professional=lead.pk if lead else None,
             meeting=meeting.pk if meeting else None, decision=decision.pk,
+            decided_at=planned.decided_at, backdated_reason=planned.backdated_reason,
         )
     return decision
 
@@ -415,33 +508,37 @@ def do_decision(actor: User, planned: PlannedDecision) -> CohortDecision:
 def decide(
     actor: User, entry: CohortEntry, to_status: str, *, reason: str,
     review_date: date | None = None, lead_professional: AbstractBaseUser | None = None,
-    meeting: Meeting | None = None,
+    meeting: Meeting | None = None, decided_on: date | None = None, backdated_reason: str = "",
 ) -> CohortDecision:
     """Record a panel decision about a person: accept, reject, defer, step down, exit...
 
     Accepting needs a rationale, a lead professional from the programme's agencies and a
     review date in the future; every other decision needs a reason, and deferring, stepping
     down and re-activating a future review date. A refused transition names both statuses.
+    It is dated as ``check_decision`` says.
     """
     return do_decision(actor, check_decision(
         actor, entry, to_status, reason=reason, review_date=review_date,
-        lead_professional=lead_professional, meeting=meeting))
+        lead_professional=lead_professional, meeting=meeting, decided_on=decided_on,
+        backdated_reason=backdated_reason))
 
 
 def decide_group(
     actor: User, group: CohortGroup, to_status: str, *, reason: str,
     review_date: date | None = None, lead_professional: AbstractBaseUser | None = None,
-    meeting: Meeting | None = None,
+    meeting: Meeting | None = None, decided_on: date | None = None, backdated_reason: str = "",
 ) -> CohortDecision:
     """The same decision about a group; the group's members keep their own statuses."""
     return do_decision(actor, check_decision(
         actor, group, to_status, reason=reason, review_date=review_date,
-        lead_professional=lead_professional, meeting=meeting))
+        lead_professional=lead_professional, meeting=meeting, decided_on=decided_on,
+        backdated_reason=backdated_reason))
 
 
 def decide_many(
     actor: User, programme: Programme, entries: Iterable[CohortEntry], to_status: str, *,
     reason: str, review_date: date | None = None, meeting: Meeting | None = None,
+    decided_on: date | None = None, backdated_reason: str = "",
 ) -> list[CohortDecision]:
     """The same decision (reject or defer, with one reason) for each selected proposal.
 
@@ -464,7 +561,8 @@ def decide_many(
         try:
             planned.append(check_decision(actor, entry, to_status, reason=reason,
                                           review_date=review_date, lead_professional=None,
-                                          meeting=meeting))
+                                          meeting=meeting, decided_on=decided_on,
+                                          backdated_reason=backdated_reason))
         except ValidationError as error:
             raise ValidationError({field: f"{entry.person.person_id}: {'; '.join(messages)}"
                                    for field, messages in error.message_dict.items()}) from None

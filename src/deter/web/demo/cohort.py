@@ -11,6 +11,7 @@ from datetime import date
 
 from .. import actions
 from ..models import AnalysisRun, CohortEntry, CohortGroup, Meeting, Programme
+from . import meetings as demo_meetings
 
 SUPPORT_OFFER = (
     "Youth worker mentoring with someone with lived experience, weekly; a place on the "
@@ -68,7 +69,8 @@ def add_demo_group(run: AnalysisRun, programme: Programme, users: dict, review: 
         "panel as a group-wide focus."
     )
     group = actions.propose_group(coordinator, programme, label=score.group_label, run=run,
-                                  rationale=rationale, members=members)
+                                  rationale=rationale, members=members,
+                                  **demo_meetings.before_the_panel())
     actions.decide_group(coordinator, group, CohortGroup.Status.ACTIVE, reason=rationale,
                          review_date=review, lead_professional=caseworker, meeting=panel)
     actions.update_group_plan(coordinator, group, group_response=GROUP_RESPONSE,

@@ -27,6 +27,13 @@ SPEAKERS = (
 )
 
 
+def before_the_panel() -> dict:
+    """How the demo's proposals are dated: the week before the panel that decided them, with
+    the reason they are recorded later (they are entered as the demo is built)."""
+    return {"proposed_on": timezone.localdate() - timedelta(days=PANEL_DAYS_AGO + 7),
+            "backdated_reason": "The demo's history: proposed the week before the demo panel"}
+
+
 def _at(days: int, hour: int) -> datetime:
     day = timezone.localdate() + timedelta(days=days)
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))

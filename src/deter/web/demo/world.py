@@ -198,7 +198,7 @@ def _cohort_from_run(run: AnalysisRun, programme: Programme, users: dict, size: 
         entry = actions.propose(
             coordinator, programme, score.person, run=run, review_date=review,
             rationale=_rationale(run, score, violent, position, False, size, review),
-            reason=f"Proposed by analysis run {run.pk}",
+            reason=f"Proposed by analysis run {run.pk}", **demo_meetings.before_the_panel(),
         )
         if active:
             to_accept.append((entry, _rationale(run, score, violent, position, True, size,

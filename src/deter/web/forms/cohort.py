@@ -79,6 +79,14 @@ class DecisionForm(GovukForm):
     review_date = DatePartsField(name="Review date", label="Review date",
                                  help_text="For example, 27 3 2026")
     meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    decided_on = DatePartsField(
+        name="Date of the decision", label="Date of the decision",
+        help_text="Leave blank for today, or for the day of the meeting it was made at")
+    backdated_reason = forms.CharField(
+        label="Why it is recorded later", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed for a date before today without a meeting: for example, agreed by "
+                  "e-mail between panels")
 
     def __init__(self, *args, subject: CohortEntry | CohortGroup,
                  users: Sequence[AbstractBaseUser], **kwargs) -> None:

@@ -8,6 +8,7 @@ the same for a group, with the agreed group-wide response.  Every status change 
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .agency import Agency
 from .analysis import AnalysisRun
@@ -201,7 +202,11 @@ class CohortDecision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField(auto_now_add=True)
+    # when the decision was made (a panel's date, or a backdated one); recorded_at is when it
+    # was entered, and backdated_reason says why the two differ when no meeting explains it
+    decided_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    backdated_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-pk"]

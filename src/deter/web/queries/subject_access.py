@@ -168,7 +168,8 @@ def _programme_records(person: Person, entries: list[CohortEntry], redact) -> di
     decisions = [{
         "programme": d.entry.programme.name, "from": d.from_status, "to": d.to_status,
         "reason": redact(d.reason), "decided_by": _staff(d.decided_by),
-        "decided_at": _text(d.decided_at),
+        "decided_at": _text(d.decided_at), "recorded_at": _text(d.recorded_at),
+        "why_recorded_later": redact(d.backdated_reason),
         "meeting": d.meeting.title if d.meeting else "",
     } for d in CohortDecision.objects.filter(entry__in=entries)
         .select_related("entry__programme", "decided_by", "meeting").order_by("decided_at")]

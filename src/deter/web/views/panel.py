@@ -167,7 +167,8 @@ def apply_decision(form: DecisionForm, decide) -> bool:
     if not form.is_valid():
         return False
     data = {key: form.cleaned_data[key]
-            for key in ("to_status", "reason", "review_date", "lead_professional")}
+            for key in ("to_status", "reason", "review_date", "lead_professional",
+                        "decided_on", "backdated_reason")}
     try:
         decide(data)
     except ValidationError as error:
