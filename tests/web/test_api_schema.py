@@ -9,6 +9,8 @@ from the records that exist as well as at random, so found and not-found are bot
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -35,7 +37,14 @@ EXAMPLES = 40  # per operation
 def fuzz_settings(settings):
     settings.DETER_API_RATE = "100000/minute"  # the fuzzing is not what is being limited
     settings.DETER_API_ANONYMOUS_RATE = "100000/minute"
-    return settings
+    # schemathesis calls the WSGI app directly, so each request's start and end would close
+    # the test's database connection (inside its transaction) as a real request does; on
+    # PostgreSQL that ends the test. Django's own test client unhooks the same signals.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield settings
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_the_schema_is_served_and_valid(db, client):
