@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core import checks
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_migrate, post_save, pre_save
 
 
 class DeterConfig(AppConfig):
@@ -14,6 +14,11 @@ class DeterConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_audit_triggers, sender=self)
+        from .domain.limits import refuse_overlong
+
+        for model in self.get_models():
+            pre_save.connect(refuse_overlong, sender=model,
+                             dispatch_uid=f"deter.refuse_overlong.{model._meta.label}")
         connection_created.connect(_private_sqlite_file)
         from .middleware import start_session_clock
 

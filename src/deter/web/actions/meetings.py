@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, policy
+from ..domain import limits
 from ..models import (
     CallInInvitation,
     CohortEntry,
@@ -31,8 +32,8 @@ from ..queries import agenda as agendas
 
 Kind = Meeting.Kind
 Role = CallInInvitation.Role
-DESCRIPTION_MAX = 2000
-NOTES_MAX = 20000
+DESCRIPTION_MAX = limits.TEXT
+NOTES_MAX = limits.LONG
 
 
 def _refuse(actor: AbstractBaseUser, action: str, obj_type: str, obj_id: object,

@@ -4,6 +4,7 @@ data category (``domain.data_categories.FIELDS``); ``categories`` lists those gr
 from django.utils import timezone
 from rest_framework import serializers
 
+from ..domain import limits
 from ..domain.data_categories import FIELDS, Category
 from ..domain.people import is_child
 from ..models import CohortEntry, Intervention
@@ -134,9 +135,9 @@ class InterventionIn(serializers.Serializer):
     start = serializers.DateField(required=False, allow_null=True, default=None)
     end = serializers.DateField(required=False, allow_null=True, default=None)
     outcome = serializers.CharField(required=False, allow_blank=True, default="",
-                                    max_length=10_000)
+                                    max_length=limits.TEXT)
     conditions = serializers.CharField(required=False, allow_blank=True, default="",
-                                       max_length=10_000)
+                                       max_length=limits.TEXT)
     expires = serializers.DateField(required=False, allow_null=True, default=None)
     cps_decision = serializers.CharField(required=False, allow_blank=True, default="",
                                          max_length=200)
@@ -149,5 +150,6 @@ class UpdateIn(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=Intervention.Status.choices)
     on = serializers.DateField(help_text="The day it happened: today or before")
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000,
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=limits.TEXT,
                                  help_text="e.g. 'attended the first session'")

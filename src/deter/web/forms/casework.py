@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from .. import policy
 from ..domain import intervention_catalogue as catalogue
+from ..domain import limits
 from ..domain.letters import PLACEHOLDERS
 from ..models import (
     Agency,
@@ -205,7 +206,7 @@ class LetterTemplateForm(GovukForm):
                         "invalid_choice": "Select the type of letter"},
     )
     body = forms.CharField(
-        label="Letter text", widget=forms.Textarea(attrs={"rows": 16}),
+        label="Letter text", widget=forms.Textarea(attrs={"rows": 16}), max_length=limits.LONG,
         help_text=PLACEHOLDER_HELP,
         error_messages={"required": "Enter the letter text"},
     )

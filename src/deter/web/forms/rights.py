@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
+from ..domain import limits
 from ..domain.rights import EXEMPTION_HINT
 from ..models import Challenge, Notification
 from .base import DatePartsField, GovukForm, GovukRadios
@@ -60,7 +61,7 @@ class ChallengeForm(GovukForm):
     made_by = forms.CharField(label="Who made it on their behalf?", required=False,
                               max_length=200,
                               help_text="For example, their mother; their solicitor")
-    grounds = forms.CharField(label="Grounds", required=False,
+    grounds = forms.CharField(label="Grounds", required=False, max_length=limits.LONG,
                               widget=forms.Textarea(attrs={"rows": 5}),
                               help_text="Why they say they should not be in the programme, in "
                                         "the words they gave")
@@ -80,6 +81,7 @@ class ChallengeDecisionForm(GovukForm):
         error_messages={"required": "Select the outcome",
                         "invalid_choice": "Select the outcome"})
     reasons = forms.CharField(label="Reasons given to the person", required=False,
+                              max_length=limits.LONG,
                               widget=forms.Textarea(attrs={"rows": 5}),
                               help_text="Plain words they will read. No police intelligence "
                                         "detail")

@@ -4,6 +4,7 @@ letters, and the group-wide response when violence involves a group member."""
 from django.conf import settings
 from django.db import models
 
+from ..domain import limits
 from .agency import Agency
 from .pole import Event, Person
 from .programme import CohortGroup, Programme
@@ -83,7 +84,7 @@ class Intervention(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default="planned")
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
-    outcome = models.TextField(blank=True)
+    outcome = models.TextField(blank=True, max_length=limits.TEXT)
     # enforcement
     conditions = models.TextField(blank=True, help_text="An order's conditions")
     expires = models.DateField(null=True, blank=True, help_text="When an order expires")
@@ -119,7 +120,7 @@ class InterventionUpdate(models.Model):
                                      related_name="updates")
     status = models.CharField(max_length=16, choices=Intervention.Status.choices)
     on = models.DateField(help_text="The day the change happened")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=limits.TEXT)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -137,7 +138,7 @@ class OrderBreach(models.Model):
     intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE,
                                      related_name="breaches")
     occurred_on = models.DateField()
-    description = models.TextField()
+    description = models.TextField(max_length=limits.TEXT)
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -4,6 +4,7 @@ and call-ins, with their attendees, generated agenda, decisions and actions."""
 from django.conf import settings
 from django.db import models
 
+from ..domain import limits
 from .pole import Person
 from .programme import CohortEntry, CohortGroup, Programme
 
@@ -83,7 +84,7 @@ class MeetingAction(models.Model):
                               related_name="actions")
     group = models.ForeignKey(CohortGroup, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="actions")
-    description = models.TextField()
+    description = models.TextField(max_length=limits.TEXT)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                               related_name="deter_actions")
     due = models.DateField()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ..domain import limits
 from .agency import Agency
 from .analysis import AnalysisRun
 from .pole import Event, Person
@@ -83,13 +84,13 @@ class CohortGroup(models.Model):
     )
     name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default="proposed")
-    rationale = models.TextField(blank=True)
+    rationale = models.TextField(blank=True, max_length=limits.TEXT)
     review_date = models.DateField(null=True, blank=True)
     lead_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     group_response = models.TextField(
-        blank=True,
+        blank=True, max_length=limits.TEXT,
         help_text="The agreed group-wide response when violence involves a member",
     )
     proposed_by_run = models.ForeignKey(
@@ -138,14 +139,15 @@ class CohortEntry(models.Model):
         CohortGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default="proposed")
-    rationale = models.TextField()
+    rationale = models.TextField(max_length=limits.TEXT)
     review_date = models.DateField()
     lead_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    support_offer = models.TextField(blank=True, help_text="The help on offer")
+    support_offer = models.TextField(blank=True, max_length=limits.TEXT,
+                                     help_text="The help on offer")
     enforcement_consequence = models.TextField(
-        blank=True, help_text="What happens after further violence"
+        blank=True, max_length=limits.TEXT, help_text="What happens after further violence"
     )
     safeguarding = models.CharField(
         max_length=32, choices=Safeguarding.choices, blank=True, default="",
@@ -191,7 +193,7 @@ class CohortDecision(models.Model):
     )
     from_status = models.CharField(max_length=16, choices=CohortStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=CohortStatus.choices)
-    reason = models.TextField()
+    reason = models.TextField(max_length=limits.TEXT)
     review_date = models.DateField(null=True, blank=True)
     lead_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -206,7 +208,7 @@ class CohortDecision(models.Model):
     # was entered, and backdated_reason says why the two differ when no meeting explains it
     decided_at = models.DateTimeField(default=timezone.now)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
-    backdated_reason = models.TextField(blank=True)
+    backdated_reason = models.TextField(blank=True, max_length=limits.TEXT)
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
@@ -234,7 +236,7 @@ class GroupMembershipChange(models.Model):
                               related_name="membership_changes")
     entry = models.ForeignKey(CohortEntry, on_delete=models.CASCADE, related_name="+")
     change = models.CharField(max_length=16, choices=Change.choices)
-    reason = models.TextField()
+    reason = models.TextField(max_length=limits.TEXT)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True)
