@@ -4,15 +4,17 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from . import audit, policy
+from .actions import forms as once
 from .actions.accounts import MUST_CHANGE_PASSWORD, SECOND_FACTOR
 from .audit import context as audit_context
 
@@ -184,3 +186,48 @@ def owed_step(request: HttpRequest) -> str | None:
     if session.get(MUST_CHANGE_PASSWORD):
         return "password"
     return None
+
+
+class OnceOnlyFormsMiddleware:
+    """A form sent twice saves once (``actions.forms``): the token a form carries is claimed
+    before the view runs; a second send is redirected to where the first went, with a note,
+    and a send the view refused gives the token back."""
+
+    WAIT_FOR_FIRST = 5.0  # seconds a second send waits for the first to finish saving
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        claimed = getattr(request, "_deter_once", None)
+        if claimed is not None:
+            if response.status_code in (301, 302, 303) and response.has_header("Location"):
+                once.saved(claimed, response["Location"])
+            else:
+                once.give_back(claimed)
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.path.startswith(API_PREFIX):
+            return None
+        token = request.POST.get(once.FIELD, "")
+        if not token:
+            return None
+        claimed = once.claim(request.user, token, request.path)
+        if claimed is not None:
+            request._deter_once = claimed
+            return None
+        return self._second_send(request, token)
+
+    def _second_send(self, request: HttpRequest, token: str) -> HttpResponse:
+        deadline = time.monotonic() + self.WAIT_FOR_FIRST
+        first = once.first_send(token)
+        while first is not None and not first.location and time.monotonic() < deadline:
+            time.sleep(0.2)
+            first = once.first_send(token)
+        if first is not None and first.location:
+            messages.info(request, "That form had already been sent: it was saved once, "
+                                   "not again")
+            return redirect(first.location)
+        return render(request, "deter/form_sent_twice.html", status=409)

@@ -137,6 +137,7 @@ MIDDLEWARE = [
     "deter.web.middleware.PolicyCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "deter.web.middleware.OnceOnlyFormsMiddleware",
 ]
 
 ROOT_URLCONF = "deter.web.urls"
@@ -154,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "deter.web.context.navigation",
             ],
+            "builtins": ["deter.web.templatetags.deter_once"],
         },
     }
 ]

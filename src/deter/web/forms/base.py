@@ -11,11 +11,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import validators
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from .. import policy
 from ..demo.world import demo_account_with_published_password
+from ..domain import limits
 from ..models import Agency, Intervention, Person, Programme
 
 
@@ -127,12 +129,34 @@ class DatePartsField(forms.MultiValueField):
         return value
 
 
+def _limit_length(field: forms.Field) -> None:
+    """Every text box has a limit (``domain.limits``): one it declares, else ``TEXT`` for a
+    text area and ``LINE`` for a one-line box; a longer value is refused, naming the field."""
+    if type(field) is not forms.CharField:
+        return
+    if field.max_length is None:
+        if isinstance(field.widget, forms.Textarea):
+            field.max_length = limits.TEXT
+        elif isinstance(field.widget, forms.TextInput):
+            field.max_length = limits.LINE
+        else:
+            return
+        field.validators.append(validators.MaxLengthValidator(field.max_length))
+    field.error_messages["max_length"] = (
+        f"{field.label or 'The text'} must be {field.max_length:,} characters or fewer (it "
+        f"has %(show_value)s)")
+
+
 class GovukForm(forms.Form):
     use_required_attribute = False
+    # a form that edits a record refuses a send missing any of its boxes (an empty POST, a
+    # stale or hand-made one) rather than clearing what it did not send: see full_clean
+    edits_a_record = False
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _limit_length(field)
             if type(field.widget) is forms.Select:
                 field.widget.__class__ = QuickSelect  # the same widget, drawn faster
             if classes := WIDGET_CLASSES.get(type(field.widget)):
@@ -141,6 +165,10 @@ class GovukForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
+        if self.is_bound and self.edits_a_record and (missing := self._missing_boxes()):
+            self.add_error(None, (
+                f"The form arrived without {', '.join(missing)}, so nothing was changed: "
+                f"reload the page and send it again"))
         for name in self._errors or {}:
             field = self.fields.get(name)
             if field is None:
@@ -151,6 +179,17 @@ class GovukForm(forms.Form):
                     part.attrs["class"] += " govuk-input--error"
             elif classes := WIDGET_CLASSES.get(type(widget)):
                 widget.attrs["class"] = f"{widget.attrs['class']} {classes[1]}"
+
+    def _missing_boxes(self) -> list[str]:
+        """The labels of the boxes a browser always sends (text, lists, dates) that the send
+        lacks; a box left empty is sent, empty. Tick boxes and radios are left out when
+        unticked, so their absence proves nothing."""
+        unsent_when_empty = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect,
+                             forms.HiddenInput)
+        return [str(field.label or name).lower() for name, field in self.fields.items()
+                if not isinstance(field.widget, unsent_when_empty)
+                and field.widget.value_omitted_from_data(self.data, self.files,
+                                                         self.add_prefix(name))]
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor, message) for the error summary, each linking to its field's first input."""

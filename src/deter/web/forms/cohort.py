@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
 from ..actions.cohort import allowed_transitions
+from ..domain import limits
 from ..models import CohortEntry, CohortGroup, CohortStatus
 from .base import DatePartsField, GovukForm, GovukRadios
 from .programmes import GovukCheckboxes
@@ -110,6 +111,7 @@ class DecisionForm(GovukForm):
 
 
 class PlanForm(GovukForm):
+    edits_a_record = True
     support_offer = forms.CharField(
         label="Support offer", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The help on offer: education, training, housing, health, mentoring...",
@@ -161,6 +163,7 @@ class PlanForm(GovukForm):
 
 
 class GroupPlanForm(GovukForm):
+    edits_a_record = True
     group_response = forms.CharField(
         label="Group-wide response", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the partnership does to the whole group when a member is involved in "
@@ -314,6 +317,7 @@ class ProposeGroupForm(GovukForm):
     name = forms.CharField(label="Name (optional)", max_length=200, required=False)
     members = forms.CharField(
         label="Members", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.LONG,
         help_text="Person ids of people in the programme's cohort who are in no group yet, "
         "separated by commas or one a line")
     rationale = forms.CharField(

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from .. import policy
+from ..domain import limits
 from ..models import CallInInvitation, CohortEntry, Meeting, Person, Programme
 from .base import DatePartsField, GovukForm, GovukRadios
 from .programmes import GovukCheckboxes
@@ -194,8 +195,10 @@ class ActionForm(GovukForm):
 
 
 class NotesForm(GovukForm):
+    edits_a_record = True
     notes = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=limits.LONG,
         help_text="Facts and decisions only; the notes are shared with everyone who sees the "
         "meeting",
     )

@@ -1,4 +1,4 @@
-from .accounts import AccountSecurity, UserSession
+from .accounts import AccountSecurity, FormSubmission, UserSession
 from .agency import Agency, AgencyLogo, StaffProfile, StaffRole, display_name, profile_of
 from .analysis import AnalysisRun, FoundGroup, PersonScore, PlaceScore, RelationScore
 from .api import ApiToken
@@ -45,6 +45,7 @@ from .sso import SingleSignOnIdentity
 
 __all__ = [
     "AccountSecurity",
+    "FormSubmission",
     "Agency",
     "AgencyLogo",
     "AgreementParty",

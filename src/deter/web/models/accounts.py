@@ -36,3 +36,21 @@ class AccountSecurity(models.Model):
 
     def __str__(self) -> str:
         return f"account security of {self.user_id}"
+
+
+class FormSubmission(models.Model):
+    """A once-only form token that has been sent (``actions.forms``): every form a page draws
+    carries a fresh token, so a second send of the same form (a double click, a resend after
+    going back) is recognised and answered with where the first went, and saves nothing
+    twice. Rows are kept a day."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=2000)
+    sent_at = models.DateTimeField(db_index=True)
+    location = models.CharField(max_length=2000, blank=True,
+                                help_text="Where the first send was redirected once it was saved")
+
+    def __str__(self) -> str:
+        return f"form sent to {self.path} at {self.sent_at:%Y-%m-%d %H:%M}"
