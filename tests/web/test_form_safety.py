@@ -202,3 +202,15 @@ def test_an_empty_send_to_a_persons_plan_changes_nothing(client, world):
                            plan_post(world, entry, **{"plan-support_offer": ""}))
     assert response.status_code == 302
     assert entry_of(world, world.active).support_offer == ""
+
+
+def test_a_send_after_the_session_ended_keeps_its_token_for_after_signing_in(client, world):
+    client.force_login(world.caseworker)
+    token = intervention_form(client, world)
+    client.logout()
+    url = reverse("add_intervention", args=[world.active.pk])
+    assert reverse("login") in client.post(url, intervention(world, token))["Location"]
+    assert not FormSubmission.objects.exists()
+    client.force_login(world.caseworker)
+    assert client.post(url, intervention(world, token)).status_code == 302
+    assert Intervention.objects.count() == 1

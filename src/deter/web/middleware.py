@@ -209,7 +209,10 @@ class OnceOnlyFormsMiddleware:
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.method != "POST" or request.path.startswith(API_PREFIX):
+        # Only a signed-in send: an expired session's send is redirected to sign in, which
+        # saved nothing, and must not be taken for a first send that did.
+        if (request.method != "POST" or request.path.startswith(API_PREFIX)
+                or not request.user.is_authenticated):
             return None
         token = request.POST.get(once.FIELD, "")
         if not token:
