@@ -6,6 +6,7 @@ housing association user whose agency is in no programme and "should have no acc
 anyone".
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -281,3 +282,12 @@ def make_world() -> World:
         stepped_down=people[Status.STEPPED_DOWN], exited=people[Status.EXITED],
         unlisted=unlisted, police_only=police_only, run=run,
     )
+
+
+_PER_RENDER_TOKENS = re.compile(rb'name="(csrfmiddlewaretoken|deter_once)" value="[^"]+"')
+
+
+def without_form_tokens(content: bytes) -> bytes:
+    """A page with the values that change on every render (the CSRF and once-only form tokens)
+    blanked, so two pages can be compared byte for byte."""
+    return _PER_RENDER_TOKENS.sub(rb'name="\1" value=""', content)
