@@ -91,6 +91,10 @@ PERSON = url("person", person)
 GROUP_PLAN = url("group_plan", programme, group)
 ENTRY_PLAN = url("entry_plan", entry)
 MEETING = url("meeting", meeting)
+PANEL_PERSON = url("panel_decide_person", programme,
+                   lambda r: CohortEntry.objects.get(person=r.world.proposed).pk)
+PANEL_GROUP = url("panel_decide_group", programme,
+                  lambda r: CohortGroup.objects.get(label="G2").pk)
 INTERVENTION = url("intervention", lambda r: r.order.pk)
 
 CASES: dict[str, list[Page | FormError | NotAPage]] = {
@@ -157,14 +161,10 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
                                       "links to it)")],
     "programme_runs": [Page(url("programme_runs", programme), roles=("analyst", "coordinator")),
                        FormError(url("programme_runs", programme))],
-    "panel_decide_person": [FormError(
-        url("panel", programme),
-        url("panel_decide_person", programme,
-            lambda r: CohortEntry.objects.get(person=r.world.proposed).pk))],
-    "panel_decide_group": [FormError(
-        url("panel", programme),
-        url("panel_decide_group", programme,
-            lambda r: CohortGroup.objects.get(label="G2").pk))],
+    "panel_decide_person": [Page(PANEL_PERSON, roles=("coordinator",)),
+                            FormError(PANEL_PERSON, PANEL_PERSON)],
+    "panel_decide_group": [Page(PANEL_GROUP, roles=("coordinator",)),
+                           FormError(PANEL_GROUP, PANEL_GROUP)],
     "group_plan": [Page(GROUP_PLAN)],
     "group_decision": [FormError(GROUP_PLAN, url("group_decision", programme, group))],
     "group_plan_update": [FormError(GROUP_PLAN, url("group_plan_update", programme, group))],

@@ -1,5 +1,6 @@
 """The panel in the browser: the coordinator brings the latest analysis's proposals, accepts one
-person with a rationale, lead professional and review date, rejects another, and reads the
+person on their own decision page with a rationale, lead professional and review date,
+rejects another, and reads the
 decision history; the caseworker then finds the accepted person in the cohort."""
 
 import re
@@ -69,30 +70,38 @@ def test_the_panel_accepts_and_rejects_and_the_caseworker_sees_the_result(
     expect(card).to_contain_text("Violence and sexual offences")
     screenshot("panel-02-proposals")
 
-    # Accepting without a lead professional is refused, naming the field; nothing is saved.
-    card.get_by_label("Accept into the cohort").check()
-    card.get_by_label("Rationale or reason").fill(
+    # Each decision is on the person's own panel page; accepting without a lead professional
+    # is refused there, naming the field; nothing is saved.
+    card.get_by_role("link", name="Record a decision about P-NEW-1").click()
+    expect(page.get_by_role("heading", name="Decision about P-NEW-1", level=1)).to_be_visible()
+    form = page.locator("#main-content form")
+    expect(page.locator("#main-content")).to_contain_text("violent offence in 24 months")
+    form.get_by_label("Accept into the cohort").check()
+    form.get_by_label("Rationale or reason").fill(
         "Serious violence within the last month; group G7 in conflict")
-    fill_date(card, "Review date", review)
-    card.get_by_role("button", name="Record the decision").click()
+    fill_date(form, "Review date", review)
+    form.get_by_role("button", name="Record the decision").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Select the lead professional")
     expect(summary).to_be_focused()
     assert not CohortDecision.objects.filter(entry=entry, to_status="active").exists()
     screenshot("panel-03-error")
 
-    card = page.locator(f"#person-{entry.pk}")
-    card.get_by_label("Lead professional").select_option(label="caseworker")
-    card.get_by_role("button", name="Record the decision").click()
+    form = page.locator("#main-content form")
+    form.get_by_label("Lead professional").select_option(label="caseworker")
+    form.get_by_role("button", name="Record the decision").click()
+    expect(page).to_have_url(re.compile(r"/programmes/\d+/panel/(\?[^#]*)?#people$"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "P-NEW-1: accept into the cohort")
     expect(page.locator(f"#person-{entry.pk}")).to_have_count(0)
 
     other = CohortEntry.objects.get(person=rejected)
-    card = page.locator(f"#person-{other.pk}")
-    card.get_by_label("Reject").check()
-    card.get_by_label("Rationale or reason").fill("Victim in the incident, not an offender")
-    card.get_by_role("button", name="Record the decision").click()
+    page.locator(f"#person-{other.pk}").get_by_role(
+        "link", name="Record a decision about P-NEW-2").click()
+    form = page.locator("#main-content form")
+    form.get_by_label("Reject").check()
+    form.get_by_label("Rationale or reason").fill("Victim in the incident, not an offender")
+    form.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "P-NEW-2: reject")
     screenshot("panel-04-decided")

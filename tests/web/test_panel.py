@@ -1,5 +1,6 @@
 """The programme pages: list, overview, panel, a person's plan and a group's plan, by role."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -187,17 +188,30 @@ def test_the_coordinator_sees_proposals_with_their_explanation_and_decision_form
     assert "P-PROPOSED" in people
     assert "P-ACTIVE" not in people and "P-STEPPED" not in people and "P-EXITED" not in people
     assert "Robbery" in people  # the top harm event behind the score
-    assert "Record the decision" in people and "Accept into the cohort" in people
+    entry = entry_of(world, world.proposed)
+    decide_at = reverse("panel_decide_person", args=[world.programme.pk, entry.pk])
+    assert f'href="{decide_at}?back=' in people and "Accept into the cohort" not in people
     assert "Group G1" in page.split('id="groups"')[1]
     row = AuditEvent.objects.get(action="view_panel")
     assert row.detail["people"] == [world.proposed.pk] and row.detail["groups"] == [group.pk]
+    # the decision is on the person's own panel page, with the same facts
+    own = client.get(decide_at)
+    assert own.status_code == 200
+    text = own.content.decode()
+    assert "Decision about P-PROPOSED" in text and "Robbery" in text
+    assert "Accept into the cohort" in text and "Record the decision" in text
+    viewed = AuditEvent.objects.get(action="view_panel_decision")
+    assert (viewed.object_type, viewed.object_id) == ("cohort_entry", str(entry.pk))
 
 
 def test_deferred_people_are_on_the_panel_with_their_own_decisions(client, world):
     CohortEntry.objects.filter(person=world.stepped_down).update(status="deferred")
     client.force_login(world.coordinator)
     page = client.get(reverse("panel", args=[world.programme.pk])).content.decode()
-    assert "P-STEPPED" in page and "Return to the proposals" in page
+    assert "P-STEPPED" in page
+    entry = entry_of(world, world.stepped_down)
+    own = client.get(reverse("panel_decide_person", args=[world.programme.pk, entry.pk]))
+    assert "Return to the proposals" in own.content.decode()
 
 
 def test_the_analyst_sees_the_panel_but_no_decision_forms(client, world):
@@ -205,7 +219,10 @@ def test_the_analyst_sees_the_panel_but_no_decision_forms(client, world):
     page = client.get(reverse("panel", args=[world.programme.pk])).content.decode()
     assert "P-PROPOSED" in page
     assert "Only the programme coordinator records decisions" in page
-    assert "Record the decision" not in page
+    assert "Record a decision" not in page
+    entry = entry_of(world, world.proposed)
+    response = client.get(reverse("panel_decide_person", args=[world.programme.pk, entry.pk]))
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("role", ["caseworker", "partner", "stranger", "superuser"])
@@ -332,11 +349,15 @@ def test_decisions_are_recorded_against_the_panel_meeting(client, world, panel_m
     url = reverse("panel", args=[world.programme.pk]) + f"?meeting={panel_meeting.pk}"
     page = client.get(url).content.decode()
     assert "March panel" in page
-    assert f'name="person-{entry.pk}-meeting" value="{panel_meeting.pk}"' in page
+    decide_at = reverse("panel_decide_person", args=[world.programme.pk, entry.pk])
+    link = re.search(rf'href="({re.escape(decide_at)}\?[^"]+)"', page).group(1)
+    own = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "March panel" in own
+    assert f'name="person-{entry.pk}-meeting" value="{panel_meeting.pk}"' in own
     response = client.post(
-        reverse("panel_decide_person", args=[world.programme.pk, entry.pk]),
+        decide_at,
         decision(f"person-{entry.pk}", "deferred", review=soon(14), meeting=panel_meeting))
-    assert response["Location"] == url
+    assert response["Location"] == url + "#people"
     assert CohortDecision.objects.get().meeting == panel_meeting
 
 

@@ -66,7 +66,23 @@ class UserChoiceField(forms.ChoiceField):
         return getattr(value, "pk", value)
 
 
-class DecisionForm(GovukForm):
+class DatedDecision(GovukForm):
+    """When a decision was made, if not today nor at its meeting, and why it is recorded
+    later (``actions.cohort.check_decision`` holds the rules)."""
+
+    decided_on = DatePartsField(
+        name="Date of the decision", label="Date of the decision",
+        help_text="Leave blank for today, or for the day of the meeting it was made at")
+    backdated_reason = forms.CharField(
+        label="Why it is recorded later", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed for a date before today without a meeting: for example, agreed by "
+                  "e-mail between panels")
+
+
+class DecisionForm(DatedDecision):
+    field_order = ("to_status", "reason", "lead_professional", "review_date", "meeting",
+                   "decided_on", "backdated_reason")
     to_status = forms.ChoiceField(
         label="Decision", widget=GovukRadios,
         error_messages={"required": "Select the decision",
@@ -80,14 +96,6 @@ class DecisionForm(GovukForm):
     review_date = DatePartsField(name="Review date", label="Review date",
                                  help_text="For example, 27 3 2026")
     meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    decided_on = DatePartsField(
-        name="Date of the decision", label="Date of the decision",
-        help_text="Leave blank for today, or for the day of the meeting it was made at")
-    backdated_reason = forms.CharField(
-        label="Why it is recorded later", required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed for a date before today without a meeting: for example, agreed by "
-                  "e-mail between panels")
 
     def __init__(self, *args, subject: CohortEntry | CohortGroup,
                  users: Sequence[AbstractBaseUser], **kwargs) -> None:
@@ -243,8 +251,11 @@ class PanelFilterForm(GovukForm):
 BULK_DECISIONS = (Status.REJECTED, Status.DEFERRED)
 
 
-class BulkDecisionForm(GovukForm):
+class BulkDecisionForm(DatedDecision):
     """One decision, with one reason, for every selected proposal: reject or defer."""
+
+    field_order = ("entries", "to_status", "reason", "review_date", "meeting", "decided_on",
+                   "backdated_reason")
 
     entries = forms.TypedMultipleChoiceField(
         coerce=int, required=True, label="Selected proposals",
