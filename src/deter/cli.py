@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     planted.add_argument("--programme-displacement", type=float, default=0.0, metavar="SHARE",
                          help="share of the prevented violence committed by rival groups "
                          "instead (default 0)")
+    synth.add_argument(
+        "--emerging-group", action="store_true",
+        help="add an emerging street group of eight children known for anti-social behaviour "
+        "in the last year, found by the network but not proposed (the YEF Kent case; "
+        "ground_truth/emerging_group.json)")
     synth.set_defaults(handler=cmd_synth)
 
     migrate = commands.add_parser("migrate", help="create or update the database tables",
@@ -503,13 +508,23 @@ def cmd_synth(args: argparse.Namespace) -> int:
         programme = _plant_programme(args, county)
         if programme is not None:
             county, truth = programme
+        emerging = None
+        if args.emerging_group:
+            from deter.analysis.synth.emerging import plant_emerging_group
+
+            county, emerging = plant_emerging_group(county, seed=args.seed)
         write_county(county, args.out, fmt=args.format)
         if programme is not None:
             truth.write(args.out / "ground_truth")
+        if emerging is not None:
+            emerging.write(args.out / "ground_truth")
     if programme is not None:
         print(f"planted a programme from {truth.start}: groups {', '.join(truth.treated_groups)}, "
               f"rate ratio {truth.rate_ratio}, {truth.removed.height} violent events prevented, "
               f"{truth.displaced.height} displaced to rival groups")
+    if emerging is not None:
+        print(f"planted an emerging group: {', '.join(emerging.members)}, "
+              f"{emerging.incidents.height} anti-social behaviour incidents")
     e = county.extract
     print(f"wrote {args.out}: {e.people.height:,} people, {e.events.height:,} events, "
           f"{e.involvements.height:,} involvements, {e.associations.height:,} associations, "
@@ -638,6 +653,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from deter.analysis.extract import read_extract
     from deter.analysis.synth import synthesise, write_county
+    from deter.analysis.synth.emerging import plant_emerging_group
     from deter.web.demo.world import create_demo_world
     from deter.web.ingest.importer import database_is_empty, load_extract
     from deter.web.ingest.runs import run_analysis
@@ -652,7 +668,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             call_command("flush", interactive=False, verbosity=0)
     with tempfile.TemporaryDirectory(prefix="deter-demo-") as folder:
         with step(f"synthesising the {args.scale} (seed {args.seed})", timings):
-            county = synthesise(seed=args.seed, scale=args.scale)
+            county, emerging = plant_emerging_group(synthesise(seed=args.seed,
+                                                               scale=args.scale))
             write_county(county, Path(folder))
         with step("validating and importing the extract", timings):
             summary = load_extract(read_extract(folder), source=f"synthetic {args.scale}")
@@ -661,7 +678,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run, result = run_analysis(progress=progress_printer())
     _print_result(f"analysis run {run.pk}", result)
     with step("creating the demo programme and users", timings):
-        logins = create_demo_world(run)
+        logins = create_demo_world(run, emerging_group=emerging.members)
     print("\nDemo logins (demo only; every view and change is audited):")
     for login in logins:
         print(f"  {login.username:<14} {login.password:<22} {login.role:<12} "

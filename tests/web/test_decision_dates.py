@@ -178,3 +178,49 @@ def test_the_panel_form_dates_a_decision_and_the_history_shows_why(client, world
     assert timezone.localdate(decision.decided_at) == when
     page = client.get(reverse("entry_plan", args=[entry.pk])).content.decode()
     assert "Agreed by e-mail" in page and f"Recorded {TODAY():%-d %b %Y}" in page
+
+
+def _propose_page(client, world, person, **fields):
+    return client.post(reverse("panel_propose_person", args=[world.programme.pk]), {
+        "person_id": person.person_id, "rationale": "Named by the school and the police",
+        **fields})
+
+
+def test_a_proposal_made_on_an_earlier_day_is_dated_then_with_its_reason(client, world):
+    newcomer = make_person("P-LATE", age=15)
+    day = days_ago(20)
+    client.force_login(world.coordinator)
+    dated = {"proposed_on_day": day.day, "proposed_on_month": day.month,
+             "proposed_on_year": day.year}
+    refused = _propose_page(client, world, newcomer, **dated)
+    assert refused.status_code == 400
+    assert "Say why this is recorded later" in refused.content.decode()
+    assert not CohortEntry.objects.filter(person=newcomer).exists()
+    response = _propose_page(client, world, newcomer, **dated,
+                             backdated_reason="Entered from the panel's minutes")
+    assert response.status_code == 302
+    proposal = CohortDecision.objects.get(entry__person=newcomer)
+    assert timezone.localdate(proposal.decided_at) == day
+    assert proposal.backdated_reason == "Entered from the panel's minutes"
+    # and the panel can then date its decision after the proposal, not before it
+    entry = CohortEntry.objects.get(person=newcomer)
+    with pytest.raises(ValidationError):
+        accept(world, entry, decided_on=days_ago(25), backdated_reason="Minutes")
+    decision = accept(world, entry, decided_on=days_ago(10), backdated_reason="Minutes")
+    assert timezone.localdate(decision.decided_at) == days_ago(10)
+
+
+def test_a_group_proposed_on_an_earlier_day_is_dated_then(client, world):
+    newcomer = make_person("P-GROUPED", age=15)
+    entry = actions.propose(world.coordinator, world.programme, newcomer, rationale="Named",
+                            proposed_on=days_ago(30), backdated_reason="Minutes")
+    day = days_ago(21)
+    client.force_login(world.coordinator)
+    response = client.post(reverse("panel_propose_group", args=[world.programme.pk]), {
+        "label": "KENT-01", "members": newcomer.person_id, "rationale": "Together at the station",
+        "proposed_on_day": day.day, "proposed_on_month": day.month, "proposed_on_year": day.year,
+        "backdated_reason": "Entered from the panel's minutes"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    proposal = CohortDecision.objects.get(group__label="KENT-01")
+    assert timezone.localdate(proposal.decided_at) == day and entry.group.label == "KENT-01"

@@ -8,6 +8,7 @@ agenda is generated from the proposals, and the coordinator accepts people at th
 """
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -126,13 +127,18 @@ def violent_offences(explanation: object, run: AnalysisRun | None = None) -> lis
     )
 
 
-def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[DemoLogin]:
+def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40,
+                      emerging_group: Sequence[str] = ()) -> list[DemoLogin]:
     """Create the demo agencies, users and programme, and a cohort from ``run`` if given.
 
     The ``cohort_size`` highest-ranked people with at least one violent offence as offender
     are proposed; the top ``ACTIVE_COUNT`` of them are active, with a rationale and a review
-    date three months ahead.
+    date three months ahead. With ``emerging_group`` (the planted children's person ids,
+    ``deter.analysis.synth.emerging``) and a run, a second programme carries that group
+    through its year (``demo/emerging_group.py``).
     """
+    from . import emerging_group as demo_emerging
+
     if settings.PRODUCTION:
         raise ImproperlyConfigured("the demo world is refused in production (DETER_ENV=production)")
     with transaction.atomic():
@@ -158,11 +164,13 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40) -> list[De
         demo_sharing.add_demo_evaluation_agreement(programme, agencies, users, POLICE,
                                                    SOCIAL_CARE, UNIVERSITY)
         demo_rights.add_demo_rights(programme, users)
+        second = demo_emerging.add_emerging_group_programme(
+            run, agencies, users, emerging_group, POLICE, VRU) if run and emerging_group else []
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,
         )
-    return list(DEMO_LOGINS)
+    return [*DEMO_LOGINS, *second]
 
 
 def _programme(coordinator, partners: list[Agency]) -> Programme:

@@ -291,7 +291,24 @@ def split_ids(raw: str) -> list[str]:
     return list(seen)
 
 
-class ProposePersonForm(GovukForm):
+class DatedProposal(GovukForm):
+    """When a proposal was made, if not today, and why it is recorded later
+    (``actions.cohort.check_proposal``)."""
+
+    proposed_on = DatePartsField(
+        name="Date of the proposal", label="Date of the proposal",
+        help_text="Leave blank for today")
+    backdated_reason = forms.CharField(
+        label="Why it is recorded later", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed for a date before today: for example, entered from the panel's "
+                  "minutes")
+
+    def undated_fields(self) -> list:
+        return [field for field in self if field.name not in ("proposed_on", "backdated_reason")]
+
+
+class ProposePersonForm(DatedProposal):
     """A coordinator's own proposal of one person: why, by when, and the events behind it
     (chosen from the events the person is involved in)."""
 
@@ -319,7 +336,7 @@ class ProposePersonForm(GovukForm):
         return [self.events[pk] for pk in self.cleaned_data["evidence"]]
 
 
-class ProposeGroupForm(GovukForm):
+class ProposeGroupForm(DatedProposal):
     """A coordinator's own proposal of a group: its label, its members from the programme's
     cohort, why, and the events behind it."""
 

@@ -53,7 +53,9 @@ def propose_person(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 entry = actions.propose(request.user, programme, person,
                                         rationale=data["rationale"],
                                         review_date=data["review_date"],
-                                        evidence=data["evidence"])
+                                        evidence=data["evidence"],
+                                        proposed_on=data["proposed_on"],
+                                        backdated_reason=data["backdated_reason"])
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -119,7 +121,8 @@ def _propose_group(request: AuthenticatedHttpRequest, programme: Programme,
         return actions.propose_group(
             request.user, programme, label=data["label"], name=data["name"],
             rationale=data["rationale"], members=list(members.values()),
-            review_date=data["review_date"], evidence=[events[e] for e in event_ids])
+            review_date=data["review_date"], evidence=[events[e] for e in event_ids],
+            proposed_on=data["proposed_on"], backdated_reason=data["backdated_reason"])
     except ValidationError as error:
         form.add_error(None, error)
         return None
