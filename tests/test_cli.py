@@ -374,6 +374,17 @@ def test_synth_plants_a_programme_with_its_counterfactual(tmp_path, capsys):
     assert f"{truth['removed_events']} violent events prevented" in capsys.readouterr().out
 
 
+def test_synth_plants_the_emerging_group_with_its_truth(tmp_path, capsys):
+    assert main(["synth", "--out", str(tmp_path), "--scale", "small", "--emerging-group"]) == 0
+    truth = json.loads((tmp_path / "ground_truth" / "emerging_group.json").read_text())
+    assert truth["incidents"] == 93 and len(truth["members"]) == 8
+    people = (tmp_path / "people.csv").read_text()
+    assert all(member in people for member in truth["members"])
+    events = (tmp_path / "events.csv").read_text()
+    assert events.count("anti-social behaviour") == 93
+    assert "93 anti-social behaviour incidents" in capsys.readouterr().out
+
+
 def test_synth_refuses_a_bad_programme_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "county"
     assert main(["synth", "--out", str(out), "--scale", "small", "--programme-groups", "2",
