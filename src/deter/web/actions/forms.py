@@ -4,7 +4,9 @@ Every form a page draws carries a fresh token (the ``csrf_token`` tag, ``templat
 deter_once``). ``OnceOnlyFormsMiddleware`` claims the token before the view runs: the first
 send claims it; a second send finds it claimed and is answered with where the first went
 (``location``), or, while the first is still being saved, told so. A send the view refused
-(a form with errors) gives its token back, so the corrected form can be sent.
+(a form with errors) gives its token back, so the corrected form can be sent. The API's
+writes use the same tokens for their Idempotency-Key (``api/idempotency.py``), keeping the
+answer to replay.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def claim(user: AbstractBaseUser | None, token: str, path: str) -> FormSubmission | None:
+def claim(user: AbstractBaseUser | None, token: str, path: str,
+          fingerprint: str = "") -> FormSubmission | None:
     """Claim ``token`` for this send; None if it is claimed already (a second send)."""
     now = timezone.now()
     FormSubmission.objects.filter(sent_at__lt=now - KEPT).delete()
@@ -34,7 +37,7 @@ def claim(user: AbstractBaseUser | None, token: str, path: str) -> FormSubmissio
         with transaction.atomic():
             return FormSubmission.objects.create(
                 token=token[:64], user=user if user and user.is_authenticated else None,
-                path=path[:2000], sent_at=now)
+                path=path[:2000], sent_at=now, fingerprint=fingerprint)
     except IntegrityError:
         return None
 
@@ -46,6 +49,11 @@ def first_send(token: str) -> FormSubmission | None:
 def saved(submission: FormSubmission, location: str) -> None:
     """The first send was saved and redirected to ``location``: a second send goes there."""
     FormSubmission.objects.filter(pk=submission.pk).update(location=location[:2000])
+
+
+def answered(submission: FormSubmission, status: int, answer: str) -> None:
+    """An API write was done and answered: a retry with the same key gets the same answer."""
+    FormSubmission.objects.filter(pk=submission.pk).update(status=status, answer=answer)
 
 
 def give_back(submission: FormSubmission) -> None:

@@ -3,9 +3,11 @@
 from django.contrib.auth.models import AnonymousUser
 from django.utils.cache import add_never_cache_headers
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import audit
+from . import idempotency
 from .auth import token_of
 
 
@@ -20,14 +22,32 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs) -> None:
         self.audited: dict = {}
+        self.claimed = None
         try:
             super().initial(request, *args, **kwargs)
         except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
             self.check_throttles(request)  # before a token is accepted, limited by address
             raise
+        if request.method == "POST":
+            self.claimed = idempotency.begin(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            self.audited["replayed"] = True
+            return Response(exc.data, status=exc.status,
+                            headers={idempotency.REPLAYED: "true"})
+        try:
+            return super().handle_exception(exc)
+        except Exception:  # a server error: nothing was recorded, so a retry may use the key
+            if getattr(self, "claimed", None) is not None:
+                idempotency.abandon(self.claimed)
+                self.claimed = None
+            raise
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "claimed", None) is not None:
+            idempotency.finish(self.claimed, response)
         add_never_cache_headers(response)  # Cache-Control: no-store, and the rest
         self._audit(request, response)
         return response

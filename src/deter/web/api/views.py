@@ -15,6 +15,7 @@ from .. import actions, policy
 from ..actions import interventions as intervention_actions
 from . import serializers as s
 from .base import ApiView
+from .idempotency import PARAMETER as IDEMPOTENCY_KEY
 
 _ERRORS = {code: OpenApiResponse(s.Error, description=text) for code, text in (
     (400, "Invalid input: each field in error is named"),
@@ -24,6 +25,8 @@ _ERRORS = {code: OpenApiResponse(s.Error, description=text) for code, text in (
     (406, "Only JSON is answered"),
     (415, "Only JSON is taken"),
     (429, "Too many calls: wait the seconds in Retry-After"),
+    (409, "The first request with this Idempotency-Key is still being recorded"),
+    (422, "This Idempotency-Key was used for a different request"),
 )}
 
 
@@ -112,9 +115,9 @@ class PersonInterventionsView(ApiView):
         self.audited["interventions"] = [i.pk for i in found]
         return Response(s.InterventionOut(found, many=True).data)
 
-    @extend_schema(operation_id="add_person_intervention", parameters=[PK],
+    @extend_schema(operation_id="add_person_intervention", parameters=[PK, IDEMPOTENCY_KEY],
                    request=s.InterventionIn,
-                   responses={201: s.InterventionOut, **_errors(400, 403, 415)})
+                   responses={201: s.InterventionOut, **_errors(400, 403, 409, 415, 422)})
     def post(self, request, pk: int):
         person = _person(self, pk)
         data = _valid(s.InterventionIn, request.data)
@@ -160,8 +163,9 @@ class InterventionUpdatesView(ApiView):
 
     audit_action, audit_kind = "api_update_intervention", "intervention"
 
-    @extend_schema(operation_id="update_intervention", parameters=[PK], request=s.UpdateIn,
-                   responses={201: s.InterventionOut, **_errors(400, 403, 415)},
+    @extend_schema(operation_id="update_intervention", parameters=[PK, IDEMPOTENCY_KEY],
+                   request=s.UpdateIn,
+                   responses={201: s.InterventionOut, **_errors(400, 403, 409, 415, 422)},
                    summary="Move it along its life-cycle: referral status, attendance")
     def post(self, request, pk: int):
         intervention = _intervention(self, pk)

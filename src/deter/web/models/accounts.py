@@ -51,6 +51,12 @@ class FormSubmission(models.Model):
     sent_at = models.DateTimeField(db_index=True)
     location = models.CharField(max_length=2000, blank=True,
                                 help_text="Where the first send was redirected once it was saved")
+    # an API write sent with an Idempotency-Key (api/idempotency.py): what it was and what
+    # it was answered, so a retry is answered the same without writing again
+    fingerprint = models.CharField(max_length=64, blank=True,
+                                   help_text="SHA-256 of the request's method, path and body")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    answer = models.TextField(max_length=20_000, blank=True, help_text="The JSON answered")
 
     def __str__(self) -> str:
         return f"form sent to {self.path} at {self.sent_at:%Y-%m-%d %H:%M}"
