@@ -15,11 +15,22 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
 
-setup: $(UV) ## install the locked Python and front-end packages, build the GOV.UK stylesheet
+NPM_STAMP := node_modules/.deter-installed
+STYLESHEET := build/frontend/govuk.css
+
+setup: $(UV) $(STYLESHEET) ## install the locked Python and front-end packages, build the GOV.UK stylesheet
 	$(UV) sync --frozen --quiet --compile-bytecode
+
+# npm ci empties node_modules before it installs, so it runs only when the lock file changed
+# (two `make test` at once, as .ci/run does, must not pull the OpenID provider from under
+# each other); the stylesheet is rebuilt only when its sources or the packages change.
+$(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STYLESHEET): $(wildcard src/deter/web/frontend/*.scss) $(NPM_STAMP)
 	npx sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules \
-		src/deter/web/frontend/govuk.scss build/frontend/govuk.css
+		src/deter/web/frontend/govuk.scss $@
 
 demo: setup ## build the synthetic county, analyse it and serve the app on http://127.0.0.1:8000
 	$(VENV)/bin/deter demo
