@@ -217,13 +217,19 @@ def _accepted_on(decisions) -> dict[int, date]:
     return first
 
 
+def accepted_entries(programme: Programme) -> dict[int, date]:
+    """Each accepted entry's key and the day it was accepted: its first decision to active
+    (the evaluation page reads the cohort the same way)."""
+    return _accepted_on(
+        CohortDecision.objects.filter(entry__programme=programme, to_status=Status.ACTIVE)
+        .order_by("decided_at", "pk").values_list("entry_id", "decided_at"))
+
+
 def before_after(programme: Programme, today: date,
                  table: HarmTable) -> tuple[list[BeforeAfter], list[BeforeAfter]]:
     entries = {e.pk: e for e in CohortEntry.objects.filter(programme=programme)
                .select_related("person")}
-    entry_accepted = _accepted_on(
-        CohortDecision.objects.filter(entry__programme=programme, to_status=Status.ACTIVE)
-        .order_by("decided_at", "pk").values_list("entry_id", "decided_at"))
+    entry_accepted = accepted_entries(programme)
     group_accepted = _accepted_on(
         CohortDecision.objects.filter(group__programme=programme, to_status=Status.ACTIVE)
         .order_by("decided_at", "pk").values_list("group_id", "decided_at"))
@@ -258,9 +264,15 @@ def _days(accepted: date, today: date) -> int:
 def _offending_events(programme: Programme, table: HarmTable) -> pl.DataFrame:
     """Every event a cohort member is suspect or offender at: person, event, day, weight,
     asb."""
+    return offending_events(table, person__cohort_entries__programme=programme)
+
+
+def offending_events(table: HarmTable, **where) -> pl.DataFrame:
+    """Every event at which the people ``where`` selects (``Involvement`` lookups) are suspect
+    or offender, movements left out: person, event, day, offence code and category, harm
+    weight (undecayed) and asb."""
     rows = list(
-        Involvement.objects.filter(
-            person__cohort_entries__programme=programme, role__in=OFFENDING)
+        Involvement.objects.filter(role__in=OFFENDING, **where)
         .exclude(event__source__startswith="movement-")
         .values_list("person_id", "event_id", "event__occurred_at", "event__offence_code",
                      "event__offence_category"))
