@@ -229,6 +229,10 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
                             error_status=None)],
     "evaluation_exports": [Page(url("evaluation_exports"), roles=(*ROLES, EVALUATOR))],
     "evaluation_export_download": [NotAPage("a zip of the evaluation export's files")],
+    "programme_evaluation": [
+        Page(url("programme_evaluation", programme), roles=("coordinator", EVALUATOR)),
+        Page(lambda r: url("programme_evaluation", programme)(r) + "?design=matched",
+             roles=(EVALUATOR,))],
     "deletion_confirmations": [Page(url("deletion_confirmations"))],
     "agreements": [Page(url("agreements", programme))],
     "agreement": [Page(url("agreement", lambda r: r.awaiting.pk)),

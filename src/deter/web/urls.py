@@ -132,6 +132,8 @@ urlpatterns = [
          name="programme_report"),
     path("programmes/<int:pk>/report.pdf", outcomes.programme_report_pdf,
          name="programme_report_pdf"),
+    path("programmes/<int:pk>/evaluation/", evaluation.programme_evaluation_page,
+         name="programme_evaluation"),
     path("interventions/<int:pk>/status/", interventions.intervention_update,
          name="intervention_update"),
     path("interventions/<int:pk>/breaches/", interventions.intervention_breach,

@@ -33,6 +33,7 @@ PURPOSES: dict[str, str] = {
     "programme_fairness": EVALUATION,
     "programme_report": EVALUATION, "programme_report_pdf": EVALUATION,
     "evaluation_exports": EVALUATION, "evaluation_export_download": EVALUATION,
+    "programme_evaluation": EVALUATION,
     "retention": RETENTION, "deletion_confirmations": RETENTION, "confirm_deletion": RETENTION,
     **dict.fromkeys((
         "agreements", "agreement_new", "agreement", "agreement_submit", "agreement_approve",

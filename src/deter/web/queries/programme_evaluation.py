@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import math
+import warnings as warnings_
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -52,6 +53,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min
 from django.utils import timezone
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from deter.analysis.evaluation import evidence, its, matched, power
 from deter.analysis.harm_tables import HarmTable
@@ -381,8 +383,16 @@ def fit_matched(accepted: dict[int, date], controls: list[int], events: pl.DataF
             "Nobody has been accepted yet.")
     frame, no_age = _matched_frame(accepted, controls, events, today)
     try:
-        result = matched.propensity_match(frame, unit="unit", treated="treated",
-                                          outcome="outcome", covariates=list(COVARIATES))
+        with warnings_.catch_warnings():
+            # a propensity model that separates the two perfectly means no overlap
+            warnings_.simplefilter("error", PerfectSeparationWarning)
+            warnings_.simplefilter("error", ConvergenceWarning)
+            result = matched.propensity_match(frame, unit="unit", treated="treated",
+                                              outcome="outcome", covariates=list(COVARIATES))
+    except (PerfectSeparationWarning, ConvergenceWarning):
+        return None, ("The matched cohort could not be formed: the people accepted and those "
+                      "not accepted do not overlap on harm, violence and age (the propensity "
+                      "model separates them), so there is no fair comparison.")
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
         return None, f"The matched cohort could not be formed: {error}"
     weights = result.weights.join(frame, on="unit")

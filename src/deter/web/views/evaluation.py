@@ -1,8 +1,10 @@
-"""The evaluator's page: the evaluation agreements in force under which the user may take a
-programme's pseudonymised export, and the download itself (a zip of the export's files)."""
+"""The evaluator's pages: the evaluation agreements in force under which the user may take a
+programme's pseudonymised export, and the download itself (a zip of the export's files); and a
+programme's evaluation page (issue 15), with its HTML and PDF report."""
 
 import io
 import zipfile
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,8 @@ from django.views.decorators.http import require_safe
 
 from .. import audit, policy
 from ..actions import evaluation as evaluation_actions
+from ..forms.evaluation import EvaluationDesignForm
+from ..queries import programme_evaluation
 from . import AuthenticatedHttpRequest
 from .access import get_visible_or_404
 
@@ -44,3 +48,46 @@ def evaluation_export_download(request: AuthenticatedHttpRequest, pk: int) -> Ht
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- a programme's evaluation page (issue 15) ------------------------------------------------
+
+
+def _evaluation(request: AuthenticatedHttpRequest, pk: int, action: str):
+    """The programme's evaluation as the GET form chose it; 404 for anyone but its
+    coordinator and an evaluator under its evaluation agreement (ADR 4)."""
+    programme = get_visible_or_404(
+        request, "programme", pk, action,
+        among=policy.programmes.instances(request.user, "see_evaluation"))
+    form = EvaluationDesignForm(request.GET or None)
+    design, model = form.choice()
+    result = programme_evaluation.build(request.user, programme, design=design, model=model)
+    return result, form
+
+
+def _shown(result) -> dict:
+    """What the audit row says the evaluation showed: aggregates, never a person."""
+    return {"design": result.design, "model": result.model, "accepted": result.accepted,
+            "warnings": [w.key for w in result.warnings]}
+
+
+def _report_context(result) -> dict:
+    return {"result": result, "programme": result.programme,
+            "headline": programme_evaluation.headline(result),
+            "comparison": programme_evaluation.comparison_lines(result),
+            "tables": programme_evaluation.tables(result),
+            "charts": programme_evaluation.chart_images(result),
+            "methods": programme_evaluation.METHODS,
+            "design_label": programme_evaluation.DESIGNS[result.design]}
+
+
+@login_required
+@require_safe
+def programme_evaluation_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    result, form = _evaluation(request, pk, "view_programme_evaluation")
+    audit.record(request.user, "view_programme_evaluation", "programme", result.programme.pk,
+                 **_shown(result))
+    query = urlencode({"design": result.design, "model": result.model})
+    return render(request, "deter/evaluation/programme.html",
+                  {**_report_context(result), "form": form, "query": query},
+                  status=400 if form.errors else 200)
