@@ -335,7 +335,8 @@ def test_everyone_else_gets_the_404_of_a_missing_programme(client, world, who):
     user = (make_user("elsewhere", world.housing, Role.EVALUATOR) if who == "other evaluator"
             else getattr(world, who))
     client.force_login(user)
-    for name in ("programme_evaluation",):
+    for name in ("programme_evaluation", "programme_evaluation_pdf",
+                 "programme_evaluation_html"):
         hidden = client.get(evaluation_url(world, name))
         missing = client.get(reverse(name, args=[999_999]))
         assert hidden.status_code == missing.status_code == 404
@@ -381,6 +382,36 @@ def test_the_overview_links_to_it_for_those_who_may_see_it(client, world):
     assert link in client.get(reverse("programme", args=[world.programme.pk])).content
     client.force_login(world.analyst)
     assert link not in client.get(reverse("programme", args=[world.programme.pk])).content
+
+
+# --- the exports -------------------------------------------------------------------------------
+
+
+def test_the_pdf_has_the_report_and_is_audited(client, world):
+    planted = plant(world, controls=30)
+    client.force_login(planted.evaluator)
+    response = client.get(evaluation_url(world, "programme_evaluation_pdf", design="matched"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "evaluation-matched.pdf" in response["Content-Disposition"]
+    row = AuditEvent.objects.get(action="download_programme_evaluation", actor=planted.evaluator)
+    assert row.detail["format"] == "pdf" and row.detail["design"] == "matched"
+
+
+def test_the_html_is_self_contained_with_its_charts_and_methods(client, world):
+    planted = plant(world)
+    client.force_login(planted.evaluator)
+    response = client.get(evaluation_url(world, "programme_evaluation_html"))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    html = response.content.decode()
+    assert "<h2" in html and ">Methods</h2>" in html
+    assert 'src="data:image/svg+xml;base64,' in html  # the series chart, inline
+    assert "<link" not in html and "<script" not in html
+    assert "T-000" not in html
+    assert AuditEvent.objects.filter(action="download_programme_evaluation",
+                                     detail__format="html").count() == 1
 
 
 def test_the_page_asks_as_many_queries_for_a_larger_cohort(client, world):

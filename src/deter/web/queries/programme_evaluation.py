@@ -604,13 +604,19 @@ def build(user, programme: Programme, *, design: str = "its", model: str | None 
 # --- as tables and charts, for the page, the HTML and the PDF --------------------------------
 
 
+def _p(value: float) -> str:
+    if not math.isfinite(value):
+        return "p not defined"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
 def _ratio(r) -> str:
-    return f"{r.estimate:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; p = {r.p_value:.3f})"
+    return f"{r.estimate:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; {_p(r.p_value)})"
 
 
 def _effect(e: matched.Effect) -> str:
     return (f"{e.estimate:+.2f} (95% CI {e.ci_low:+.2f} to {e.ci_high:+.2f}; "
-            f"p = {e.p_value:.3f})")
+            f"{_p(e.p_value)})")
 
 
 def headline(result: Evaluation) -> list[str]:
