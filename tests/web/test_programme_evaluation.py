@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from deter.web import policy
 from deter.web.models import (
     Agency,
     AuditEvent,
@@ -25,6 +26,7 @@ from deter.web.models import (
     InterventionUpdate,
     Involvement,
     Person,
+    PersonScore,
     StaffRole,
 )
 from deter.web.queries import programme_evaluation as query
@@ -198,6 +200,75 @@ def test_the_evidence_base_and_the_minimum_detectable_effect(world):
     assert overall.evidence_ratio == pytest.approx(0.67) and overall.evidence_verified
     lines = query.comparison_lines(overall)
     assert "whose interval excludes the evidence base's figure" in lines[1]
+
+
+# --- trajectories: regression to the mean, groups -----------------------------------------------
+
+
+def _comparison_after(result) -> float:
+    after = [m for m in result.comparison if m.month >= 0]
+    return sum(m.offences for m in after) / sum(m.people for m in after)
+
+
+def _comparison_before(result) -> float:
+    before = [m for m in result.comparison if m.month < 0]
+    return sum(m.offences for m in before) / sum(m.people for m in before)
+
+
+def test_a_comparison_that_falls_as_far_shows_regression_to_the_mean(world):
+    falls = plant(world, controls=20, control_after=lambda i, m: not offends(i, m))
+    result = build(falls)
+    assert result.comparison_kind == "scored"
+    assert {m.people for m in result.comparison} == {20}
+    # four months in five before, one in five after: the comparison fell as the cohort did
+    assert _comparison_before(result) == pytest.approx(0.8, abs=0.05)
+    assert _comparison_after(result) == pytest.approx(0.2, abs=0.05)
+    assert "Comparison: offences a person" in query.tables(result)[1].headers
+
+
+def test_a_comparison_that_keeps_offending_stays_where_it_was(world):
+    result = build(plant(world, controls=20))
+    assert _comparison_before(result) == pytest.approx(0.8, abs=0.05)
+    assert _comparison_after(result) == pytest.approx(0.8, abs=0.05)
+
+
+def test_the_comparison_is_those_the_run_proposed_when_there_are_any(world):
+    planted = plant(world, controls=20)
+    run = policy.runs.current(world.programme)
+    PersonScore.objects.filter(run=run, person__in=planted.controls[:7]).update(proposed=True)
+    result = build(planted)
+    assert result.comparison_kind == "proposed"
+    assert max(m.people for m in result.comparison) == 7
+
+
+def test_groups_before_and_after_each_event_once_and_unnamed(client, world):
+    planted = plant(world)
+    first = CohortGroup.objects.create(programme=world.programme, label="G-SECRET",
+                                       name="Northside Secret", status="active")
+    second = CohortGroup.objects.create(programme=world.programme, label="G-OTHER",
+                                        status="active")
+    for entry in planted.entries[:4]:
+        entry.group = first
+        entry.save(update_fields=["group"])
+    for entry in planted.entries[4:6]:
+        entry.group = second
+        entry.save(update_fields=["group"])
+    shared = Event.objects.create(event_id="SHARED", offence_category="robbery",
+                                  offence_code=OFFENCE_CODES["robbery"],
+                                  occurred_at=timezone.now() - timedelta(days=200))
+    Involvement.objects.bulk_create(Involvement(event=shared, person=p, role="suspect")
+                                    for p in planted.people[:2])
+    groups = build(planted).group_trajectories
+    assert [(g.label, g.members) for g in groups] == [("Group 1", 4), ("Group 2", 2)]
+    before = sum(offends(i, k) for i in range(4) for k in range(12))
+    after = sum(not offends(i, m) for i in range(4) for m in range(12))
+    assert (groups[0].offences_before, groups[0].offences_after) == (before, after + 1)
+    assert groups[1].offences_before == sum(offends(i, k) for i in (4, 5) for k in range(12))
+    assert groups[0].harm_before > groups[0].harm_after > 0
+    client.force_login(planted.evaluator)
+    content = client.get(evaluation_url(world)).content.decode()
+    assert "Cohort groups before and after acceptance" in content
+    assert "Northside Secret" not in content and "G-SECRET" not in content
 
 
 # --- fidelity ----------------------------------------------------------------------------------

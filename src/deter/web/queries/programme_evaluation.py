@@ -105,8 +105,24 @@ class SeriesMonth:
     people: int  # observed that month
     offences: int
     victimisations: int
+    harm: float = 0.0
     fitted: float | None = None
     counterfactual: float | None = None
+
+
+@dataclass
+class GroupTrajectory:
+    """One cohort group, unnamed: its accepted members' offending, harm and victimisation in
+    equal windows before and after each one's acceptance (an event once per group)."""
+
+    label: str  # "Group 1", by the order the groups were recorded
+    members: int
+    offences_before: int = 0
+    offences_after: int = 0
+    harm_before: float = 0.0
+    harm_after: float = 0.0
+    victimisations_before: int = 0
+    victimisations_after: int = 0
 
 
 @dataclass
@@ -181,6 +197,9 @@ class Evaluation:
     mde: power.MinimumDetectableEffect | None = None
     mde_error: str = ""
     months: list[programme_report.Month] = field(default_factory=list)
+    comparison: list[SeriesMonth] = field(default_factory=list)
+    comparison_kind: str = ""  # "proposed" (the run's selection) or "scored"
+    group_trajectories: list[GroupTrajectory] = field(default_factory=list)
 
     def shown(self, count: int) -> str:
         """A count of people as the page shows it: small ones suppressed."""
@@ -283,20 +302,63 @@ def series(accepted: dict[int, date], events: pl.DataFrame, victims: dict[int, l
     for day in accepted.values():
         for m, row in rows.items():
             row.people += _observed(day, m, data_start, today)
-    for person, day in events.select("person", "day").iter_rows():
+    for person, day, weight in events.select("person", "day", "harm_weight").iter_rows():
         _add(rows, accepted.get(person), day, data_start, today, "offences")
+        _add(rows, accepted.get(person), day, data_start, today, "harm", weight or 0.0)
     for person, days in victims.items():
         for day in days:
             _add(rows, accepted.get(person), day, data_start, today, "victimisations")
     return [row for row in rows.values() if row.people > 0]
 
 
-def _add(rows, accepted, day, data_start, today, name) -> None:
+def _add(rows, accepted, day, data_start, today, name, amount=1) -> None:
     if accepted is None:
         return
     m = _relative_month(day, accepted)
     if m in rows and _observed(accepted, m, data_start, today):
-        setattr(rows[m], name, getattr(rows[m], name) + 1)
+        setattr(rows[m], name, getattr(rows[m], name) + amount)
+
+
+def group_trajectories(accepted: dict[int, date], groups: dict[int, int | None],
+                       events: pl.DataFrame, victims: dict[int, list[date]],
+                       today: date) -> list[GroupTrajectory]:
+    members: dict[int, list[int]] = defaultdict(list)
+    for person, group in groups.items():
+        if group:
+            members[group].append(person)
+    by_person: dict[int, list[tuple[int, date, float]]] = defaultdict(list)
+    for person, event, day, weight in events.select(
+            "person", "event", "day", "harm_weight").iter_rows():
+        by_person[person].append((event, day, weight or 0.0))
+    return [_group_row(f"Group {number}", members[group], accepted, by_person, victims, today)
+            for number, group in enumerate(sorted(members), start=1)]
+
+
+def _group_row(label, people, accepted, by_person, victims, today) -> GroupTrajectory:
+    row = GroupTrajectory(label, len(people))
+    seen: dict[str, dict[int, float]] = {"before": {}, "after": {}, "": {}}
+    victimised = {"before": 0, "after": 0, "": 0}
+    for person in people:
+        day0 = accepted[person]
+        days = timedelta(days=programme_report.window_days(day0, today))
+        for event, day, weight in by_person[person]:
+            seen[_side(day, day0, days)][event] = weight
+        for day in victims.get(person, []):
+            victimised[_side(day, day0, days)] += 1
+    row.offences_before, row.offences_after = len(seen["before"]), len(seen["after"])
+    row.harm_before = sum(seen["before"].values())
+    row.harm_after = sum(seen["after"].values())
+    row.victimisations_before, row.victimisations_after = (victimised["before"],
+                                                           victimised["after"])
+    return row
+
+
+def _side(day: date, accepted: date, days: timedelta) -> str:
+    if accepted - days <= day < accepted:
+        return "before"
+    if accepted <= day < accepted + days:
+        return "after"
+    return ""
 
 
 def fit_its(months: list[SeriesMonth]) -> tuple[its.InterruptedTimeSeries | None, str]:
@@ -326,16 +388,23 @@ def fit_its(months: list[SeriesMonth]) -> tuple[its.InterruptedTimeSeries | None
 # --- the matched cohort ----------------------------------------------------------------------
 
 
-def _controls(programme: Programme, accepted: dict[int, date]) -> list[int]:
+def _controls(programme: Programme, accepted: dict[int, date]) -> tuple[list[int], list[int]]:
     """People the programme's current run scored and its panel never accepted (nor removed
-    after a challenge)."""
+    after a challenge), and those of them the run proposed (who met its selection
+    criteria, as the cohort did)."""
     run = policy.runs.current(programme)
     if run is None:
-        return []
+        return [], []
     decided = set(CohortEntry.objects.filter(programme=programme, status=CohortStatus.REMOVED)
                   .values_list("person_id", flat=True))
-    scored = PersonScore.objects.filter(run=run).values_list("person_id", flat=True)
-    return [p for p in scored if p not in accepted and p not in decided]
+    scored = [(p, proposed) for p, proposed in PersonScore.objects.filter(run=run)
+              .values_list("person_id", "proposed") if p not in accepted and p not in decided]
+    return [p for p, _ in scored], [p for p, proposed in scored if proposed]
+
+
+def _reference_day(accepted: dict[int, date]) -> date:
+    """A comparison person's stand-in for the day of acceptance: the cohort's median."""
+    return sorted(accepted.values())[len(accepted) // 2]
 
 
 def _age(born: date | None, on: date) -> float | None:
@@ -347,8 +416,7 @@ def _age(born: date | None, on: date) -> float | None:
 def _matched_frame(accepted, controls, events, today):
     dates = dict(accepted)
     if controls:
-        reference = sorted(accepted.values())[len(accepted) // 2]
-        dates |= dict.fromkeys(controls, reference)
+        dates |= dict.fromkeys(controls, _reference_day(accepted))
     born = dict(Person.objects.filter(pk__in=list(dates)).values_list("pk", "date_of_birth"))
     by_person: dict[int, list[tuple[date, float, bool]]] = defaultdict(list)
     for person, day, weight, violent in events.select(
@@ -578,19 +646,27 @@ def build(user, programme: Programme, *, design: str = "its", model: str | None 
     today = today or timezone.localdate()
     table = table or programme_report.harm_table()
     accepted, groups = _cohort(programme)
-    controls = _controls(programme, accepted)
+    controls, proposed = _controls(programme, accepted)
     violence = offences.current_violence(programme)
     events = _with_violence(programme_report.offending_events(
         table, person_id__in=[*accepted, *controls]), violence)
     cohort_events = events.filter(pl.col("person").is_in(list(accepted)))
+    victims = _victimisations([*accepted, *controls])
+    data_start = _data_start(today)
     result = Evaluation(
         programme=programme, today=today, design=design if design in DESIGNS else "its",
         model=model if model in MODELS else default_model(programme),
         suppress_below=settings.DETER_SUPPRESS_BELOW, accepted=len(accepted),
         groups=len({g for g in groups.values() if g}),
-        series=series(accepted, cohort_events, _victimisations(list(accepted)),
-                      _data_start(today), today),
-        months=programme_report.cohort_months(programme, today))
+        series=series(accepted, cohort_events, victims, data_start, today),
+        months=programme_report.cohort_months(programme, today),
+        group_trajectories=group_trajectories(accepted, groups, cohort_events, victims, today))
+    if accepted and controls:  # regression to the mean: the same months for the comparison
+        chosen = proposed or controls
+        result.comparison_kind = "proposed" if proposed else "scored"
+        result.comparison = series(dict.fromkeys(chosen, _reference_day(accepted)),
+                                   events.filter(pl.col("person").is_in(chosen)), victims,
+                                   data_start, today)
     result.its, result.its_error = fit_its(result.series)
     if result.design == "matched":
         result.matched, result.matched_error = fit_matched(accepted, controls, events, today)
@@ -711,15 +787,17 @@ def tables(result: Evaluation) -> list[Table]:
               _num(b.smd_after), _num(b.variance_ratio_after)] for b in m.balance],
             "A standardised difference under 0.1 after matching is conventionally balanced; "
             "a variance ratio between 0.5 and 2 likewise."))
-    found.append(Table(
-        "series", "Offending by month relative to acceptance",
-        ["Month", "People observed", "Offences", "Victimisations", "Model", "Counterfactual"],
-        [[("month " + str(m.month + 1) + " after" if m.month >= 0
-           else "month " + str(-m.month) + " before"), result.shown(m.people),
-          str(m.offences), str(m.victimisations), _num(m.fitted, 1),
-          _num(m.counterfactual, 1)] for m in result.series],
-        "Months of 30.44 days, aligned on each person's acceptance; a person counts in a month "
-        "only if the data cover all of it."))
+    found.append(_series_table(result))
+    if result.group_trajectories:
+        found.append(Table(
+            "groups", "Cohort groups before and after acceptance",
+            ["Group", "Members accepted", "Offences before", "Offences after", "Harm before",
+             "Harm after", "Victimisations before", "Victimisations after"],
+            [[g.label, result.shown(g.members), str(g.offences_before), str(g.offences_after),
+              _num(g.harm_before, 1), _num(g.harm_after, 1), str(g.victimisations_before),
+              str(g.victimisations_after)] for g in result.group_trajectories],
+            "Each member's own acceptance, equal windows either side (up to a year); an event "
+            "with several members counts once. Groups are numbered, not named."))
     fid = result.fidelity
     share = result.share
     found.append(Table(
@@ -755,6 +833,43 @@ def tables(result: Evaluation) -> list[Table]:
           str(f.studies or "–"), "yes" if f.verified else "no (recalled)", f.source]
          for f in result.evidence]))
     return found
+
+
+def _month_label(month: int) -> str:
+    return f"month {month + 1} after" if month >= 0 else f"month {-month} before"
+
+
+def _per_person(count: float, people: int) -> str:
+    return f"{count / people:.2f}" if people else "–"
+
+
+def _series_table(result: Evaluation) -> Table:
+    comparison = {m.month: m for m in result.comparison}
+    headers = ["Month", "People observed", "Offences", "Harm", "Victimisations", "Model",
+               "Counterfactual", "Offences a person"]
+    if comparison:
+        headers += ["Comparison: people observed", "Comparison: offences a person"]
+    rows = []
+    for m in result.series:
+        row = [_month_label(m.month), result.shown(m.people), str(m.offences),
+               _num(m.harm, 1), str(m.victimisations), _num(m.fitted, 1),
+               _num(m.counterfactual, 1), _per_person(m.offences, m.people)]
+        if comparison:
+            other = comparison.get(m.month)
+            row += ([result.shown(other.people), _per_person(other.offences, other.people)]
+                    if other else ["–", "–"])
+        rows.append(row)
+    who = {"proposed": "people the current analysis run proposed (who met its selection "
+                       "criteria) and the panel did not accept",
+           "scored": "people the current analysis run scored and the panel did not accept"}
+    note = ("Months of 30.44 days, aligned on each person's acceptance; a person counts in a "
+            "month only if the data cover all of it. Harm: the harm table's weight, undecayed.")
+    if comparison:
+        note += (f" Comparison: {who[result.comparison_kind]}, aligned on the cohort's median "
+                 "day of acceptance. If their offending falls as the cohort's does, the fall "
+                 "is regression to the mean.")
+    return Table("series", "Offending, harm and victimisation by month relative to acceptance",
+                 headers, rows, note)
 
 
 def comparison_lines(result: Evaluation) -> list[str]:
@@ -821,7 +936,8 @@ def charts(result: Evaluation, as_png: bool = False) -> dict[str, str | bytes]:
             labels, [m.offences / m.people for m in result.series],
             [m.fitted / m.people if m.fitted is not None else None for m in result.series],
             [m.counterfactual / m.people if m.counterfactual is not None else None
-             for m in result.series], result.pre_months, as_png=as_png)
+             for m in result.series], result.pre_months,
+            comparison=_comparison_rates(result), as_png=as_png)
     counts = [n for m in result.months for n in (m.entered, m.active)]
     if counts and not any(0 < n < result.suppress_below for n in counts):  # nothing suppressed
         drawn["cohort"] = drawing.cohort_chart(
@@ -831,8 +947,16 @@ def charts(result: Evaluation, as_png: bool = False) -> dict[str, str | bytes]:
     return drawn
 
 
+def _comparison_rates(result: Evaluation) -> list[float | None] | None:
+    if not result.comparison:
+        return None
+    rates = {m.month: m.offences / m.people for m in result.comparison}
+    return [rates.get(m.month) for m in result.series]
+
+
 ALTS = {"series": "Line chart of offences a person a month before and after acceptance, with "
-                  "the model and the counterfactual; the table below has the same numbers",
+                  "the model, the counterfactual and any comparison group; the table below "
+                  "has the same numbers",
         "cohort": "Line and bar chart of the cohort's size by month; the table below has the "
                   "same numbers"}
 CAPTIONS = {"series": "Offences a person a month, relative to acceptance",

@@ -238,7 +238,7 @@ def before_after(programme: Programme, today: date,
     for entry_pk, accepted in entry_accepted.items():
         entry = entries[entry_pk]
         row = BeforeAfter("person", entry.person_id, entry.person.person_id, accepted,
-                          _days(accepted, today))
+                          window_days(accepted, today))
         _fill(row, events.filter(pl.col("person") == entry.person_id))
         people.append(row)
     groups = []
@@ -248,7 +248,7 @@ def before_after(programme: Programme, today: date,
             members[entry.group_id].add(entry.person_id)
     for group in CohortGroup.objects.filter(pk__in=list(group_accepted)):
         accepted = group_accepted[group.pk]
-        row = BeforeAfter("group", group.pk, str(group), accepted, _days(accepted, today),
+        row = BeforeAfter("group", group.pk, str(group), accepted, window_days(accepted, today),
                           members=len(members[group.pk]))
         mine = events.filter(pl.col("person").is_in(list(members[group.pk])))
         _fill(row, mine.unique("event", keep="first"))
@@ -257,7 +257,9 @@ def before_after(programme: Programme, today: date,
             sorted(groups, key=lambda r: (r.accepted, r.label)))
 
 
-def _days(accepted: date, today: date) -> int:
+def window_days(accepted: date, today: date) -> int:
+    """The days either side of acceptance a before-and-after comparison uses: as many as
+    have passed since, up to a year."""
     return max(0, min(WINDOW_DAYS, (today - accepted).days))
 
 
