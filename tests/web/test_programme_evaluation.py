@@ -174,6 +174,17 @@ def test_a_matched_cohort_with_no_change_has_an_interval_containing_zero(world):
     assert m.effect.ci_low < 0 < m.effect.ci_high
 
 
+def test_the_comparison_pool_is_the_highest_ranked_not_accepted(world, monkeypatch):
+    planted = plant(world, controls=30)
+    monkeypatch.setattr(query, "CONTROL_POOL", 25)
+    run = policy.runs.current(world.programme)
+    ranked = list(PersonScore.objects.filter(run=run).exclude(person__in=planted.people)
+                  .order_by("rank").values_list("person_id", flat=True))
+    controls, _ = query._controls(world.programme, {p.pk: None for p in planted.people})
+    assert controls == ranked[:25]
+    assert build(planted, design="matched").matched.n_controls == 25
+
+
 def test_without_anyone_to_compare_with_the_matched_design_says_so(world):
     planted = plant(world)
     result = build(planted, design="matched")

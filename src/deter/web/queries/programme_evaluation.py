@@ -83,6 +83,7 @@ PRE_MONTHS = 24  # the longest pre-period the series looks back over
 MIN_PRE_MONTHS = 12  # a shorter pre-period is warned about
 MIN_PEOPLE = 20  # a smaller cohort is warned about
 MIN_SIDE = 3  # months each side the segmented model needs
+CONTROL_POOL = 2000  # the comparison: at most this many of the highest-ranked not accepted
 YEAR = timedelta(days=365)
 TAKEN_UP = {IStatus.ENGAGED, IStatus.COMPLETED}
 APPLIED = {IStatus.ACTIVE, IStatus.COMPLETED}
@@ -390,15 +391,18 @@ def fit_its(months: list[SeriesMonth]) -> tuple[its.InterruptedTimeSeries | None
 
 def _controls(programme: Programme, accepted: dict[int, date]) -> tuple[list[int], list[int]]:
     """People the programme's current run scored and its panel never accepted (nor removed
-    after a challenge), and those of them the run proposed (who met its selection
-    criteria, as the cohort did)."""
+    after a challenge), the ``CONTROL_POOL`` highest ranked (those nearest the selection,
+    and a bounded read however many the run scored), and those of them the run proposed
+    (who met its selection criteria, as the cohort did)."""
     run = policy.runs.current(programme)
     if run is None:
         return [], []
     decided = set(CohortEntry.objects.filter(programme=programme, status=CohortStatus.REMOVED)
                   .values_list("person_id", flat=True))
-    scored = [(p, proposed) for p, proposed in PersonScore.objects.filter(run=run)
-              .values_list("person_id", "proposed") if p not in accepted and p not in decided]
+    ranked = (PersonScore.objects.filter(run=run).exclude(person_id__in=list(accepted))
+              .exclude(person_id__in=list(decided)).order_by("rank")
+              .values_list("person_id", "proposed")[:CONTROL_POOL])
+    scored = list(ranked)
     return [p for p, _ in scored], [p for p, proposed in scored if proposed]
 
 
@@ -905,7 +909,8 @@ METHODS = [
     "offences after with the pre-acceptance trend carried forward. No seasonal terms: the "
     "months are aligned on acceptance, not the calendar.",
     "Matched cohort: each accepted person against the most similar person the programme's "
-    "current analysis run scored but the panel never accepted, by nearest-neighbour matching "
+    f"current analysis run scored but the panel never accepted (the {CONTROL_POOL:,} highest "
+    "ranked), by nearest-neighbour matching "
     "on a logistic propensity score (caliper 0.2 standard deviations of its logit; Austin "
     "2011), on harm and violent offences in the 12 months before and age. A comparison "
     "person's reference day is the cohort's median day of acceptance. The outcome is offences "
