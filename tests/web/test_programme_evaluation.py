@@ -64,10 +64,11 @@ def _events(person: Person, tag: str, days_ago: list[float], role: str = "suspec
                                     for e in events)
 
 
-def _history(i: int, pre: int, post: int, after) -> list[float]:
+def _history(i: int, pre: int, post: int, after, before=offends) -> list[float]:
     """Days ago of person ``i``'s offences: ``pre`` months before acceptance (by
-    ``offends``) and ``post`` months after (by ``after``)."""
-    days = [ACCEPTED_DAYS_AGO + 15 + MONTH * k for k in range(pre) if offends(i, k)]
+    ``before``, month 0 the last before acceptance) and ``post`` months after (by
+    ``after``)."""
+    days = [ACCEPTED_DAYS_AGO + 15 + MONTH * k for k in range(pre) if before(i, k)]
     days += [ACCEPTED_DAYS_AGO - 15 - MONTH * m for m in range(post) if after(i, m)]
     return days
 
@@ -81,7 +82,7 @@ def accept(entry: CohortEntry, by, days_ago: int = ACCEPTED_DAYS_AGO) -> None:
 
 
 def plant(world, n: int = 12, *, pre: int = 24, post: int = 12, after=None, controls: int = 0,
-          control_after=offends, control_before: bool = True) -> Planted:
+          control_after=offends, control_before: bool = True, before=offends) -> Planted:
     """``n`` people accepted a year ago with offending in four months of five for ``pre``
     months before; ``after`` (default: one month in five, a quarter of the rate) decides the
     months after; ``controls`` people scored by the current run and never accepted, offending
@@ -96,7 +97,7 @@ def plant(world, n: int = 12, *, pre: int = 24, post: int = 12, after=None, cont
     people, entries = [], []
     for i in range(n):
         person = make_person(f"T-{i:03}", age=16 + i % 6)
-        _events(person, "T", _history(i, pre, post, after))
+        _events(person, "T", _history(i, pre, post, after, before))
         entry = CohortEntry.objects.create(
             programme=world.programme, person=person, status="active", rationale="planted",
             review_date=timezone.localdate() + timedelta(days=90))
@@ -198,6 +199,21 @@ def test_a_comparison_group_that_does_not_overlap_is_refused_not_matched(world):
     result = build(planted, design="matched")
     assert result.matched is None
     assert "do not overlap" in result.matched_error
+
+
+def test_a_flat_pre_period_passes_the_placebo_test(world):
+    result = build(plant(world))
+    assert result.placebo.ci_low < 1 < result.placebo.ci_high
+    assert "placebo" not in {w.key for w in result.warnings}
+
+
+def test_offending_rising_before_acceptance_fails_the_placebo_test(world):
+    # the selection peak: every month in the year before acceptance, one in five before that
+    peak = lambda i, k: k < 12 or not offends(i, k)  # noqa: E731
+    result = build(plant(world, before=peak))
+    assert result.placebo.ci_low > 1  # a rise at the false acceptance, a year before
+    assert "placebo" in {w.key for w in result.warnings}
+    assert "Placebo: a false acceptance" in query.tables(result)[0].rows[7][0]
 
 
 def test_the_evidence_base_and_the_minimum_detectable_effect(world):

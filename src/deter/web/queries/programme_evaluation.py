@@ -187,6 +187,8 @@ class Evaluation:
     series: list[SeriesMonth]
     its: its.InterruptedTimeSeries | None = None
     its_error: str = ""
+    placebo: its.RateRatio | None = None
+    placebo_error: str = ""
     matched: MatchedSummary | None = None
     matched_error: str = ""
     fidelity: Fidelity = field(default_factory=Fidelity)
@@ -370,20 +372,39 @@ def fit_its(months: list[SeriesMonth]) -> tuple[its.InterruptedTimeSeries | None
                       f"model needs at least {MIN_SIDE} on each side.")
     if sum(m.offences for m in months if m.month < 0) == 0:
         return None, "The cohort has no offences before acceptance to compare with."
+    result, error = _fit(months, pre)
+    if result is None:
+        return None, error
+    for month, fitted, counterfactual in zip(months, result.fitted, result.counterfactual,
+                                             strict=True):
+        month.fitted, month.counterfactual = fitted, counterfactual
+    return result, ""
+
+
+def _fit(months: list[SeriesMonth], interruption: int):
     frame = pl.DataFrame({"offences": [m.offences for m in months],
                           "people": [m.people for m in months]})
     try:
         result = its.interrupted_time_series(frame, count="offences", population="people",
-                                             interruption_index=pre, harmonics=0)
+                                             interruption_index=interruption, harmonics=0)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
         return None, f"The model could not be fitted: {error}"
     if not all(math.isfinite(v) for v in (result.post_period.ci_low,
                                           result.post_period.ci_high)):
         return None, "The model could not be fitted: its interval is not finite."
-    for month, fitted, counterfactual in zip(months, result.fitted, result.counterfactual,
-                                             strict=True):
-        month.fitted, month.counterfactual = fitted, counterfactual
     return result, ""
+
+
+def placebo(months: list[SeriesMonth]) -> tuple[its.RateRatio | None, str]:
+    """The same model on the months before acceptance alone, with a false acceptance half-way
+    through them: a change there is not the programme's."""
+    pre = [m for m in months if m.month < 0]
+    if len(pre) < 2 * MIN_SIDE:
+        return None, f"A placebo test needs at least {2 * MIN_SIDE} months before acceptance."
+    if sum(m.offences for m in pre[: len(pre) // 2]) == 0:
+        return None, "No offences in the first half of the pre-period."
+    result, error = _fit(pre, len(pre) // 2)
+    return (result.post_period, "") if result is not None else (None, error)
 
 
 # --- the matched cohort ----------------------------------------------------------------------
@@ -584,6 +605,15 @@ def warnings(result: Evaluation) -> list[Warning]:
             f"The data cover {result.pre_months} months before acceptance. A short "
             "pre-period cannot show the trend or the selection peak the estimate is measured "
             "against."))
+    if result.placebo is not None and not (
+            result.placebo.ci_low <= 1 <= result.placebo.ci_high):
+        found.append(Warning(
+            "placebo", "The placebo test found a change",
+            f"A false acceptance half-way through the pre-period gives a rate ratio of "
+            f"{result.placebo.estimate:.2f} ({result.placebo.ci_low:.2f} to "
+            f"{result.placebo.ci_high:.2f}): offending was already changing before the "
+            "programme (a rise is the selection peak), and part of the estimate may be that "
+            "change, not the programme."))
     found.append(Warning(
         "regression_to_the_mean", "Regression to the mean",
         "People are selected for the cohort at a peak of harm, and offending after a peak "
@@ -672,6 +702,7 @@ def build(user, programme: Programme, *, design: str = "its", model: str | None 
                                    events.filter(pl.col("person").is_in(chosen)), victims,
                                    data_start, today)
     result.its, result.its_error = fit_its(result.series)
+    result.placebo, result.placebo_error = placebo(result.series)
     if result.design == "matched":
         result.matched, result.matched_error = fit_matched(accepted, controls, events, today)
     result.fidelity = fidelity(programme, accepted, groups, cohort_events)
@@ -758,10 +789,13 @@ def tables(result: Evaluation) -> list[Table]:
              ["Residual autocorrelation at lag 1", _num(r.residual_lag1_autocorrelation)],
              [f"Ljung-Box test of the residuals ({r.max_lags} lags), p", _num(
                  r.ljung_box_p_value, 3)],
+             ["Placebo: a false acceptance half-way through the pre-period (rate ratio)",
+              _ratio(result.placebo) if result.placebo else result.placebo_error],
              ["Months before and after", f"{r.n_pre} and {r.n_post}"]],
             "Segmented Poisson regression with quasi-Poisson errors. A pre-trend far from 1 "
-            "means offending was already changing; a small Ljung-Box p means the residuals "
-            "are autocorrelated and the interval too narrow."))
+            "means offending was already changing; so does a placebo interval that excludes 1. "
+            "A small Ljung-Box p means the residuals are autocorrelated and the interval too "
+            "narrow."))
     if result.design == "matched" and result.matched is not None:
         m = result.matched
         found.append(Table(
