@@ -229,6 +229,14 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
                             error_status=None)],
     "evaluation_exports": [Page(url("evaluation_exports"), roles=(*ROLES, EVALUATOR))],
     "evaluation_export_download": [NotAPage("a zip of the evaluation export's files")],
+    "programme_evaluation": [
+        Page(url("programme_evaluation", programme), roles=("coordinator", EVALUATOR)),
+        Page(lambda r: url("programme_evaluation", programme)(r) + "?design=matched",
+             roles=(EVALUATOR,))],
+    "programme_evaluation_html": [NotAPage("the evaluation report as one HTML file "
+                                           "('programme_evaluation' links to it)")],
+    "programme_evaluation_pdf": [NotAPage("the evaluation report as a PDF "
+                                          "('programme_evaluation' links to it)")],
     "deletion_confirmations": [Page(url("deletion_confirmations"))],
     "agreements": [Page(url("agreements", programme))],
     "agreement": [Page(url("agreement", lambda r: r.awaiting.pk)),

@@ -60,6 +60,10 @@ NOT_PAGES = {
     "api_not_found": lambda r: ("get", "/api/v1/nowhere/"),
     "programme_report_pdf": lambda r: ("get", reverse("programme_report_pdf",
                                                       args=[r.world.programme.pk])),
+    "programme_evaluation_html": lambda r: ("get", reverse("programme_evaluation_html",
+                                                           args=[r.world.programme.pk])),
+    "programme_evaluation_pdf": lambda r: ("get", reverse("programme_evaluation_pdf",
+                                                          args=[r.world.programme.pk])),
     "admin_agency_logo": lambda r: ("get", reverse("admin_agency_logo",
                                                    args=[r.world.social_care.pk])),
     "admin_user_revoke": lambda r: ("post", reverse("admin_user_revoke", args=[

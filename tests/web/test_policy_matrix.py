@@ -239,6 +239,10 @@ TABLE: list[Row] = [
     row("programmes", "see_report", "programme", {A, C}),
     row("programmes", "see_report", "police_only_programme", {A}),
     row("programmes", "see_report_aggregates", "programme", IN_PROGRAMME),
+    # the evaluation page (issue 15): the coordinator, and an evaluator of a party to an
+    # evaluation agreement in force (the police-only programme's has expired)
+    row("programmes", "see_evaluation", "programme", {C, EV}),
+    row("programmes", "see_evaluation", "police_only_programme", NOBODY),
     # a sighting or GPS point is police-held: police or VRU staff who see case detail (not
     # the social-care caseworker, not a partner)
     row("people", "record_movement", "active", {A, C}),

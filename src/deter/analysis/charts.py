@@ -260,3 +260,39 @@ def before_after_chart(labels: list[str], before: list[float], after: list[float
     _tidy(axes)
     title = f"{measure.capitalize()} before and after acceptance"
     return _png(figure) if as_png else _svg(figure, title)
+
+
+def its_chart(months: list[str], observed: list[float], fitted: list[float | None],
+              counterfactual: list[float | None], interruption: int,
+              comparison: list[float | None] | None = None,
+              as_png: bool = False) -> str | bytes:
+    """An interrupted time series (the evaluation page): the observed rate each month
+    (points), the segmented model (line) and, after the interruption, the pre-trend carried
+    forward (dashed), with the interruption marked; ``comparison``, a comparison group's rate
+    in the same months (dotted), shows regression to the mean."""
+    figure = _figure(7.0, 2.8)
+    axes = figure.add_subplot()
+    x = np.arange(len(months))
+    axes.plot(x, observed, color=GREY, linestyle="none", marker="o", markersize=3,
+              label="observed")
+    if any(v is not None for v in fitted):
+        axes.plot(x, [np.nan if v is None else v for v in fitted], color=BLUE, linewidth=2,
+                  label="model")
+        after = x >= interruption
+        axes.plot(x[after], [np.nan if v is None else v
+                             for v, a in zip(counterfactual, after, strict=True) if a],
+                  color=ORANGE, linewidth=1.5, linestyle="--", label="without the programme")
+    if comparison and any(v is not None for v in comparison):
+        axes.plot(x, [np.nan if v is None else v for v in comparison], color=PURPLE,
+                  linewidth=1.5, linestyle=":", marker=".", label="comparison group")
+    axes.axvline(interruption - 0.5, color=GREY, linewidth=1, linestyle=":")
+    step = max(1, len(months) // 12)
+    axes.set_xticks(x[::step], months[::step])
+    axes.set_xlabel("month relative to acceptance")
+    axes.set_ylabel("offences a person")
+    axes.set_ylim(bottom=0)
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0),
+                ncol=2 if comparison else 3)
+    _tidy(axes)
+    title = "Offences a person a month before and after acceptance"
+    return _png(figure) if as_png else _svg(figure, title)

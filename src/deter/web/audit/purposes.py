@@ -33,6 +33,8 @@ PURPOSES: dict[str, str] = {
     "programme_fairness": EVALUATION,
     "programme_report": EVALUATION, "programme_report_pdf": EVALUATION,
     "evaluation_exports": EVALUATION, "evaluation_export_download": EVALUATION,
+    "programme_evaluation": EVALUATION, "programme_evaluation_html": EVALUATION,
+    "programme_evaluation_pdf": EVALUATION,
     "retention": RETENTION, "deletion_confirmations": RETENTION, "confirm_deletion": RETENTION,
     **dict.fromkeys((
         "agreements", "agreement_new", "agreement", "agreement_submit", "agreement_approve",

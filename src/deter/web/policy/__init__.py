@@ -66,6 +66,9 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   date of birth or exact date) is taken only by an evaluator of an agency that is a party to
   one of the programme's evaluation agreements in force, under that agreement
   (``policy.evaluation``); ethnicity is in it only if the agreement includes ethnicity.
+  The programme's evaluation page (``programmes``' ``see_evaluation``: its estimates,
+  diagnostics, fidelity and evidence comparison, pseudonymous aggregates only) is for that
+  evaluator and the programme's coordinator.
 
 - Individuals' rights (``policy.rights``): the coordinator and the DPO who answers for the
   programme (its lead agency's, or a police force's or VRU's) record whether and how each

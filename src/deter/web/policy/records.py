@@ -97,8 +97,10 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "manage_premises": "_manages_premises",
         "see_report": "_sees_report",
         "see_report_aggregates": "_sees",
+        "see_evaluation": "_sees_evaluation",
     }
     listed = {
+        "see_evaluation": "_with_evaluation",
         "decide": "_decided_by",
         "see_case_detail": "_with_case_detail",
         "run_panel": "_with_panel",
@@ -199,6 +201,18 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         return programme.pk in (
             programme_pks(user, DECIDE)
             | programme_pks(user, (Role.ANALYST,), category=INTEL, police_or_vru=True))
+
+    def _sees_evaluation(self, user: User, programme: Programme) -> bool:
+        """The programme's evaluation page (estimates, diagnostics, fidelity: pseudonymous
+        aggregates, never a person): its coordinator, and an evaluator of a party to one of
+        its evaluation agreements in force (``policy.evaluations``), who need hold no other
+        role in the programme."""
+        return self._with_evaluation(user).filter(pk=programme.pk).exists()
+
+    def _with_evaluation(self, user: User) -> QuerySet[Programme]:
+        under_agreement = evaluations.visible(user).values("programme_id")
+        return Programme.objects.filter(
+            Q(pk__in=programme_pks(user, DECIDE)) | Q(pk__in=under_agreement)).order_by("name")
 
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""

@@ -217,13 +217,19 @@ def _accepted_on(decisions) -> dict[int, date]:
     return first
 
 
+def accepted_entries(programme: Programme) -> dict[int, date]:
+    """Each accepted entry's key and the day it was accepted: its first decision to active
+    (the evaluation page reads the cohort the same way)."""
+    return _accepted_on(
+        CohortDecision.objects.filter(entry__programme=programme, to_status=Status.ACTIVE)
+        .order_by("decided_at", "pk").values_list("entry_id", "decided_at"))
+
+
 def before_after(programme: Programme, today: date,
                  table: HarmTable) -> tuple[list[BeforeAfter], list[BeforeAfter]]:
     entries = {e.pk: e for e in CohortEntry.objects.filter(programme=programme)
                .select_related("person")}
-    entry_accepted = _accepted_on(
-        CohortDecision.objects.filter(entry__programme=programme, to_status=Status.ACTIVE)
-        .order_by("decided_at", "pk").values_list("entry_id", "decided_at"))
+    entry_accepted = accepted_entries(programme)
     group_accepted = _accepted_on(
         CohortDecision.objects.filter(group__programme=programme, to_status=Status.ACTIVE)
         .order_by("decided_at", "pk").values_list("group_id", "decided_at"))
@@ -232,7 +238,7 @@ def before_after(programme: Programme, today: date,
     for entry_pk, accepted in entry_accepted.items():
         entry = entries[entry_pk]
         row = BeforeAfter("person", entry.person_id, entry.person.person_id, accepted,
-                          _days(accepted, today))
+                          window_days(accepted, today))
         _fill(row, events.filter(pl.col("person") == entry.person_id))
         people.append(row)
     groups = []
@@ -242,7 +248,7 @@ def before_after(programme: Programme, today: date,
             members[entry.group_id].add(entry.person_id)
     for group in CohortGroup.objects.filter(pk__in=list(group_accepted)):
         accepted = group_accepted[group.pk]
-        row = BeforeAfter("group", group.pk, str(group), accepted, _days(accepted, today),
+        row = BeforeAfter("group", group.pk, str(group), accepted, window_days(accepted, today),
                           members=len(members[group.pk]))
         mine = events.filter(pl.col("person").is_in(list(members[group.pk])))
         _fill(row, mine.unique("event", keep="first"))
@@ -251,16 +257,24 @@ def before_after(programme: Programme, today: date,
             sorted(groups, key=lambda r: (r.accepted, r.label)))
 
 
-def _days(accepted: date, today: date) -> int:
+def window_days(accepted: date, today: date) -> int:
+    """The days either side of acceptance a before-and-after comparison uses: as many as
+    have passed since, up to a year."""
     return max(0, min(WINDOW_DAYS, (today - accepted).days))
 
 
 def _offending_events(programme: Programme, table: HarmTable) -> pl.DataFrame:
     """Every event a cohort member is suspect or offender at: person, event, day, weight,
     asb."""
+    return offending_events(table, person__cohort_entries__programme=programme)
+
+
+def offending_events(table: HarmTable, **where) -> pl.DataFrame:
+    """Every event at which the people ``where`` selects (``Involvement`` lookups) are suspect
+    or offender, movements left out: person, event, day, offence code and category, harm
+    weight (undecayed) and asb."""
     rows = list(
-        Involvement.objects.filter(
-            person__cohort_entries__programme=programme, role__in=OFFENDING)
+        Involvement.objects.filter(role__in=OFFENDING, **where)
         .exclude(event__source__startswith="movement-")
         .values_list("person_id", "event_id", "event__occurred_at", "event__offence_code",
                      "event__offence_category"))

@@ -80,6 +80,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "can_see_panel": policy.programmes.can(user, "run_panel", programme),
         "can_see_fairness": policy.programmes.can(user, "see_fairness", programme),
         "can_see_report": policy.programmes.can(user, "see_report_aggregates", programme),
+        "can_see_evaluation": policy.programmes.can(user, "see_evaluation", programme),
         "can_see_rights": policy.programmes.can(user, "see_rights", programme),
         "answers_subject_access": policy.subject_access_requests.can(
             user, "log", programme=programme),
