@@ -235,3 +235,21 @@ def test_the_pdf_has_the_same_figures(client, deal):
     assert "Operation at a hotspot" in text and "a bladed article" in text
     row = AuditEvent.objects.filter(action="download_programme_report").latest("pk")
     assert row.detail["format"] == "pdf" and row.detail["named"] is True
+
+
+def test_the_report_weighs_harm_with_the_programme_s_own_run_s_table(db):
+    from django.utils import timezone
+
+    from deter.analysis.harm_tables import ASB_TABLE, CCHI_TABLE
+    from deter.web.models import AnalysisRun
+
+    vru = make_agency("Table VRU", "vru")
+    programme = make_programme("Tables", [vru])
+    older = AnalysisRun.objects.create(started_at=at(date(2026, 1, 1)), status="complete",
+                                       config={"harm_table": CCHI_TABLE}, code_version="t")
+    AnalysisRun.objects.create(started_at=timezone.now(), status="complete",
+                               config={"harm_table": ASB_TABLE}, code_version="t")
+    assert programme_report.build(programme, named=True).table.name == ASB_TABLE  # unmarked
+    programme.current_run = older
+    programme.save(update_fields=["current_run"])
+    assert programme_report.build(programme, named=True).table.name == CCHI_TABLE

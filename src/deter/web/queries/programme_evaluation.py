@@ -678,7 +678,7 @@ def build(user, programme: Programme, *, design: str = "its", model: str | None 
     if not policy.programmes.can(user, "see_evaluation", programme):
         raise PermissionDenied
     today = today or timezone.localdate()
-    table = table or programme_report.harm_table()
+    table = table or programme_report.harm_table(programme)
     accepted, groups = _cohort(programme)
     controls, proposed = _controls(programme, accepted)
     violence = offences.current_violence(programme)

@@ -38,9 +38,9 @@ from django.utils import timezone
 from deter.analysis.harm import event_harm
 from deter.analysis.harm_tables import DEFAULT_TABLE, HarmTable, asb_table, load_harm_table
 
+from .. import policy
 from ..domain import intervention_catalogue as catalogue
 from ..models import (
-    AnalysisRun,
     CohortDecision,
     CohortEntry,
     CohortGroup,
@@ -124,7 +124,7 @@ def build(programme: Programme, *, named: bool, today: date | None = None,
           table: HarmTable | None = None) -> Report:
     """The report for a reader the view has authorised (``named``: ``see_report``)."""
     today = today or timezone.localdate()
-    table = table or harm_table()
+    table = table or harm_table(programme)
     report = Report(programme=programme, today=today, named=named,
                     suppress_below=settings.DETER_SUPPRESS_BELOW, table=table,
                     months=cohort_months(programme, today))
@@ -135,10 +135,10 @@ def build(programme: Programme, *, named: bool, today: date | None = None,
     return report
 
 
-def harm_table() -> HarmTable:
-    """The latest complete run's harm table (the one its scores used), else the default."""
-    run = AnalysisRun.objects.filter(status=AnalysisRun.Status.COMPLETE).order_by(
-        "-started_at").only("config").first()
+def harm_table(programme: Programme) -> HarmTable:
+    """The harm table of the run the programme works from (``policy.runs.current``: the one
+    its scores used), else the default."""
+    run = policy.runs.current(programme)
     spec = (run.config or {}).get("harm_table", DEFAULT_TABLE) if run else DEFAULT_TABLE
     try:
         return load_harm_table(spec)
