@@ -453,8 +453,9 @@ def summary_lines(report: Report) -> list[str]:
     if report.named:
         before = sum(r.asb_before for r in report.people)
         after = sum(r.asb_after for r in report.people)
-        lines.append(f"ASB incidents by the people accepted: {before} before acceptance, "
-                     f"{after} after (equal windows).")
+        lines.append(f"ASB incidents by the people accepted, summed over them (an incident "
+                     f"naming three of them counts three times; the groups' rows count it "
+                     f"once): {before} before acceptance, {after} after (equal windows).")
     else:
         lines.append("Aggregates only: counts under "
                      f"{report.suppress_below} are not shown.")
