@@ -8,18 +8,14 @@ planted truth says."""
 
 from datetime import date, timedelta
 
-import polars as pl
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from deter.analysis.extract import Extract
-from deter.analysis.synth import synthesise
-from deter.analysis.synth.emerging import PHASE_INCIDENTS, STEPS, plant_emerging_group
+from deter.analysis.synth.emerging import PHASE_INCIDENTS, STEPS
 from deter.web.demo.world import create_demo_world
-from deter.web.ingest.importer import load_extract
-from deter.web.models import CohortEntry, CohortGroup, Person, Programme
-from web.factories import make_run
+from deter.web.models import CohortEntry, CohortGroup, Programme
+from web.factories import import_emerging_group
 
 from .test_casework_journey import fill_date, sign_in
 
@@ -34,16 +30,7 @@ ONE_ON = date(2026, 10, 1)
 def kent():
     """The demo world (first programme only) with the planted group's children and incidents
     imported and scored as one found group."""
-    county, truth = plant_emerging_group(synthesise(seed=1, scale="small"))
-    extract = county.extract
-    incidents = truth.incidents["event_id"].implode()
-    load_extract(Extract.from_frames(
-        people=extract.people.filter(pl.col("person_id").is_in(list(truth.members))),
-        events=extract.events.filter(pl.col("event_id").is_in(incidents)),
-        involvements=extract.involvements.filter(pl.col("event_id").is_in(incidents)),
-    ), source="the emerging group")
-    run = make_run(Person.objects.filter(person_id__in=truth.members),
-                   group_of={pid: "N-EMERGING" for pid in truth.members})
+    run, truth = import_emerging_group()
     logins = {login.username: login for login in create_demo_world(run, cohort_size=4)}
     return logins, truth
 

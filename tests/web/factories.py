@@ -291,3 +291,26 @@ def without_form_tokens(content: bytes) -> bytes:
     """A page with the values that change on every render (the CSRF and once-only form tokens)
     blanked, so two pages can be compared byte for byte."""
     return _PER_RENDER_TOKENS.sub(rb'name="\1" value=""', content)
+
+
+def import_emerging_group():
+    """The synthetic county's planted emerging group (``synth.emerging``, small scale): its
+    children and their incidents imported, and a run scoring them as one found group.
+    Returns (run, the planted truth)."""
+    import polars as pl
+
+    from deter.analysis.extract import Extract
+    from deter.analysis.synth import synthesise
+    from deter.analysis.synth.emerging import plant_emerging_group
+    from deter.web.ingest.importer import load_extract
+
+    county, truth = plant_emerging_group(synthesise(seed=1, scale="small"))
+    extract, incidents = county.extract, truth.incidents["event_id"].implode()
+    load_extract(Extract.from_frames(
+        people=extract.people.filter(pl.col("person_id").is_in(list(truth.members))),
+        events=extract.events.filter(pl.col("event_id").is_in(incidents)),
+        involvements=extract.involvements.filter(pl.col("event_id").is_in(incidents)),
+    ), source="the emerging group")
+    run = make_run(Person.objects.filter(person_id__in=truth.members),
+                   group_of={pid: "N-EMERGING" for pid in truth.members})
+    return run, truth

@@ -5,20 +5,16 @@ group's anti-social behaviour before and after."""
 
 from datetime import date
 
-import polars as pl
 import pytest
 from django.urls import reverse
 
-from deter.analysis.extract import Extract
-from deter.analysis.synth import synthesise
-from deter.analysis.synth.emerging import PHASE_INCIDENTS, STEPS, plant_emerging_group
+from deter.analysis.synth.emerging import PHASE_INCIDENTS, STEPS
 from deter.web.demo import emerging_group as demo_emerging
 from deter.web.demo.world import create_demo_world
-from deter.web.ingest.importer import load_extract
-from deter.web.models import CohortDecision, CohortEntry, CohortGroup, Person, Programme
+from deter.web.models import CohortDecision, CohortEntry, CohortGroup, Programme
 from deter.web.queries import programme_report
 
-from .factories import make_run
+from .factories import import_emerging_group
 
 Status = CohortEntry.Status
 
@@ -26,17 +22,7 @@ Status = CohortEntry.Status
 @pytest.fixture
 def planted(db):
     """The planted children and their incidents, imported, scored in a run as one group."""
-    county, truth = plant_emerging_group(synthesise(seed=1, scale="small"))
-    extract = county.extract
-    incidents = truth.incidents["event_id"].implode()
-    load_extract(Extract.from_frames(
-        people=extract.people.filter(pl.col("person_id").is_in(list(truth.members))),
-        events=extract.events.filter(pl.col("event_id").is_in(incidents)),
-        involvements=extract.involvements.filter(pl.col("event_id").is_in(incidents)),
-    ), source="the emerging group")
-    run = make_run(Person.objects.filter(person_id__in=truth.members),
-                   group_of={pid: "N-EMERGING" for pid in truth.members})
-    return run, truth
+    return import_emerging_group()
 
 
 @pytest.fixture
