@@ -192,3 +192,31 @@ def test_a_planted_effect_is_covered_and_no_effect_rarely_rejected(control_group
     rejected = sum(not (lo <= 0 <= hi) for lo, hi in (simple(s, 0.0).ci() for s in range(200, 400)))
     assert covered / 200 >= 0.92
     assert rejected / 200 <= 0.08
+
+
+@needs_shared(MPDTA)
+@pytest.mark.parametrize("kind", ["simple", "group", "dynamic", "calendar"])
+def test_clusters_of_copies_give_back_the_standard_error_of_the_original(kind):
+    # every county twice: the estimate is unchanged and the plain standard error falls by
+    # root 2, as if the copies were new evidence; clustering each county with its copy
+    # gives back the original's exactly, and singleton clusters the plain one
+    panel = _mpdta().with_columns(pl.col("countyreal").alias("county"))
+    twice = pl.concat([panel, panel.with_columns(pl.col("countyreal") + 100_000)])
+    original = aggregate(_fit(panel), kind)
+    plain = aggregate(_fit(twice), kind)
+    clustered = aggregate(group_time_att(twice, unit="countyreal", time="year", outcome="lemp",
+                                         group="first.treat", cluster="county"), kind)
+    singletons = aggregate(group_time_att(panel, unit="countyreal", time="year",
+                                          outcome="lemp", group="first.treat",
+                                          cluster="county"), kind)
+    assert plain.att == pytest.approx(original.att, rel=1e-12)
+    assert plain.se == pytest.approx(original.se / np.sqrt(2), rel=1e-9)
+    assert clustered.se == pytest.approx(original.se, rel=1e-9)
+    assert singletons.se == pytest.approx(original.se, rel=1e-12)
+
+
+def test_a_cluster_that_varies_within_a_unit_is_refused():
+    panel = pl.DataFrame({"unit": [1, 1, 2, 2], "time": [1, 2, 1, 2], "y": [0.0, 1, 0, 0],
+                          "g": [2, 2, 0, 0], "c": ["a", "b", "c", "c"]})
+    with pytest.raises(ValueError, match="unit 1 has more than one value of 'c'"):
+        group_time_att(panel, unit="unit", time="time", outcome="y", group="g", cluster="c")

@@ -8,6 +8,7 @@ import pytest
 
 from deter.analysis.evaluation.synthetic_control import (
     Predictor,
+    SyntheticControl,
     placebo_in_space,
     synthetic_control,
 )
@@ -112,3 +113,16 @@ def test_a_donor_missing_a_predictor_is_named():
             predictors=[Predictor("y", (1,))],
             optimise_periods=[1],
         )
+
+
+def test_a_perfect_pre_period_fit_ranks_by_what_follows_not_a_division_by_zero():
+    # a placebo donor that some blend of the others reproduces exactly before: infinitely
+    # many pre-period errors if anything differs after (it ranks first), none if nothing does
+    def fit(post_rmspe: float) -> SyntheticControl:
+        return SyntheticControl(treated="t", donors=("a", "b"), weights=(0.5, 0.5), v=(1.0,),
+                                periods=(1, 2), treated_path=(1.0, 1.0),
+                                synthetic_path=(1.0, 1.0 - post_rmspe), treatment_start=2,
+                                pre_rmspe=0.0, post_rmspe=post_rmspe)
+
+    assert fit(0.5).rmspe_ratio == float("inf")
+    assert fit(0.0).rmspe_ratio == 0.0

@@ -16,6 +16,7 @@ PROGRAMME_PAGES = ("programmes", "programme", "panel", "entry_plan", "group_plan
 # URL names under "Imports"
 JOB_PAGES = ("jobs", "job")
 JOB_RUNNER = "job_runner"
+CASEWORK = "casework"  # holds a role other than evaluator: the cohort, meetings and actions
 POLICE_OR_VRU = policy.POLICE_OR_VRU
 # URL names under "Administration"
 ADMIN_PAGES = ("admin_agencies", "admin_agency_new", "admin_agency", "admin_users",
@@ -45,20 +46,23 @@ def navigation(request: HttpRequest) -> dict:
         ), "job_pages": JOB_PAGES,
         "is_system_administrator": SimpleLazyObject(
             lambda: policy.is_system_administrator(request.user)
-        ), "admin_pages": ADMIN_PAGES}
+        ), "admin_pages": ADMIN_PAGES,
+        "works_cases": SimpleLazyObject(lambda: CASEWORK in _oversight_roles(request))}
 
 
 def _oversight_roles(request: HttpRequest) -> frozenset[str]:
-    """The DPO and evaluator roles the user holds, and ``JOB_RUNNER`` for an analyst of the
-    police or a VRU (``policy.jobs``), read in one query a page: most users hold none, and
-    their navigation then asks nothing more."""
+    """The DPO and evaluator roles the user holds, ``JOB_RUNNER`` for an analyst of the
+    police or a VRU (``policy.jobs``), and ``CASEWORK`` for any role but evaluator (an
+    evaluator alone has no cohort, meetings or actions to follow), read in one query a page."""
     if not hasattr(request, "_deter_oversight_roles"):
-        rows = policy.roles_of(request.user).filter(
-            role__in=(Role.DPO, Role.EVALUATOR, Role.ANALYST)).values_list(
-            "role", "agency__kind") if request.user.is_authenticated else []
-        request._deter_oversight_roles = frozenset(
-            JOB_RUNNER if role == Role.ANALYST else role for role, kind in rows
-            if role != Role.ANALYST or kind in POLICE_OR_VRU)
+        rows = list(policy.roles_of(request.user).values_list("role", "agency__kind")
+                    if request.user.is_authenticated else [])
+        found = {JOB_RUNNER if role == Role.ANALYST else role for role, kind in rows
+                 if role in (Role.DPO, Role.EVALUATOR)
+                 or (role == Role.ANALYST and kind in POLICE_OR_VRU)}
+        if any(role != Role.EVALUATOR for role, _ in rows):
+            found.add(CASEWORK)
+        request._deter_oversight_roles = frozenset(found)
     return request._deter_oversight_roles
 
 

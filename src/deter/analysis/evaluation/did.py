@@ -37,6 +37,7 @@ class StaggeredDiD:
     influence: np.ndarray
     unit_group: np.ndarray
     control_group: ControlGroup
+    clusters: np.ndarray | None = None  # per unit, a cluster code; None: each unit its own
 
     @property
     def n_units(self) -> int:
@@ -122,9 +123,14 @@ def _difference_of_changes(change: np.ndarray, treated: np.ndarray, control: np.
     return mean_treated - mean_control, influence * n / n1
 
 
-def _se(influence: np.ndarray) -> float:
+def _se(influence: np.ndarray, clusters: np.ndarray | None = None) -> float:
+    """The influence function's standard error; with ``clusters`` (a code per unit), the
+    cluster-robust one: the influence summed within each cluster, units in one cluster
+    sharing its shocks (Liang and Zeger 1986). Singleton clusters give the plain one."""
     n = influence.shape[0]
-    return float(np.sqrt(np.mean(influence**2) / n))
+    if clusters is not None:
+        influence = np.bincount(clusters, weights=influence)
+    return float(np.sqrt(np.sum(influence**2)) / n)
 
 
 def group_time_att(
@@ -136,12 +142,14 @@ def group_time_att(
     group: str,
     control_group: ControlGroup = "never_treated",
     anticipation: int = 0,
+    cluster: str | None = None,
 ) -> StaggeredDiD:
     """ATT(g, t) for every cohort g (first period treated; 0 or null = never) and period t.
 
     Periods before g use the period before t as base ("varying"); from g onward the base is
     g - 1 - anticipation.  Units already treated in the first period are dropped, and cohorts
-    first treated after the last period count as never treated, as in R's ``did``.
+    first treated after the last period count as never treated, as in R's ``did``. With
+    ``cluster`` (a column constant within a unit) the standard errors are cluster-robust.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(
@@ -151,6 +159,7 @@ def group_time_att(
     unit_group = np.where(unit_group > periods.max(), 0, unit_group)
     keep = ~((unit_group > 0) & (unit_group <= periods[0] + anticipation))
     unit_group, values = unit_group[keep], values[keep]
+    clusters = _cluster_codes(frame, unit, cluster)[keep] if cluster else None
     cohorts = np.sort(np.unique(unit_group[unit_group > 0]))
     if not (unit_group == 0).any() and control_group == "never_treated":
         raise ValueError("no never-treated units: use control_group='not_yet_treated'")
@@ -172,14 +181,28 @@ def group_time_att(
                     f"ATT({int(g)}, {int(t)}) has no comparison units ({control_group})"
                 )
             att, influence = _difference_of_changes(change, treated, control)
-            estimates.append(GroupTimeATT(int(g), int(t), float(att), _se(influence)))
+            estimates.append(GroupTimeATT(int(g), int(t), float(att),
+                                          _se(influence, clusters)))
             columns.append(influence)
     return StaggeredDiD(
         estimates=tuple(estimates),
         influence=np.column_stack(columns),
         unit_group=unit_group,
         control_group=control_group,
+        clusters=clusters,
     )
+
+
+def _cluster_codes(frame: pl.DataFrame, unit: str, cluster: str) -> np.ndarray:
+    """Per unit (in the wide panel's order), its cluster as a code 0..k-1."""
+    if cluster not in frame.columns:
+        raise ValueError(f"panel has no column {cluster!r} (columns: {frame.columns})")
+    per_unit = frame.select(unit, cluster).unique().sort(unit)
+    if per_unit[unit].is_duplicated().any():
+        bad = per_unit.filter(per_unit[unit].is_duplicated())[unit][0]
+        raise ValueError(f"unit {bad!r} has more than one value of {cluster!r}")
+    codes = per_unit[cluster].cast(pl.String).fill_null("").rank("dense").to_numpy()
+    return codes.astype(np.int64) - 1
 
 
 def _weight_influence(result: StaggeredDiD, keepers: list[int], pg: np.ndarray) -> np.ndarray:
@@ -217,7 +240,7 @@ def aggregate(result: StaggeredDiD, kind: Aggregation) -> AggregateEffect:
     post = [k for k in range(len(est)) if groups[k] <= times[k]]
     if kind == "simple":
         att, inf = _combine(result, post, pg[post] / pg[post].sum(), pg=pg)
-        return AggregateEffect("simple", att, _se(inf), ())
+        return AggregateEffect("simple", att, _se(inf, result.clusters), ())
     if kind == "group":
         return _aggregate_by_group(result, groups, times, atts, share)
     if kind == "dynamic":
@@ -230,6 +253,19 @@ def aggregate(result: StaggeredDiD, kind: Aggregation) -> AggregateEffect:
     raise ValueError(f"aggregation must be simple, group, dynamic or calendar: {kind!r}")
 
 
+def pre_period_average(result: StaggeredDiD) -> AggregateEffect:
+    """The mean of the event-study ATTs before treatment (event times below 0): a placebo,
+    near 0 when the treated and comparison units were on parallel paths before."""
+    event_time = np.array([e.time - e.group for e in result.estimates])
+    if not (event_time < 0).any():
+        raise ValueError("no period before treatment to test for parallel trends")
+    pg_of = {g: np.sum(result.unit_group == g) / result.n_units
+             for g in {e.group for e in result.estimates}}
+    pg = np.array([pg_of[e.group] for e in result.estimates])
+    return _aggregate_by(result, "dynamic", event_time, np.full(len(event_time), True), pg,
+                         overall=lambda e: e < 0)
+
+
 def _aggregate_by(result, kind, key, include, pg, overall) -> AggregateEffect:
     """Cohort-share-weighted ATT per value of ``key`` (event time or period) over the
     included ATTs, and the overall mean of the components that ``overall`` keeps."""
@@ -237,12 +273,12 @@ def _aggregate_by(result, kind, key, include, pg, overall) -> AggregateEffect:
     for value in np.unique(key[include]):
         keepers = [k for k in range(len(key)) if include[k] and key[k] == value]
         att, inf = _combine(result, keepers, pg[keepers] / pg[keepers].sum(), pg=pg)
-        components.append(GroupTimeATT(int(value), int(value), att, _se(inf)))
+        components.append(GroupTimeATT(int(value), int(value), att, _se(inf, result.clusters)))
         influences.append((value, att, inf))
     chosen = [(a, i) for v, a, i in influences if overall(v)]
     att = float(np.mean([a for a, _ in chosen]))
     inf = np.mean([i for _, i in chosen], axis=0)
-    return AggregateEffect(kind, att, _se(inf), tuple(components))
+    return AggregateEffect(kind, att, _se(inf, result.clusters), tuple(components))
 
 
 def _aggregate_by_group(result, groups, times, atts, share) -> AggregateEffect:
@@ -252,7 +288,7 @@ def _aggregate_by_group(result, groups, times, atts, share) -> AggregateEffect:
         keepers = [k for k in range(len(groups)) if groups[k] == g and g <= times[k]]
         weights = np.full(len(keepers), 1 / len(keepers))
         att, inf = _combine(result, keepers, weights)
-        components.append(GroupTimeATT(int(g), int(g), att, _se(inf)))
+        components.append(GroupTimeATT(int(g), int(g), att, _se(inf, result.clusters)))
         cohort_atts.append(att)
         cohort_infs.append(inf)
     pg = np.array([share[g] for g in cohorts])
@@ -261,10 +297,11 @@ def _aggregate_by_group(result, groups, times, atts, share) -> AggregateEffect:
         influence=np.column_stack(cohort_infs),
         unit_group=result.unit_group,
         control_group=result.control_group,
+        clusters=result.clusters,
     )
     keepers = list(range(len(cohorts)))
     att, inf = _combine(cohort_result, keepers, pg / pg.sum(), pg=pg)
-    return AggregateEffect("group", att, _se(inf), tuple(components))
+    return AggregateEffect("group", att, _se(inf, result.clusters), tuple(components))
 
 
 def two_by_two(

@@ -49,6 +49,10 @@ class SyntheticControl:
 
     @property
     def rmspe_ratio(self) -> float:
+        """Post- over pre-period RMSPE; a perfect pre-period fit gives infinity if anything
+        differs after (it ranks first among the placebos), 0 if nothing does."""
+        if self.pre_rmspe == 0:
+            return float("inf") if self.post_rmspe > 0 else 0.0
         return self.post_rmspe / self.pre_rmspe
 
 

@@ -14,7 +14,11 @@ class EvaluationDesignForm(GovukForm):
             "its": "The cohort's offending month by month before and after acceptance, "
                    "against its own trend",
             "matched": "The cohort against similar people the analysis scored but the panel "
-                       "did not accept"}))
+                       "did not accept",
+            "did": "The change in the cohort's offending over calendar months against the "
+                   "change for people not accepted, each month's cohort in turn",
+            "synthetic": "The accepted groups against a weighted blend of the groups not "
+                         "accepted that offended as they did before"}))
     model = forms.ChoiceField(
         label="Compare with the evidence for", required=False,
         choices=[("", "The programme's model (groups if it accepted any)"),

@@ -55,7 +55,7 @@ from django.db.models import Min
 from django.utils import timezone
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from deter.analysis.evaluation import evidence, its, matched, power
+from deter.analysis.evaluation import did, evidence, its, matched, power
 from deter.analysis.harm_tables import HarmTable
 from deter.analysis.violence import Violence
 
@@ -74,6 +74,7 @@ from ..models import (
     PersonScore,
     Programme,
 )
+from . import evaluation_comparisons as comparisons
 from . import programme_report
 
 Kind = Intervention.Kind
@@ -88,8 +89,11 @@ YEAR = timedelta(days=365)
 TAKEN_UP = {IStatus.ENGAGED, IStatus.COMPLETED}
 APPLIED = {IStatus.ACTIVE, IStatus.COMPLETED}
 ANNOUNCED = {IStatus.COMPLETED}
+Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
+POOR_FIT = 0.5  # a synthetic control's pre-period error above this share of the level
 RESPONSE_KINDS = (Kind.ENFORCEMENT, Kind.COMMUNICATION)
-DESIGNS = {"its": "Interrupted time series", "matched": "Matched cohort"}
+DESIGNS = {"its": "Interrupted time series", "matched": "Matched cohort",
+           "did": "Difference-in-differences (staggered)", "synthetic": "Synthetic control"}
 MODELS = {"group": "Group violence (gangs and street groups)",
           "individual": "High-risk individuals", "drug_market": "Drug market",
           "overall": "All focused deterrence"}
@@ -203,6 +207,10 @@ class Evaluation:
     comparison: list[SeriesMonth] = field(default_factory=list)
     comparison_kind: str = ""  # "proposed" (the run's selection) or "scored"
     group_trajectories: list[GroupTrajectory] = field(default_factory=list)
+    did: comparisons.DiDSummary | None = None
+    did_error: str = ""
+    synthetic: comparisons.SyntheticSummary | None = None
+    synthetic_error: str = ""
 
     def shown(self, count: int) -> str:
         """A count of people as the page shows it: small ones suppressed."""
@@ -237,6 +245,8 @@ class Evaluation:
             base = summary.control_after
             return (summary.ratio, max(0.0, (base + summary.effect.ci_low) / base),
                     (base + summary.effect.ci_high) / base)
+        if self.design == "did" and self.did is not None:
+            return self.did.ratio
         return None
 
 
@@ -614,6 +624,7 @@ def warnings(result: Evaluation) -> list[Warning]:
             f"{result.placebo.ci_high:.2f}): offending was already changing before the "
             "programme (a rise is the selection peak), and part of the estimate may be that "
             "change, not the programme."))
+    found.extend(_design_warnings(result))
     found.append(Warning(
         "regression_to_the_mean", "Regression to the mean",
         "People are selected for the cohort at a peak of harm, and offending after a peak "
@@ -640,6 +651,31 @@ def warnings(result: Evaluation) -> list[Warning]:
             "low_fidelity", "Less than half took up support",
             "A null result here may mean the programme was not delivered rather than that it "
             "was delivered and did not work: read the estimate beside the delivery figures."))
+    return found
+
+
+def _design_warnings(result: Evaluation) -> list[Warning]:
+    found = []
+    pre = result.did.pre_trend if result.did else None
+    if pre is not None and abs(pre.att) > Z95 * pre.se:
+        found.append(Warning(
+            "parallel_trends", "The cohort and the comparison were not parallel before",
+            f"Before acceptance the event study's effects average {pre.att:+.3f} offences a "
+            "person a month, an interval that excludes 0: the people accepted were already "
+            "on a different path from those not accepted (often the selection peak), and the "
+            "difference-in-differences estimate carries that difference."))
+    fit = result.synthetic.fit if result.synthetic else None
+    if fit is not None:
+        before = [t for p, t in zip(fit.periods, fit.treated_path, strict=True)
+                  if p < fit.treatment_start]
+        level = sum(before) / len(before) if before else 0.0
+        if level and fit.pre_rmspe > POOR_FIT * level:
+            found.append(Warning(
+                "poor_fit", "The synthetic control does not fit the months before",
+                f"Its error before the first acceptance ({fit.pre_rmspe:.3f} offences a member "
+                f"a month) is more than {POOR_FIT:.0%} of the accepted groups' own offending "
+                f"({level:.3f}): no blend of the other groups resembles them, so the gap after "
+                "is not a reliable estimate."))
     return found
 
 
@@ -705,6 +741,12 @@ def build(user, programme: Programme, *, design: str = "its", model: str | None 
     result.placebo, result.placebo_error = placebo(result.series)
     if result.design == "matched":
         result.matched, result.matched_error = fit_matched(accepted, controls, events, today)
+    if result.design == "did":
+        result.did, result.did_error = comparisons.fit_did(
+            programme, accepted, proposed or controls, events, data_start, today)
+    if result.design == "synthetic":
+        result.synthetic, result.synthetic_error = comparisons.fit_synthetic(
+            programme, accepted, table, data_start, today)
     result.fidelity = fidelity(programme, accepted, groups, cohort_events)
     result.shared_people = _shared_people(programme, accepted)
     result.warnings = warnings(result)
@@ -733,21 +775,51 @@ def _effect(e: matched.Effect) -> str:
 def headline(result: Evaluation) -> list[str]:
     lines = [f"{result.programme.area}; {DESIGNS[result.design].lower()}; as of "
              f"{result.today:%B %Y}. People accepted: {result.shown(result.accepted)}."]
-    if result.design == "its":
-        if result.its is None:
-            lines.append(f"No estimate: {result.its_error}")
-        else:
-            r = result.its.post_period
-            lines.append(f"Offending after acceptance against the pre-acceptance trend: rate "
-                         f"ratio {_ratio(r)}. {_reading(r.ci_low, r.ci_high)}")
-    elif result.matched is None:
-        lines.append(f"No estimate: {result.matched_error}")
-    else:
-        e = result.matched.effect
-        lines.append(f"Offences in the 12 months after acceptance, the cohort against matched "
-                     f"people not accepted: difference {_effect(e)} a person. "
-                     f"{_reading(e.ci_low, e.ci_high, null=0.0)}")
-    return lines
+    return lines + [_HEADLINES[result.design](result)]
+
+
+def _its_headline(result: Evaluation) -> str:
+    if result.its is None:
+        return f"No estimate: {result.its_error}"
+    r = result.its.post_period
+    return (f"Offending after acceptance against the pre-acceptance trend: rate ratio "
+            f"{_ratio(r)}. {_reading(r.ci_low, r.ci_high)}")
+
+
+def _matched_headline(result: Evaluation) -> str:
+    if result.matched is None:
+        return f"No estimate: {result.matched_error}"
+    e = result.matched.effect
+    return (f"Offences in the 12 months after acceptance, the cohort against matched people not "
+            f"accepted: difference {_effect(e)} a person. {_reading(e.ci_low, e.ci_high, 0.0)}")
+
+
+def _did_headline(result: Evaluation) -> str:
+    if result.did is None:
+        return f"No estimate: {result.did_error}"
+    d = result.did
+    low, high = d.simple.ci()
+    line = (f"Offences a person a month after acceptance, against people scored but not "
+            f"accepted over the same months: average effect on the treated {d.simple.att:+.3f} "
+            f"(95% CI {low:+.3f} to {high:+.3f}). {_reading(low, high, null=0.0)}")
+    if d.ratio is not None:
+        line += f" As a rate ratio, about {d.ratio[0]:.2f} ({d.ratio[1]:.2f} to {d.ratio[2]:.2f})."
+    return line
+
+
+def _synthetic_headline(result: Evaluation) -> str:
+    if result.synthetic is None:
+        return f"No estimate: {result.synthetic_error}"
+    s = result.synthetic
+    ratio = f"{s.ratio:.2f}" if s.ratio is not None else "not defined"
+    return (f"The accepted groups' offences a member after the first acceptance, against a "
+            f"synthetic control built from {s.donors_considered} groups not accepted: rate ratio "
+            f"{ratio}; placebo-in-space {_p(s.p_value)} (the smallest possible with "
+            f"{s.donors_considered} donors is {1 / (1 + s.donors_considered):.3f}).")
+
+
+_HEADLINES = {"its": _its_headline, "matched": _matched_headline, "did": _did_headline,
+              "synthetic": _synthetic_headline}
 
 
 def _reading(low: float, high: float, null: float = 1.0) -> str:
@@ -825,6 +897,7 @@ def tables(result: Evaluation) -> list[Table]:
               _num(b.smd_after), _num(b.variance_ratio_after)] for b in m.balance],
             "A standardised difference under 0.1 after matching is conventionally balanced; "
             "a variance ratio between 0.5 and 2 likewise."))
+    found.extend(_did_tables(result) + _synthetic_tables(result))
     found.append(_series_table(result))
     if result.group_trajectories:
         found.append(Table(
@@ -871,6 +944,79 @@ def tables(result: Evaluation) -> list[Table]:
           str(f.studies or "–"), "yes" if f.verified else "no (recalled)", f.source]
          for f in result.evidence]))
     return found
+
+
+def _att(e: did.AggregateEffect | did.GroupTimeATT) -> str:
+    """An effect and its 95% interval from its standard error."""
+    low, high = e.att - Z95 * e.se, e.att + Z95 * e.se
+    return f"{e.att:+.3f} (95% CI {low:+.3f} to {high:+.3f})"
+
+
+def _did_tables(result: Evaluation) -> list[Table]:
+    if result.design != "did" or result.did is None:
+        return []
+    d = result.did
+    rows = [["Average effect on the treated (offences a person a month)", _att(d.simple)],
+            ["As a rate ratio (the cohort after, over the same less the effect)",
+             "{:.2f} ({:.2f} to {:.2f})".format(*d.ratio) if d.ratio else "not defined"],
+            ["Parallel trends: mean of the event-study effects before acceptance",
+             _att(d.pre_trend) if d.pre_trend else "no month before acceptance to test"],
+            ["Cohorts (calendar months of acceptance)", str(d.cohorts)],
+            ["People accepted in the window, and the comparison",
+             f"{result.shown(d.n_treated)}, {result.shown(d.n_control)}"],
+            ["Months", f"{comparisons.month_label(d.first_month)} to "
+                       f"{comparisons.month_label(d.last_month)}"]]
+    if d.left_out:
+        rows.append(["Accepted but left out (no whole month before, or none since)",
+                     result.shown(d.left_out)])
+    study = [[_month_label(c.time), _att(c)] for c in d.dynamic.components]
+    return [
+        Table("did", "Difference-in-differences: the estimate and its diagnostics",
+              ["Measure", "Value"], rows,
+              "Callaway and Sant'Anna (2021) group-time effects against people never treated, "
+              "with analytical standard errors. A pre-period mean far from 0 means the cohort "
+              "and the comparison were already on different paths: the estimate is then not "
+              "to be trusted."),
+        Table("event_study", "Difference-in-differences: the event study",
+              ["Month relative to acceptance", "Effect (offences a person a month)"], study,
+              "Before acceptance each month is compared with the month before it; from "
+              "acceptance, with the month before acceptance."),
+    ]
+
+
+def _synthetic_tables(result: Evaluation) -> list[Table]:
+    if result.design != "synthetic" or result.synthetic is None:
+        return []
+    s = result.synthetic
+    fit = s.fit
+    rows = [["Rate ratio after the first acceptance (accepted groups over their synthetic "
+             "control)", _num(s.ratio)],
+            ["Placebo-in-space p (rank of the post/pre RMSPE ratio among all groups)",
+             _num(s.p_value, 3)],
+            ["Pre-period fit: root mean squared error, offences a member a month",
+             _num(fit.pre_rmspe, 3)],
+            ["Post/pre RMSPE ratio", _num(fit.rmspe_ratio if fit.pre_rmspe else None)],
+            ["Accepted groups pooled, and their members",
+             f"{s.treated_groups}, {result.shown(s.treated_members)}"],
+            ["Donor groups, and those with a weight of 1% or more",
+             f"{s.donors_considered}, {s.donors_weighted}"],
+            ["Largest donor weight", _num(max(fit.weights))],
+            ["Months before and after",
+             f"{s.months_before} and {len(fit.periods) - s.months_before}"]]
+    if s.left_out:
+        rows.append(["Accepted groups the current run did not find (left out)",
+                     str(s.left_out)])
+    return [
+        Table("synthetic", "Synthetic control: the estimate and its diagnostics",
+              ["Measure", "Value"], rows,
+              "Groups are not named. A poor pre-period fit (an error large beside the "
+              "offending itself) means the synthetic control does not resemble the accepted "
+              "groups, and the estimate is not to be trusted."),
+        Table("synthetic_path", "Synthetic control: offences a member a month",
+              ["Month", "Accepted groups", "Synthetic control"],
+              [[month, _num(t, 3), _num(c, 3)] for month, t, c in s.path()],
+              f"The first acceptance was in {comparisons.month_label(s.start_month)}."),
+    ]
 
 
 def _month_label(month: int) -> str:
@@ -950,6 +1096,24 @@ METHODS = [
     "person's reference day is the cohort's median day of acceptance. The outcome is offences "
     "in the 12 months after, scaled to a year where fewer have passed; the interval is a "
     "paired t interval.",
+    "Difference-in-differences: Callaway and Sant'Anna's (2021) group-time average effects "
+    "with staggered adoption. Units are people; each accepted person's cohort is the "
+    "calendar month of their acceptance; the comparison is the people the current run scored "
+    "(or, where it proposed any, proposed) and the panel never accepted, never treated. "
+    "Outcome: offences in each whole calendar month, up to 24 before the first acceptance. "
+    "The headline is the simple aggregation, with analytical (influence-function) standard "
+    "errors clustered by the person's group in the current run; the event study aggregates "
+    "by month relative to acceptance, and the mean of its months before is the test of "
+    "parallel trends. The rate ratio divides the cohort's offences after by the same less "
+    "the effect.",
+    "Synthetic control (Abadie, Diamond and Hainmueller 2010): the groups the panel accepted "
+    "that the current run found, pooled, from the month the first was accepted, against a "
+    f"weighted blend of up to {comparisons.DONOR_POOL} of the run's other groups (none with "
+    "an accepted member; those nearest in offending before), weights chosen to match "
+    "offences a member a month in the months before (the mean of each quarter of the "
+    "pre-period as predictors). Inference by placebos in space: each donor refitted as if "
+    "treated; the p-value is the accepted groups' rank by the ratio of post- to pre-period "
+    "root mean squared error.",
     "Fidelity: support offered (recorded) and taken up (engaged or completed); consequences "
     "on the plan, announced (a letter, notification, call-in or home visit completed) and "
     "applied (enforcement in force or completed); and the days from each violent offence after "
