@@ -130,3 +130,47 @@ def test_a_planted_effect_is_recovered_and_none_is_rarely_claimed(method):
     assert covered >= 90  # of 100 seeds
     assert 1 <= rejected_null <= 10  # about the nominal 5%: never rejecting is too wide a CI
     assert naive_covered == 0  # the confounding is real: without matching the CI misses
+
+
+def _pairs_frame():
+    # four treated, each with one control nearest in prior harm
+    return pl.DataFrame({
+        "person": list(range(8)),
+        "treated": [1, 1, 1, 1, 0, 0, 0, 0],
+        "prior_harm": [1.0, 2.0, 3.0, 4.0, 1.1, 2.1, 3.1, 4.1],
+        "harm_after": [1.0, 5.0, 2.0, 7.0, 3.0, 3.0, 3.0, 3.0],
+        "alone": [f"c{i}" for i in range(8)],
+        "group": ["a", "a", "b", "b", "x", "y", "x", "y"],
+    })
+
+
+def test_singleton_clusters_give_back_the_paired_t_interval():
+    frame = _pairs_frame()
+    plain = propensity_match(frame, unit="person", treated="treated", outcome="harm_after",
+                             covariates=["prior_harm"], caliper=None)
+    alone = propensity_match(frame, unit="person", treated="treated", outcome="harm_after",
+                             covariates=["prior_harm"], caliper=None, cluster="alone")
+    assert alone.effect == pytest.approx(plain.effect)
+
+
+def test_two_way_clusters_by_hand():
+    # differences -2, 2, -1, 4 (mean 0.75); treated clusters a (pairs 1, 2), b (3, 4);
+    # control clusters x (pairs 1, 3), y (2, 4); every pair is its own (a|x, a|y, ...)
+    result = propensity_match(_pairs_frame(), unit="person", treated="treated",
+                              outcome="harm_after", covariates=["prior_harm"], caliper=None,
+                              cluster="group")
+    d = np.array([-2.0, 2.0, -1.0, 4.0]) - 0.75
+    v_treated = 2 * ((d[0] + d[1]) ** 2 + (d[2] + d[3]) ** 2)
+    v_control = 2 * ((d[0] + d[2]) ** 2 + (d[1] + d[3]) ** 2)
+    v_both = 4 / 3 * np.sum(d**2)
+    se = np.sqrt(v_treated + v_control - v_both) / 4
+    assert result.effect.estimate == pytest.approx(0.75)
+    assert result.effect.standard_error == pytest.approx(se)
+    assert result.effect.ci_high - 0.75 == pytest.approx(12.706205 * se, rel=1e-6)  # t, 1 df
+
+
+def test_a_single_cluster_is_refused():
+    frame = _pairs_frame().with_columns(pl.lit("one").alias("group"))
+    with pytest.raises(ValueError, match="at least two clusters"):
+        propensity_match(frame, unit="person", treated="treated", outcome="harm_after",
+                         covariates=["prior_harm"], caliper=None, cluster="group")

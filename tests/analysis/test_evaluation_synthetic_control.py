@@ -9,6 +9,7 @@ import pytest
 from deter.analysis.evaluation.synthetic_control import (
     Predictor,
     SyntheticControl,
+    confidence_set,
     placebo_in_space,
     synthetic_control,
 )
@@ -126,3 +127,35 @@ def test_a_perfect_pre_period_fit_ranks_by_what_follows_not_a_division_by_zero()
 
     assert fit(0.5).rmspe_ratio == float("inf")
     assert fit(0.0).rmspe_ratio == 0.0
+
+
+def _halved_mix(donor_count: int, seed: int = 11):
+    """A treated unit that is an exact mix of two donors before and half of it after, among
+    ``donor_count`` noisy donors: the rate ratio is 0.5 by construction."""
+    rng = np.random.default_rng(seed)
+    years = list(range(2000, 2024))
+    donors = {f"d{i:02}": 20 + rng.normal(0, 1.5, len(years)).cumsum()
+              for i in range(donor_count)}
+    treated = 0.5 * donors["d01"] + 0.5 * donors["d02"]
+    treated = np.where(np.array(years) >= 2016, treated * 0.5, treated)
+    frame = pl.DataFrame([(u, y, float(v)) for u, path in {**donors, "t": treated}.items()
+                          for y, v in zip(years, path, strict=True)],
+                         schema=["unit", "year", "y"], orient="row")
+    spec = {"unit": "unit", "time": "year", "outcome": "y",
+            "predictors": [Predictor("y", tuple(range(a, a + 4))) for a in range(2000, 2016, 4)],
+            "optimise_periods": range(2000, 2016)}
+    fit = synthetic_control(frame, treated="t", treatment_start=2016, **spec)
+    return placebo_in_space(fit, frame, **spec)
+
+
+def test_the_confidence_set_inverts_the_placebo_test_around_the_planted_ratio():
+    low, high = confidence_set(_halved_mix(24))
+    assert low <= 0.5 <= high
+    assert high < 1  # the halving is detected: no ratio near 1 survives
+
+
+def test_too_few_placebos_for_the_level_reject_nothing():
+    # 5 placebos: the smallest p-value is 1/6, so no ratio is rejected at 95%
+    test = _halved_mix(5)
+    assert confidence_set(test, grid=[0.1, 0.5, 1.0, 4.0]) == (0.1, 4.0)
+    assert confidence_set(test, level=0.8, grid=[0.1, 0.5, 1.0, 4.0]) == (0.5, 0.5)

@@ -9,7 +9,9 @@ acceptance, or its change from before):
   the logit (0.2, Austin 2011) and within the ``exact`` columns' categories. With ``ratio`` k,
   each treated person takes up to k controls, each weighted 1/k_i. The effect is the mean of the
   matched pairs' differences with a t interval over pairs (Austin 2011: matched samples are not
-  independent, so the paired analysis).
+  independent, so the paired analysis); with ``cluster``, a two-way cluster-robust interval
+  over the treated person's and the (first) control's clusters, for people who share a
+  group's shocks.
 - ``coarsened_exact_match`` (Iacus, King and Porro 2012): each numeric covariate cut into bins
   (given cut points, or Sturges' equal-width bins as R's ``cem`` does), strata formed by the bins
   and the ``exact`` columns, strata without both a treated and a control person dropped. Treated
@@ -118,6 +120,39 @@ def _t_effect(differences: np.ndarray, level: float) -> Effect:
     return Effect(estimate, se, estimate - q * se, estimate + q * se, p)
 
 
+def _cluster_variance(deviations: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
+    codes = np.unique(labels, return_inverse=True)[1]
+    g = int(codes.max()) + 1
+    sums = np.bincount(codes, weights=deviations)
+    return (g / (g - 1) * float(np.sum(sums**2)) if g > 1 else math.nan), g
+
+
+def _clustered_effect(differences: np.ndarray, treated: np.ndarray, controls: np.ndarray,
+                      level: float) -> Effect:
+    """The mean of the pairs' differences with a two-way cluster-robust interval (Cameron,
+    Gelbach and Miller 2011): a pair shares the shocks of its treated person's cluster and of
+    its control's, so V = V(treated's) + V(control's) - V(both), each the deviations summed
+    within a cluster and scaled by G / (G - 1), with a t quantile on the fewer clusters less
+    one degree of freedom."""
+    n = len(differences)
+    estimate = float(differences.mean())
+    deviations = differences - estimate
+    v_treated, g_treated = _cluster_variance(deviations, treated)
+    v_control, g_control = _cluster_variance(deviations, controls)
+    v_both, _ = _cluster_variance(deviations, np.char.add(np.char.add(treated, "|"), controls))
+    g = min(g_treated, g_control)
+    if g < 2:
+        raise ValueError("a cluster-robust interval needs the matched treated people and "
+                         "their controls each in at least two clusters")
+    variance = v_treated + v_control - v_both
+    if not variance > 0:
+        return Effect(estimate, 0.0, estimate, estimate, math.nan)
+    se = math.sqrt(variance) / n
+    q = stats.t.ppf(0.5 + level / 2, g - 1)
+    p = float(2 * stats.t.sf(abs(estimate / se), g - 1))
+    return Effect(estimate, se, estimate - q * se, estimate + q * se, p)
+
+
 def _regression_effect(y: np.ndarray, t: np.ndarray, w: np.ndarray, level: float,
                        x: np.ndarray | None = None) -> Effect:
     keep = w > 0
@@ -219,9 +254,12 @@ def _result(method, frame, unit, t, y, x, covariates, w, match, effect, level):
 def propensity_match(
     frame: pl.DataFrame, *, unit: str, treated: str, outcome: str, covariates: Sequence[str],
     exact: Sequence[str] = (), caliper: float | None = 0.2, ratio: int = 1, level: float = 0.95,
+    cluster: str | None = None,
 ) -> MatchedCohort:
-    """Nearest-neighbour matching on the logit of a logistic propensity score (see the module)."""
-    _check(frame, unit, treated, outcome, covariates, exact)
+    """Nearest-neighbour matching on the logit of a logistic propensity score (see the module).
+    With ``cluster`` (e.g. each person's group), the interval is cluster-robust over the
+    treated people's clusters."""
+    _check(frame, unit, treated, outcome, covariates, (*exact, *([cluster] if cluster else [])))
     if ratio < 1:
         raise ValueError(f"ratio must be 1 or more, not {ratio}")
     if caliper is not None and caliper <= 0:
@@ -235,13 +273,20 @@ def propensity_match(
                          "match on fewer covariates")
     w = np.zeros(frame.height)
     match = np.full(frame.height, -1, dtype=np.int64)
-    differences = []
+    differences, rows, firsts = [], [], []
     for number, (row, controls) in enumerate(pairs.items()):
         w[row] = 1.0
         w[controls] = 1.0 / len(controls)
         match[[row, *controls]] = number
         differences.append(y[row] - y[controls].mean())
-    effect = _t_effect(np.asarray(differences), level)
+        rows.append(row)
+        firsts.append(controls[0])
+    if cluster:
+        labels = frame[cluster].cast(pl.String).fill_null("").to_numpy().astype(str)
+        effect = _clustered_effect(np.asarray(differences), labels[rows], labels[firsts],
+                                   level)
+    else:
+        effect = _t_effect(np.asarray(differences), level)
     return _result("propensity score, nearest neighbour", frame, unit, t, y, x, covariates,
                    w, match, effect, level)
 

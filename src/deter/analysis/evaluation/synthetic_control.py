@@ -188,3 +188,30 @@ def placebo_in_space(fit: SyntheticControl, frame: pl.DataFrame, **spec) -> Plac
     ratios = np.array([p.rmspe_ratio for p in placebos])
     p_value = (1 + np.sum(ratios >= fit.rmspe_ratio)) / (1 + len(ratios))
     return PlaceboTest(fit=fit, placebos=tuple(placebos), p_value=float(p_value))
+
+
+def confidence_set(test: PlaceboTest, *, level: float = 0.95,
+                   grid: Sequence[float] | None = None) -> tuple[float, float] | None:
+    """The rate ratios r not rejected at ``level`` when the treated unit's post-period path
+    is divided by r (a constant multiplicative effect), by inverting the placebo test
+    (Firpo and Possebom 2018, with equal weights on the units): for each r the treated gaps
+    after change and the weights, the placebos and the pre-period fit do not, so no re-fit.
+    Returns the smallest and largest ratio not rejected (None if every ratio is, which
+    happens when the placebos are too few for ``level``: fewer than 1 / (1 - level) - 1)."""
+    fit = test.fit
+    grid = np.geomspace(0.05, 5.0, 800) if grid is None else np.asarray(grid, dtype=float)
+    ratios = np.array([p.rmspe_ratio for p in test.placebos])
+    periods = np.array(fit.periods)
+    after = periods >= fit.treatment_start
+    treated = np.array(fit.treated_path)
+    synthetic = np.array(fit.synthetic_path)
+    kept = []
+    for r in grid:
+        gap = treated[after] / r - synthetic[after]
+        post = float(np.sqrt(np.mean(gap**2)))
+        own = np.inf if fit.pre_rmspe == 0 and post > 0 else (
+            post / fit.pre_rmspe if fit.pre_rmspe else 0.0)
+        p_value = (1 + np.sum(ratios >= own)) / (1 + len(ratios))
+        if p_value > 1 - level:
+            kept.append(float(r))
+    return (min(kept), max(kept)) if kept else None

@@ -123,7 +123,7 @@ def person_months(people: list[int], events: pl.DataFrame, first: int,
         pl.col("outcome").fill_null(0.0))
 
 
-def _clusters(programme: Programme, people: list[int]) -> dict[int, str]:
+def clusters(programme: Programme, people: list[int]) -> dict[int, str]:
     """Each person's group in the programme's current run, or the person alone."""
     run = policy.runs.current(programme)
     found = dict(PersonScore.objects.filter(run=run, person_id__in=people)
@@ -150,7 +150,7 @@ def fit_did(programme: Programme, accepted: dict[int, date], comparison: list[in
         (pl.col("month") - first + 1).alias("time"),
         pl.col("person").replace_strict({p: m - first + 1 for p, m in cohort.items()},
                                         default=0, return_dtype=pl.Int64).alias("group"),
-        pl.col("person").replace_strict(_clusters(programme, units),
+        pl.col("person").replace_strict(clusters(programme, units),
                                         return_dtype=pl.String).alias("cluster"))
     try:
         result = did.group_time_att(frame, unit="person", time="time", outcome="outcome",

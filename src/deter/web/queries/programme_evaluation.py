@@ -478,20 +478,26 @@ def _matched_frame(accepted, controls, events, today):
                                       "outcome": pl.Float64}), no_age
 
 
-def fit_matched(accepted: dict[int, date], controls: list[int], events: pl.DataFrame,
-                today: date) -> tuple[MatchedSummary | None, str]:
+def fit_matched(programme: Programme, accepted: dict[int, date], controls: list[int],
+                events: pl.DataFrame, today: date) -> tuple[MatchedSummary | None, str]:
     if not accepted or not controls:
         return None, ("There is no one to compare with: the programme's current analysis run "
                       "scored nobody the panel did not accept.") if accepted else (
             "Nobody has been accepted yet.")
     frame, no_age = _matched_frame(accepted, controls, events, today)
+    # clustered by each person's group in the run, where the cohort spans two groups or more
+    clusters = comparisons.clusters(programme, frame["unit"].to_list())
+    clustered = len({clusters[p] for p in accepted if p in clusters}) >= 2
+    frame = frame.with_columns(pl.col("unit").replace_strict(clusters, return_dtype=pl.String)
+                               .alias("cluster"))
     try:
         with warnings_.catch_warnings():
             # a propensity model that separates the two perfectly means no overlap
             warnings_.simplefilter("error", PerfectSeparationWarning)
             warnings_.simplefilter("error", ConvergenceWarning)
-            result = matched.propensity_match(frame, unit="unit", treated="treated",
-                                              outcome="outcome", covariates=list(COVARIATES))
+            result = matched.propensity_match(
+                frame, unit="unit", treated="treated", outcome="outcome",
+                covariates=list(COVARIATES), cluster="cluster" if clustered else None)
     except (PerfectSeparationWarning, ConvergenceWarning):
         return None, ("The matched cohort could not be formed: the people accepted and those "
                       "not accepted do not overlap on harm, violence and age (the propensity "
@@ -740,7 +746,8 @@ def build(user, programme: Programme, *, design: str = "its", model: str | None 
     result.its, result.its_error = fit_its(result.series)
     result.placebo, result.placebo_error = placebo(result.series)
     if result.design == "matched":
-        result.matched, result.matched_error = fit_matched(accepted, controls, events, today)
+        result.matched, result.matched_error = fit_matched(programme, accepted, controls,
+                                                           events, today)
     if result.design == "did":
         result.did, result.did_error = comparisons.fit_did(
             programme, accepted, proposed or controls, events, data_start, today)
@@ -1094,8 +1101,10 @@ METHODS = [
     "on a logistic propensity score (caliper 0.2 standard deviations of its logit; Austin "
     "2011), on harm and violent offences in the 12 months before and age. A comparison "
     "person's reference day is the cohort's median day of acceptance. The outcome is offences "
-    "in the 12 months after, scaled to a year where fewer have passed; the interval is a "
-    "paired t interval.",
+    "in the 12 months after, scaled to a year where fewer have passed; the interval is "
+    "cluster-robust two ways, by the accepted person's group in the current run and by their "
+    "match's (Cameron, Gelbach and Miller 2011), or a paired t interval where the cohort is "
+    "one group or none.",
     "Difference-in-differences: Callaway and Sant'Anna's (2021) group-time average effects "
     "with staggered adoption. Units are people; each accepted person's cohort is the "
     "calendar month of their acceptance; the comparison is the people the current run scored "
