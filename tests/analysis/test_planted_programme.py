@@ -26,6 +26,7 @@ from deter.analysis.harm_tables import cchi_2026
 from deter.analysis.synth import END_DATE, START, synthesise
 from deter.analysis.synth.programme import DEFAULT_START, group_violence, plant_programme
 
+pytestmark = pytest.mark.postgresql_pass  # minutes of simulation: once, in CI's shorter pass
 MONTHS = pl.date_range(START.date(), END_DATE, "1mo", eager=True).alias("month")
 
 

@@ -434,6 +434,7 @@ def test_planted_groups_are_recoverable_for_other_seeds(seed):
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql_pass
 def test_force_scale_is_big_and_quick():
     started = time.perf_counter()
     force = synthesise(1, "force")

@@ -28,7 +28,7 @@ from deter.web.queries import programme_evaluation as query
 
 from .factories import make_agency, make_agreement, make_run, make_user
 
-pytestmark = [pytest.mark.slow, pytest.mark.backend_independent]
+pytestmark = [pytest.mark.slow, pytest.mark.backend_independent, pytest.mark.postgresql_pass]
 RATE_RATIO = 0.6
 SEED = 1
 
