@@ -1,7 +1,10 @@
 """In Chromium: "Sign in with ..." on Deter's sign-in page, the real OpenID provider's own form
-(``tests/web/oidc/provider.mjs``), and back to Deter signed in; a user of no mapped group sees
+(``tests/web/oidc/provider.mjs``), and back to Deter signed in; signing out ends the session at
+the provider too (under Deter's Content-Security-Policy, whose form-action must let the sign-out
+go on to the provider) and comes back to Deter's sign-in page; a user of no mapped group sees
 why on the sign-in page. Both of Deter's pages meet WCAG 2.2 AA (axe)."""
 
+import copy
 import re
 
 import pytest
@@ -20,8 +23,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def provider(live_server, tmp_path, settings):
     make_world()
-    with running_provider(tmp_path, [f"{live_server.url}/oidc/callback/"]) as provider:
+    with running_provider(tmp_path, [f"{live_server.url}/oidc/callback/"],
+                          [f"{live_server.url}/sign-in/"]) as provider:
         settings.DETER_OIDC_ISSUER = provider.issuer
+        # as settings.py builds it when DETER_OIDC_ISSUER is set at start
+        policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+        policy["DIRECTIVES"]["form-action"] = ["'self'", provider.issuer]
+        settings.CONTENT_SECURITY_POLICY = policy
         settings.DETER_OIDC_CLIENT_ID = CLIENT_ID
         settings.DETER_OIDC_CLIENT_SECRET = provider.client_secret
         settings.DETER_OIDC_PROVIDER_NAME = "Testshire ID"
@@ -55,6 +63,16 @@ def test_a_user_signs_in_with_the_provider(page, screenshot, provider):
     row = AuditEvent.objects.get(action="sign_in")
     assert (row.outcome, row.detail["amr"]) == ("allowed", ["pwd", "mfa"])
     assert "HeadlessChrome" in row.user_agent
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name=re.compile("Do you want to sign-out"))).to_be_visible()
+    page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in/$"))
+    expect(page.get_by_role("button", name="Sign in with Testshire ID")).to_be_visible()
+    assert AuditEvent.objects.get(action="sign_out").detail == {"at_provider": "Testshire ID"}
+    # the provider's session ended with Deter's: signing in again asks for the password
+    page.get_by_role("button", name="Sign in with Testshire ID").click()
+    expect(page.get_by_role("heading", name="Sign in to the test provider")).to_be_visible()
     assert page.problems == []
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -197,6 +198,9 @@ DETER_OIDC_GROUPS_CLAIM = os.environ.get("DETER_OIDC_GROUPS_CLAIM", "groups")
 DETER_OIDC_USERNAME_CLAIM = os.environ.get("DETER_OIDC_USERNAME_CLAIM", "preferred_username")
 DETER_OIDC_SCOPES = os.environ.get("DETER_OIDC_SCOPES", "openid email profile")
 DETER_OIDC_TIMEOUT_SECONDS = env_whole("DETER_OIDC_TIMEOUT_SECONDS", 10)
+# Signing out of Deter also ends the session at the provider (OpenID Connect RP-Initiated
+# Logout), so the next person at a shared PC cannot sign in as this user without a password.
+DETER_OIDC_SIGN_OUT_AT_PROVIDER = env_bool("DETER_OIDC_SIGN_OUT_AT_PROVIDER", True)
 DETER_OIDC_GROUP_MAP: object = None
 if _map_file := os.environ.get("DETER_OIDC_GROUP_MAP_FILE"):
     try:
@@ -297,6 +301,11 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage")},
 }
 
+# Signing out of a single sign-on session posts to Deter, which sends the browser on to the
+# provider's end-session endpoint: browsers apply form-action to that redirect too.
+_form_action = ["'self'"]
+if DETER_OIDC_ISSUER:
+    _form_action.append("{0.scheme}://{0.netloc}".format(urlsplit(DETER_OIDC_ISSUER)))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -304,7 +313,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "form-action": ["'self'"],
+        "form-action": _form_action,
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[3]
 SCRIPT = Path(__file__).with_name("provider.mjs")
 CLIENT_ID = "deter-tests"
 REDIRECT_URI = "http://testserver/oidc/callback/"
+SIGNED_OUT_URI = "http://testserver/sign-in/"
 
 
 @dataclass
@@ -45,9 +46,11 @@ def _unavailable(message: str):
 
 
 @contextmanager
-def running_provider(folder: Path, redirect_uris: list[str]) -> Iterator[Provider]:
+def running_provider(folder: Path, redirect_uris: list[str],
+                     post_logout_redirect_uris: list[str] = ()) -> Iterator[Provider]:
     """The test provider (``provider.mjs``) on a free loopback port, for one client that
-    returns to ``redirect_uris``; stopped on leaving."""
+    returns to ``redirect_uris`` (and after signing out, to ``post_logout_redirect_uris``);
+    stopped on leaving."""
     node = shutil.which("node")
     if node is None or not (REPO / "node_modules" / "oidc-provider").is_dir():
         _unavailable("single sign-on tests need node and the npm oidc-provider package: run "
@@ -58,7 +61,9 @@ def running_provider(folder: Path, redirect_uris: list[str]) -> Iterator[Provide
     config = folder / "config.json"
     config.write_text(json.dumps({
         "client_id": CLIENT_ID, "client_secret": provider.client_secret,
-        "redirect_uris": redirect_uris, "accounts": str(provider.accounts_file)}))
+        "redirect_uris": redirect_uris,
+        "post_logout_redirect_uris": list(post_logout_redirect_uris),
+        "accounts": str(provider.accounts_file)}))
     log = folder / "provider.log"  # a file, not a pipe nobody reads that could fill up
     with log.open("w") as errors:
         process = subprocess.Popen([node, str(SCRIPT), str(config)], cwd=REPO,  # noqa: S603
@@ -81,7 +86,8 @@ def running_provider(folder: Path, redirect_uris: list[str]) -> Iterator[Provide
 
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory) -> Iterator[Provider]:
-    with running_provider(tmp_path_factory.mktemp("oidc"), [REDIRECT_URI]) as provider:
+    with running_provider(tmp_path_factory.mktemp("oidc"), [REDIRECT_URI],
+                          [SIGNED_OUT_URI]) as provider:
         yield provider
 
 

@@ -29,13 +29,27 @@ const provider = new Provider(issuer, {
     client_id: config.client_id,
     client_secret: config.client_secret,
     redirect_uris: config.redirect_uris,
+    // where Deter asks to come back to after signing out here (RP-Initiated Logout)
+    post_logout_redirect_uris: config.post_logout_redirect_uris ?? [],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post', // as Deter sends it (docs/sign-in.md)
   }],
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' }] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  features: { devInteractions: { enabled: false } },
+  features: {
+    devInteractions: { enabled: false },
+    // the library's own sign-out page fetches a web font; this one fetches nothing
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx, form) {
+        ctx.body = `<!doctype html><html><head><title>Test provider</title></head><body>
+<h1>Do you want to sign-out from ${escape(ctx.host)}?</h1>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button></body></html>`;
+      },
+    },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   pkce: { required: () => true },
   // Entra ID puts groups and app roles in the ID token, not only behind the userinfo endpoint

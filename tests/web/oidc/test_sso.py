@@ -9,9 +9,10 @@ roles, and the audit rows.
 
 import json
 import os
+import re
 import subprocess
 import sys
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -367,3 +368,59 @@ def test_deter_check_names_an_agency_the_map_names_that_deter_does_not_have(sett
     settings.DETER_OIDC_GROUP_MAP = {**GROUP_MAP, "g": {"agency": "Nowhere", "roles": ["dpo"]}}
     [warning] = _sso_agencies_exist(None)
     assert warning.id == "deter.W013" and "Deter does not have: Nowhere" in warning.msg
+
+
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
+
+
+def _signed_in(sso) -> tuple[Client, Browser]:
+    client, browser = deter(), Browser(sso)
+    client.get(local(browser.authorise(start(client), "alice", ALICE["password"])))
+    assert "_auth_user_id" in client.session
+    return client, browser
+
+
+def test_signing_out_ends_the_session_at_the_provider_too(sso):
+    client, browser = _signed_in(sso)
+    response = client.post(reverse("logout"))
+    assert "_auth_user_id" not in client.session  # Deter's session ends first, whatever follows
+    assert response.status_code == 302
+    url = response["Location"]
+    assert url.startswith(f"{config.discovery()['end_session_endpoint']}?")
+    assert parse_qs(urlsplit(url).query) == {
+        "client_id": [CLIENT_ID], "post_logout_redirect_uri": ["http://testserver/sign-in/"]}
+    assert AuditEvent.objects.get(action="sign_out").detail == {"at_provider": "Testshire ID"}
+    # the provider asks the user to confirm, then sends them back to Deter's sign-in page
+    page = browser.http.get(url, allow_redirects=False, timeout=10)
+    assert page.status_code == 200
+    action = re.search(r'<form[^>]*action="([^"]+)"', page.text).group(1)
+    confirmed = browser.http.post(urljoin(url, action), allow_redirects=False, timeout=10,
+                                  data={**dict(HIDDEN.findall(page.text)), "logout": "yes"})
+    assert confirmed.is_redirect
+    assert confirmed.headers["Location"] == "http://testserver/sign-in/"
+    # the provider's session is over: signing in again asks for the password there
+    shown = len(browser.pages)
+    client.get(local(browser.authorise(start(client), "alice", ALICE["password"])))
+    assert len(browser.pages) == shown + 1 and "Sign in to the test provider" in browser.pages[-1]
+    assert "_auth_user_id" in client.session
+
+
+def test_without_it_the_provider_would_sign_the_next_person_straight_back_in(settings, sso):
+    # why it is on by default: at a shared PC, signing out of Deter alone leaves the
+    # provider's session, and the next "Sign in with ..." needs no password
+    settings.DETER_OIDC_SIGN_OUT_AT_PROVIDER = False
+    client, browser = _signed_in(sso)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and not response["Location"].startswith(sso.issuer)
+    assert AuditEvent.objects.get(action="sign_out").detail == {}
+    shown = len(browser.pages)
+    client.get(local(browser.authorise(start(client), "alice", "not asked for")))
+    assert len(browser.pages) == shown  # no sign-in form at the provider
+    assert "_auth_user_id" in client.session
+
+
+def test_a_local_account_signs_out_at_deter_alone(sso, world):
+    client = deter()
+    client.force_login(world.coordinator)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and not response["Location"].startswith(sso.issuer)

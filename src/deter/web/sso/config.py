@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -160,3 +161,21 @@ def setting(attr: str, *default):
     if attr in fixed:
         return fixed[attr]
     return import_from_settings(attr, *default)
+
+
+def end_session_url(post_logout_redirect: str) -> str | None:
+    """Where to send the browser to end its session at the provider too (OpenID Connect
+    RP-Initiated Logout 1.0: ``client_id`` and a registered ``post_logout_redirect_uri``, no
+    ID token kept), or None if that is turned off, the provider names no end-session endpoint,
+    or it cannot be reached: signing out of Deter never waits on the provider."""
+    if not configured() or not settings.DETER_OIDC_SIGN_OUT_AT_PROVIDER:
+        return None
+    try:
+        endpoint = discovery().get("end_session_endpoint")
+    except ProviderUnavailable:
+        return None
+    if not endpoint:
+        return None
+    query = urlencode({"client_id": settings.DETER_OIDC_CLIENT_ID,
+                       "post_logout_redirect_uri": post_logout_redirect})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

@@ -2,13 +2,15 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 
 from .. import audit
 from ..actions import accounts as account_actions
 from ..forms.base import LoginForm
 from ..sso import config as sso
+from .sso import SESSION_KEY as SSO_SESSION
 
 
 class SignInView(auth_views.LoginView):
@@ -45,10 +47,18 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
+    """Sign out; a user who signed in through single sign-on is then sent to the provider to
+    end their session there too, and comes back to the sign-in page."""
+
     def post(self, request, *args, **kwargs) -> HttpResponse:
+        at_provider = None
+        if request.session.get(SSO_SESSION) is not None:
+            at_provider = sso.end_session_url(request.build_absolute_uri(reverse("login")))
         if request.user.is_authenticated:
-            audit.record(request.user, "sign_out", "user", request.user.pk)
-        return super().post(request, *args, **kwargs)
+            audit.record(request.user, "sign_out", "user", request.user.pk,
+                         **({"at_provider": sso.provider_name()} if at_provider else {}))
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(at_provider) if at_provider else response
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None = None,
