@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from deter.web.models import AuditEvent
 from web.factories import make_world
 
+from .test_accessibility import axe_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -53,6 +55,7 @@ def test_a_passkey_added_on_the_account_page_signs_in_after_the_password(
     expect(page.locator("[data-two-factor]")).to_contain_text("1 passkey")
     held = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
     assert len(held["credentials"]) == 1 and held["credentials"][0]["isResidentCredential"]
+    assert axe_violations(page) == []  # WCAG 2.2 AA with the script's button in place
     screenshot("passkey-account")
     page.get_by_role("button", name="Sign out").first.click()
 
@@ -63,6 +66,7 @@ def test_a_passkey_added_on_the_account_page_signs_in_after_the_password(
     page.goto("/cohort/")
     expect(page).to_have_url(f"{page.url.split('?')[0]}?next=%2Fcohort%2F")
     expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    assert axe_violations(page) == []
     screenshot("passkey-sign-in")
     page.get_by_role("button", name="Use your passkey").click()
     expect(page).to_have_url(f"{page.url.split('/sign-in/')[0]}/cohort/")

@@ -5,6 +5,8 @@ or from another site, removed; each step audited with address and agent.
 Docs: docs/adr/0012-local-accounts.md."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from django.test import Client
@@ -17,6 +19,7 @@ from deter.web.models import AuditEvent
 
 from .passkey_authenticator import SoftAuthenticator
 from .test_accounts import AGENT, browser, enrol, last, sign_in, signed_in
+from .test_production_hardening import PRODUCTION, clean_env
 
 ORIGIN = "http://localhost:8000"
 
@@ -262,3 +265,30 @@ def test_an_administrators_reset_removes_passkeys_too(world, capsys):
     assert cli.main(["user", "reset-two-factor", "coordinator"]) == 0
     assert not WebAuthnCredential.objects.exists()
     assert last("reset_two_factor").detail["devices_removed"] == 1
+
+
+def relying_party_of(**env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (this interpreter)
+        [sys.executable, "-c", "import deter.web.settings as s; print(s.OTP_WEBAUTHN_RP_ID, "
+         "','.join(s.OTP_WEBAUTHN_ALLOWED_ORIGINS), s.OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN)"],
+        env={**clean_env(), **env}, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    (PRODUCTION, "deter.example.police.uk https://deter.example.police.uk False"),
+    ({**PRODUCTION, "DETER_ALLOWED_HOSTS": "10.1.2.3,.deter.force.uk"},
+     "deter.force.uk https://deter.force.uk False"),
+    ({**PRODUCTION, "DETER_WEBAUTHN_RP_ID": "force.uk",
+      "DETER_WEBAUTHN_ORIGINS": "https://deter.force.uk,https://deter2.force.uk"},
+     "force.uk https://deter.force.uk,https://deter2.force.uk False"),
+    ({}, "localhost http://localhost:8000 False"),
+])
+def test_the_relying_party_comes_from_the_host_names(env, expected):
+    result = relying_party_of(**env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_production_accepts_passkeys_over_https_only():
+    result = relying_party_of(**PRODUCTION, DETER_WEBAUTHN_ORIGINS="http://deter.force.uk")
+    assert result.returncode != 0 and "passkeys are accepted over https:// only" in result.stderr
