@@ -509,7 +509,8 @@ def register_passkey(user, request, *, data: dict, keep_session: str | None = No
         with transaction.atomic(), _passkey_checks():
             device = _passkey_helper(request).register_complete(user=user, state=state,
                                                                 data=data)
-            device.name = f"{PASSKEY_NAME} added {timezone.localtime():%-d %B %Y %H:%M}"
+            now = timezone.localtime()
+            device.name = f"{PASSKEY_NAME} added {now.day} {now:%B %Y %H:%M}"
             device.save(update_fields=["name"])
             ended = _end_sessions(user, keep=keep_session)
             audit.record(user, "enrol_passkey", "otp_device", device.pk, device="passkey",
