@@ -219,8 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("reset-password", "set a temporary password, printed once, that must be changed at "
          "the next sign-in; lifts a lockout"),
         ("deactivate", "the account can no longer sign in; its sessions end now"),
-        ("reset-two-factor", "remove the user's authenticator and recovery codes (they enrol "
-         "again where two-factor is required)"),
+        ("reset-two-factor", "remove the user's passkeys, authenticator and recovery codes "
+         "(they enrol again where two-factor is required)"),
     ):
         command = user_commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument("username")

@@ -118,6 +118,13 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
                          FormError(url("two_factor_setup"))],
     "new_recovery_codes": [NotAPage("a POST showing new recovery codes once ('account' holds "
                                     "its button for a user with an authenticator)")],
+    **dict.fromkeys(("passkey_register_begin", "passkey_register_complete",
+                     "passkey_verify_begin", "passkey_verify_complete"), [NotAPage(
+        "a JSON endpoint of the passkey ceremonies, called by django-otp-webauthn's script on "
+        "'account', 'two_factor_setup' and 'two_factor_verify' (tests/browser/"
+        "test_passkey_journey.py)")]),
+    "passkey_remove": [NotAPage("a POST removing one of the user's passkeys and redirecting to "
+                                "'account', which holds its button")],
     "cohort": [Page(url("cohort"))],
     "profile": [Page(url("profile"))],
     "chart": [NotAPage("an SVG image drawn for the problem profile ('profile')")],

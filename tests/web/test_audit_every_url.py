@@ -38,6 +38,12 @@ NOT_PAGES = {
         "get", reverse("oidc_authentication_callback") + "?code=c&state=s"),
     "sign_out_everywhere": lambda r: ("post", reverse("sign_out_everywhere")),
     "new_recovery_codes": lambda r: ("post", reverse("new_recovery_codes")),
+    # posted empty: the begin steps answer a challenge, the others a refusal, each audited
+    "passkey_register_begin": lambda r: ("post", reverse("passkey_register_begin")),
+    "passkey_register_complete": lambda r: ("post", reverse("passkey_register_complete")),
+    "passkey_verify_begin": lambda r: ("post", reverse("passkey_verify_begin")),
+    "passkey_verify_complete": lambda r: ("post", reverse("passkey_verify_complete")),
+    "passkey_remove": lambda r: ("post", reverse("passkey_remove", args=[0])),
     "chart": lambda r: ("get", reverse("chart", args=["trend"])),
     "letter_docx": lambda r: ("get", reverse("letter_docx", args=[r.letter.pk])),
     "letter_pdf": lambda r: ("get", reverse("letter_pdf", args=[r.letter.pk])),

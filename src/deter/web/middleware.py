@@ -144,8 +144,10 @@ class SignedInHeadersMiddleware:
 
 # the pages a user may reach before the step they owe: (step, its page) -> the pages allowed
 GATES = {
-    "verify": ("two_factor_verify", frozenset({"two_factor_verify", "logout"})),
-    "enrol": ("two_factor_setup", frozenset({"two_factor_setup", "logout"})),
+    "verify": ("two_factor_verify", frozenset({"two_factor_verify", "passkey_verify_begin",
+                                               "passkey_verify_complete", "logout"})),
+    "enrol": ("two_factor_setup", frozenset({"two_factor_setup", "passkey_register_begin",
+                                             "passkey_register_complete", "logout"})),
     "password": ("password_change", frozenset({"password_change", "logout"})),
 }
 

@@ -4,6 +4,7 @@ The defaults are safe for the demo only: a SQLite file in the working folder and
 key that is refused when ``DETER_ENV=production``.
 """
 
+import ipaddress
 import json
 import os
 import re
@@ -38,6 +39,14 @@ def env_whole(name: str, default: int, minimum: int = 1) -> int:
     if not value.isdigit() or int(value) < minimum:
         raise ImproperlyConfigured(f"{name}={value!r}: use a whole number, at least {minimum}")
     return int(value)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 DETER_ENV = os.environ.get("DETER_ENV", "demo")
@@ -105,6 +114,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "rest_framework",
     "drf_spectacular",
     "deter.web.apps.DeterConfig",
@@ -261,6 +271,23 @@ AXES_USERNAME_FORM_FIELD = "username"
 # (DETER_REQUIRE_TWO_FACTOR=true requires it there too).
 DETER_REQUIRE_TWO_FACTOR = PRODUCTION or env_bool("DETER_REQUIRE_TWO_FACTOR", False)
 OTP_TOTP_ISSUER = os.environ.get("DETER_TOTP_ISSUER", "Deter")
+# Passkeys (django-otp-webauthn) are a second factor like the authenticator app, never a way to
+# sign in without the password (that would pass by django-axes' lockout). A passkey is bound
+# to the relying party's domain, DETER_WEBAUTHN_RP_ID (by default the first of ALLOWED_HOSTS;
+# never an IP address: browsers refuse one, so the demo uses http://localhost:8000), and is
+# accepted only from DETER_WEBAUTHN_ORIGINS (https://<domain> by default in production).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = os.environ.get("DETER_WEBAUTHN_RP_NAME", OTP_TOTP_ISSUER)
+OTP_WEBAUTHN_RP_ID = os.environ.get(
+    "DETER_WEBAUTHN_RP_ID",
+    next((h.lstrip(".") for h in ALLOWED_HOSTS if h != "*" and not _is_address(h)), "localhost"))
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "DETER_WEBAUTHN_ORIGINS",
+    [f"https://{OTP_WEBAUTHN_RP_ID}"] if PRODUCTION else ["http://localhost:8000"])
+if PRODUCTION and not all(o.startswith("https://") for o in OTP_WEBAUTHN_ALLOWED_ORIGINS):
+    raise ImproperlyConfigured(f"DETER_WEBAUTHN_ORIGINS={OTP_WEBAUTHN_ALLOWED_ORIGINS!r}: "
+                               "passkeys are accepted over https:// only in production")
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "deter.passkeys"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True

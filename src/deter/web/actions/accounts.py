@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .. import audit, policy
 from ..models import (
@@ -289,12 +290,14 @@ def deactivate_user(actor: AbstractBaseUser | None, *, username: str) -> int:
 
 
 def reset_two_factor(actor: AbstractBaseUser | None, *, username: str) -> int:
-    """``deter user reset-two-factor``: for a user who lost their authenticator and recovery
-    codes, their devices are removed (they enrol again at the next sign-in, where it is
+    """``deter user reset-two-factor``: for a user who lost their authenticator (or passkeys) and
+    recovery codes, their devices are removed (they enrol again at the next sign-in, where it is
     required) and their sessions end. Returns the number of devices removed."""
     user = _system_user(actor, "reset_two_factor", username)
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0]
+        passkeys = WebAuthnCredential.objects.filter(user=user).delete()[1]  # and attestations
+        removed += passkeys.get(WebAuthnCredential._meta.label, 0)
         removed += StaticDevice.objects.filter(user=user).delete()[0]
         ended = _end_sessions(user)
         audit.record(actor, "reset_two_factor", "user", user.pk, username=username,
@@ -371,11 +374,12 @@ def confirm_totp_enrolment(user, *, code: str, keep_session: str | None = None) 
 
 
 def new_recovery_codes(user) -> list[str]:
-    """A new set of recovery codes for a user who has an authenticator; the old set no longer
-    works."""
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    """A new set of recovery codes for a user who has an authenticator or a passkey; the old
+    set no longer works."""
+    if not (TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()):
         audit.record(user, "new_recovery_codes", "otp_device", None, outcome=audit.DENIED)
-        raise ValidationError("Set up an authenticator app first")
+        raise ValidationError("Set up an authenticator app or a passkey first")
     with transaction.atomic():
         codes = _new_recovery_codes(user)
         audit.record(user, "new_recovery_codes", "otp_device", None, recovery_codes=len(codes))
@@ -433,3 +437,149 @@ def verify_second_factor(user, *, code: str):
         raise SecondFactorRefused({"code": f"Too many wrong codes: try again{when}"})
     raise SecondFactorRefused({"code": "The code is not right: enter the 6-digit code your "
                                        "authenticator app shows now, or a recovery code"})
+
+
+# --- passkeys (django-otp-webauthn) -------------------------------------------------------------
+#
+# The library's helper runs each WebAuthn ceremony (py_webauthn checks the challenge, origin,
+# relying party and signature) and writes its own models: the credential, its attestation, the
+# user's WebAuthn user handle, the signature counter. Deter's views (views.passkeys) subclass
+# the library's and call only these actions, so every such write happens here, in a
+# transaction, with its audit row; a refusal raises the library's ``OTPWebAuthnApiError``
+# (answered as JSON by the view), audited once here (``audited`` marks it).
+
+PASSKEY_NAME = "Passkey"
+REGISTER_STATE = "otp_webauthn_register_state"  # the library's session keys
+VERIFY_STATE = "otp_webauthn_authentication_state"
+
+
+def _passkey_helper(request):
+    from django_otp_webauthn.utils import get_credential_model
+
+    return get_credential_model().get_webauthn_helper(request=request)
+
+
+def _passkey_checks():
+    """The library's translation of py_webauthn's errors into its API errors."""
+    import logging
+
+    from django_otp_webauthn.utils import rewrite_exceptions
+
+    return rewrite_exceptions(logger=logging.getLogger(settings.OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME))
+
+
+def _take_state(request, key: str) -> dict:
+    """The ceremony's challenge, taken from the session so that it is never used twice, even
+    when what follows fails."""
+    from django_otp_webauthn.exceptions import InvalidState
+
+    state = request.session.pop(key, None)
+    request.session.save()
+    if not state:
+        raise InvalidState()
+    return state
+
+
+def _passkey_refused(user, action: str, error, device_id=None) -> None:
+    audit.record(user, action, "otp_device", device_id, outcome=audit.DENIED, device="passkey",
+                 code=str(getattr(error, "code", "error")))
+    error.audited = True
+
+
+def begin_passkey_registration(user, request) -> dict:
+    """The options (a new challenge, the relying party, the user's handle and the passkeys they
+    have already, which the browser will not make twice) for ``navigator.credentials.create``;
+    the challenge is kept in the session."""
+    with transaction.atomic():
+        options, state = _passkey_helper(request).register_begin(user=user)
+        request.session[REGISTER_STATE] = state
+        audit.record(user, "start_passkey_enrolment", "otp_device", None, device="passkey",
+                     passkeys_held=len(options.get("excludeCredentials", [])))
+    return options
+
+
+def register_passkey(user, request, *, data: dict, keep_session: str | None = None):
+    """The browser's new credential, checked against the challenge: kept as the user's passkey,
+    a second factor like the authenticator app. As when one is confirmed, the user's other
+    sessions (signed in without it) end. Returns the passkey."""
+    from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+
+    try:
+        state = _take_state(request, REGISTER_STATE)
+        with transaction.atomic(), _passkey_checks():
+            device = _passkey_helper(request).register_complete(user=user, state=state,
+                                                                data=data)
+            now = timezone.localtime()
+            device.name = f"{PASSKEY_NAME} added {now.day} {now:%B %Y %H:%M}"
+            device.save(update_fields=["name"])
+            ended = _end_sessions(user, keep=keep_session)
+            audit.record(user, "enrol_passkey", "otp_device", device.pk, device="passkey",
+                         discoverable=device.discoverable, backup_eligible=device.backup_eligible,
+                         aaguid=device.aaguid, transports=device.transports,
+                         other_sessions_ended=ended)
+    except OTPWebAuthnApiError as error:
+        _passkey_refused(user, "enrol_passkey", error)
+        raise
+    return device
+
+
+def begin_passkey_verification(user, request) -> dict:
+    """The options (a new challenge and the user's passkeys) for
+    ``navigator.credentials.get``, after the password; the challenge is kept in the session."""
+    with transaction.atomic():
+        options, state = _passkey_helper(request).authenticate_begin(
+            user=user, require_user_verification=False)  # the password was the first factor
+        request.session[VERIFY_STATE] = state
+        audit.record(user, "start_passkey_sign_in", "otp_device", None, device="passkey",
+                     passkeys_held=len(options.get("allowCredentials", [])))
+    return options
+
+
+def verify_passkey(user, request, *, data: dict):
+    """The browser's signature over the challenge by one of the user's own passkeys: the second
+    factor given (``second_factor`` with ``device: passkey``, as for a code). py_webauthn
+    refuses a signature counter that went backwards (a cloned authenticator). Returns the
+    passkey; a refusal raises the library's error, audited as a wrong code is."""
+    from django_otp_webauthn.exceptions import (
+        CredentialDisabled,
+        OTPWebAuthnApiError,
+        UserDisabled,
+    )
+
+    try:
+        state = _take_state(request, VERIFY_STATE)
+        with transaction.atomic(), _passkey_checks():
+            device = _passkey_helper(request).authenticate_complete(user=user, state=state,
+                                                                    data=data)
+            if not device.confirmed:
+                raise CredentialDisabled()
+            if not user.is_active:
+                raise UserDisabled()
+            audit.record(user, "second_factor", "otp_device", device.pk, device="passkey",
+                         sign_count=device.sign_count)
+    except OTPWebAuthnApiError as error:
+        _passkey_refused(user, "second_factor", error)
+        raise
+    return device
+
+
+def remove_passkey(user, *, passkey_id: int) -> bool:
+    """The user removes one of their own passkeys. Refused (False) for one that is not theirs,
+    and for their last second factor where two-factor sign-in is required: they set up
+    another first."""
+    with transaction.atomic():
+        passkey = WebAuthnCredential.objects.select_for_update().filter(
+            user=user, pk=passkey_id).first()
+        others = (TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+                  or WebAuthnCredential.objects.filter(user=user, confirmed=True)
+                  .exclude(pk=passkey_id).exists())
+        if passkey is None or (settings.DETER_REQUIRE_TWO_FACTOR and not others):
+            audit.record(user, "remove_passkey", "otp_device", passkey_id, outcome=audit.DENIED,
+                         device="passkey", reason="not yours" if passkey is None
+                         else "last second factor")
+            return False
+        passkey.delete()
+        if not others:  # recovery codes are for a second factor the user no longer has
+            StaticDevice.objects.filter(user=user).delete()
+        audit.record(user, "remove_passkey", "otp_device", passkey_id, device="passkey")
+    return True

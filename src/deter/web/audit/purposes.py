@@ -19,6 +19,8 @@ PURPOSES: dict[str, str] = {
     "two_factor_verify": ACCOUNT,
     "account": ACCOUNT, "password_change": ACCOUNT, "sign_out_everywhere": ACCOUNT,
     "two_factor_setup": ACCOUNT, "new_recovery_codes": ACCOUNT,
+    "passkey_register_begin": ACCOUNT, "passkey_register_complete": ACCOUNT,
+    "passkey_remove": ACCOUNT, "passkey_verify_begin": ACCOUNT, "passkey_verify_complete": ACCOUNT,
     "cohort": ANALYSIS, "profile": ANALYSIS, "chart": ANALYSIS, "group": ANALYSIS,
     "bring_proposals": ANALYSIS, "programme_runs": ANALYSIS,
     "jobs": ANALYSIS, "job_analyse": ANALYSIS, "job": ANALYSIS, "job_retry": ANALYSIS,

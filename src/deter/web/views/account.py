@@ -21,6 +21,7 @@ from ..actions import accounts as account_actions
 from ..forms.accounts import EnrolForm, GovukPasswordChangeForm, SecondFactorForm
 from ..policy import accounts as own
 from . import AuthenticatedHttpRequest
+from .passkeys import passkey_config
 
 
 @login_required
@@ -29,10 +30,14 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     sessions = own.own_sessions(user)
     authenticator = own.own_authenticator(user)
-    audit.record(user, "view_account", "user", user.pk, sessions=len(sessions))
+    passkeys = own.own_passkeys(user)
+    audit.record(user, "view_account", "user", user.pk, sessions=len(sessions),
+                 passkeys=len(passkeys))
     return render(request, "deter/account/account.html", {
-        "sessions": sessions, "authenticator": authenticator,
-        "recovery_codes_left": own.own_recovery_codes_left(user) if authenticator else 0,
+        "sessions": sessions, "authenticator": authenticator, "passkeys": passkeys,
+        "passkey_config": passkey_config(request),
+        "recovery_codes_left": own.own_recovery_codes_left(user)
+        if authenticator or passkeys else 0,
         "current_session": request.session.session_key,
         "required": settings.DETER_REQUIRE_TWO_FACTOR,
     })
@@ -81,9 +86,10 @@ def _next_page(request) -> str:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """After the password, for a user with an authenticator: its code, or a recovery code."""
+    """After the password, for a user with an authenticator or a passkey: its code, the
+    passkey (``views.passkeys`` answers its script), or a recovery code."""
     user = request.user
-    if own.own_authenticator(user) is None:
+    if not own.own_second_factor(user):
         audit.record(user, "view_two_factor_verify", "user", user.pk, enrolled=False)
         return redirect("two_factor_setup")
     if request.method == "POST":
@@ -102,10 +108,18 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             audit.record(user, "second_factor", "otp_device", None, outcome=audit.DENIED,
                          fields=sorted(form.errors))
         return render(request, "deter/account/two_factor_verify.html",
-                      {"form": form, "next": _next_page(request)}, status=400)
+                      _verify_context(request, form), status=400)
     audit.record(user, "view_two_factor_verify", "user", user.pk, enrolled=True)
     return render(request, "deter/account/two_factor_verify.html",
-                  {"form": SecondFactorForm(), "next": _next_page(request)})
+                  _verify_context(request, SecondFactorForm()))
+
+
+def _verify_context(request, form) -> dict:
+    user = request.user
+    return {"form": form, "next": _next_page(request),
+            "passkeys": bool(own.own_passkeys(user)), "passkey_config": passkey_config(request),
+            "codes": own.own_authenticator(user) is not None
+            or own.own_recovery_codes_left(user) > 0}
 
 
 def _qr_svg(device) -> str:
@@ -146,6 +160,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form, "qr": _qr_svg(device), "key": _spaced_key(device),
         "replacing": own.own_authenticator(user) is not None,
         "required": request.session.get(account_actions.SECOND_FACTOR) == "enrol",
+        "passkey_config": passkey_config(request),
     }, status=400 if request.method == "POST" else 200)
 
 
