@@ -659,6 +659,8 @@ def serve(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
         "DATABASE_URL": url, "DETER_ENV": "production",
         "DETER_SECRET_KEY": secrets.token_urlsafe(50), "DETER_ALLOWED_HOSTS": "127.0.0.1",
         "DETER_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "deter.web.settings",
+        # as behind the reverse proxy that ends TLS (deploy/nginx): Session says https
+        "DETER_PROXY_SSL_HEADER": "X-Forwarded-Proto",
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "deter.web.wsgi:application", "--workers", str(workers),
@@ -703,7 +705,10 @@ class Session:
         return response
 
     def _header(self) -> dict[str, str]:
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        # the browser's origin as the proxy's clients see it: Django checks it on a POST
+        origin = self.base.replace("http://", "https://", 1)
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                "X-Forwarded-Proto": "https", "Origin": origin, "Referer": origin + "/"}
 
     async def sign_in(self, username: str, password: str) -> None:
         page = await self.get("/sign-in/")
