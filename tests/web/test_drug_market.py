@@ -223,3 +223,22 @@ def test_the_coordinator_says_the_programme_is_a_drug_market_and_the_evaluation_
     row = AuditEvent.objects.filter(action="update_programme").get()
     assert row.detail["changes"]["delivery_model"] == ["", "drug_market"]
     assert policy.programmes.can(world.coordinator, "see_adder", programme)
+
+
+def test_the_offence_codes_are_the_home_office_groups_in_the_harm_table():
+    """The dashboard's trafficking and weapons codes are the harm table's "Trafficking of
+    drugs" subgroup and "Possession of weapons offences" group, not a list typed twice."""
+    import csv
+    from pathlib import Path
+
+    from deter.analysis import data
+    from deter.web.domain import offences
+
+    with (Path(data.__file__).parent / "harm_cchi_2026.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert offences.TRAFFICKING_CODES == {
+        r["offence_code"] for r in rows if r["offence_subgroup"] == "Trafficking of drugs"}
+    assert offences.WEAPONS_CODES == {
+        r["offence_code"] for r in rows if r["offence_group"] == "Possession of weapons offences"}
+    assert offences.DRUG_POSSESSION_CODES == {
+        r["offence_code"] for r in rows if r["offence_subgroup"] == "Possession of drugs"}
