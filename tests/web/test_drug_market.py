@@ -242,3 +242,18 @@ def test_the_offence_codes_are_the_home_office_groups_in_the_harm_table():
         r["offence_code"] for r in rows if r["offence_group"] == "Possession of weapons offences"}
     assert offences.DRUG_POSSESSION_CODES == {
         r["offence_code"] for r in rows if r["offence_subgroup"] == "Possession of drugs"}
+
+
+def test_the_subject_access_archive_holds_the_episode_and_harm_reduction(adder):
+    from deter.web.queries import subject_access
+
+    referral = refer(adder, days_ago=20)
+    actions.record_start(adder.drug_worker, referral, TODAY - 10 * DAY, "ost_methadone")
+    actions.record_harm_reduction(adder.drug_worker, adder.entry, kind="naloxone", on=TODAY,
+                                  recipient="person")
+    archive = subject_access.gather(adder.person)
+    [episode] = archive.sections["treatment_referrals"]
+    assert episode["source"] == "Police custody (arrest referral)"
+    assert episode["modality"] == "Opioid substitution: methadone"
+    assert archive.sections["harm_reduction"][0]["given_to"] == "The person"
+    assert archive.title("treatment_referrals").startswith("Referrals into drug treatment")
