@@ -21,6 +21,7 @@ from ..models import Agency, CohortEntry, HarmReductionRecord, TreatmentReferral
 from ..models.drug_market import COMPLETED
 from ..policy.drug_market import treatment_agencies
 from ..policy.grants import grants_of
+from .interventions import _day  # 14 November 2026, without glibc's %-d
 
 Referral = TreatmentReferral
 # the episode's steps in order: the field each is recorded in, and its name in a message
@@ -63,7 +64,7 @@ def refer(actor: AbstractBaseUser, entry: CohortEntry, *, source: str, referred_
                                        exited_on__isnull=True).first()
     if open_one is not None:
         errors["person"] = (f"{entry.person.person_id} already has an open treatment referral "
-                            f"in this programme, made on {open_one.referred_on:%-d %B %Y}")
+                            f"in this programme, made on {_day(open_one.referred_on)}")
     if errors:
         raise ValidationError(errors)
     provider_pk = provider.pk if provider is not None else min(own)
@@ -86,7 +87,7 @@ def _order_errors(referral: TreatmentReferral, field: str, on: date) -> dict[str
         then = getattr(referral, earlier)
         if then is not None and on < then:
             return {field: f"The date of the {what} cannot be before the {LABELS[earlier]} "
-                           f"on {then:%-d %B %Y}"}
+                           f"on {_day(then)}"}
     return {}
 
 
@@ -94,9 +95,9 @@ def _step_errors(referral: TreatmentReferral, step: str, on: date | None, modali
                  exit_reason: str) -> dict[str, str]:
     field, what = STEPS[step]
     if referral.exited_on is not None:
-        return {field: f"This episode ended on {referral.exited_on:%-d %B %Y}"}
+        return {field: f"This episode ended on {_day(referral.exited_on)}"}
     if getattr(referral, field) is not None:
-        return {field: f"The {what} is already recorded, on {getattr(referral, field):%-d %B %Y}"}
+        return {field: f"The {what} is already recorded, on {_day(getattr(referral, field))}"}
     errors = _day_errors(field, on, what) or _order_errors(referral, field, on)
     if step == "start" and modality not in Referral.Modality.values:
         errors["modality"] = "Select the treatment modality"
