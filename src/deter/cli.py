@@ -678,7 +678,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run, result = run_analysis(progress=progress_printer())
     _print_result(f"analysis run {run.pk}", result)
     with step("creating the demo programme and users", timings):
-        logins = create_demo_world(run, emerging_group=emerging.members)
+        logins = create_demo_world(run, emerging_group=emerging.members, drug_market=True)
     print("\nDemo logins (demo only; every view and change is audited):")
     for login in logins:
         print(f"  {login.username:<14} {login.password:<22} {login.role:<12} "

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from deter.web import audit
-from deter.web.actions import outcomes
+from deter.web.actions import drug_market, outcomes
 from deter.web.models import (
     Agency,
     CallInInvitation,
@@ -31,9 +31,11 @@ from deter.web.models import (
     Occurrence,
     OrderBreach,
     PersonLink,
+    TreatmentReferral,
 )
 from deter.web.models.retention import DeletionConfirmation, RetentionRun
 from deter.web.models.rights import Challenge, Notification, SubjectAccessRequest
+from web.drug_market_factories import Adder, make_adder
 from web.factories import (
     Role,
     World,
@@ -75,6 +77,9 @@ class Records:
     failed_job: Job  # the analyst's upload whose people.csv had a bad date
     administrator: User  # a system administrator, holding no role
     occurrence: Occurrence  # the first weekly visit of ``support``, its outcome awaited
+    adder: Adder  # a drug-market programme led by the VRU, with a treatment provider
+    drug_worker: User  # the treatment provider's partner-agency user
+    referral: TreatmentReferral  # the drug user's, from custody, started 100 days ago
 
 
 def make_records() -> Records:
@@ -181,7 +186,22 @@ def make_records() -> Records:
                    link=programme.person_links.get(person=world.active),
                    evaluator=evaluator, challenge=challenge, decided_challenge=decided, sar=sar,
                    failed_job=_failed_job(world), administrator=_administration(world),
-                   occurrence=_weekly_visits(coordinator, support))
+                   occurrence=_weekly_visits(coordinator, support),
+                   **_drug_market(world))
+
+
+def _drug_market(world: World) -> dict:
+    """The drug-market programme (issue 16): a referral from custody in treatment for 100
+    days, and naloxone given to a family member."""
+    adder = make_adder(world)
+    today = timezone.localdate()
+    referral = drug_market.refer(adder.drug_worker, adder.entry, source="custody",
+                                 referred_on=today - timedelta(days=110))
+    referral = drug_market.record_start(adder.drug_worker, referral,
+                                        today - timedelta(days=100), "ost_buprenorphine")
+    drug_market.record_harm_reduction(adder.drug_worker, adder.entry, kind="naloxone",
+                                      on=today - timedelta(days=3), recipient="family")
+    return {"adder": adder, "drug_worker": adder.drug_worker, "referral": referral}
 
 
 def _weekly_visits(coordinator: User, support: Intervention) -> Occurrence:

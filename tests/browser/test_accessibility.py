@@ -31,6 +31,7 @@ ANONYMOUS = "anonymous"
 EVALUATOR = "evaluator"  # sees only the evaluation page: checked there, not on every page
 ADMINISTRATOR = "administrator"  # sees only the administration pages: checked there
 ADMIN_AND_OTHERS = (*ROLES, ADMINISTRATOR)  # the administrator sees the page, the rest a 404
+DRUG_WORKER = "drug_worker"  # the treatment provider's, in the drug-market programme only
 
 
 # --- how to reach every URL name -------------------------------------------------------------
@@ -96,6 +97,7 @@ PANEL_PERSON = url("panel_decide_person", programme,
 PANEL_GROUP = url("panel_decide_group", programme,
                   lambda r: CohortGroup.objects.get(label="G2").pk)
 INTERVENTION = url("intervention", lambda r: r.order.pk)
+TREATMENT = url("entry_treatment", lambda r: r.adder.entry.pk)
 
 CASES: dict[str, list[Page | FormError | NotAPage]] = {
     "home": [Page(lambda r: "/")],
@@ -306,6 +308,19 @@ CASES: dict[str, list[Page | FormError | NotAPage]] = {
     **{name: [NotAPage("JSON from the HTTP API for partner systems (docs/api.md)")]
        for name in ("api_schema", "api_people", "api_person", "api_person_interventions",
                     "api_intervention", "api_intervention_updates", "api_not_found")},
+    # issue 16: the drug-market pathway, in the drug-market programme beside the world's
+    "programme_adder": [Page(url("programme_adder", lambda r: r.adder.programme.pk)),
+                        Page(url("programme_adder", lambda r: r.adder.programme.pk),
+                             roles=(DRUG_WORKER,)),
+                        Page(lambda r: reverse("programme_adder", args=[r.adder.programme.pk])
+                             + "?month=soon", roles=("coordinator",))],
+    "entry_treatment": [Page(TREATMENT), Page(TREATMENT, roles=(DRUG_WORKER,)),
+                        FormError(TREATMENT, TREATMENT, role=DRUG_WORKER)],
+    "entry_harm_reduction": [FormError(TREATMENT, url("entry_harm_reduction",
+                                                      lambda r: r.adder.entry.pk),
+                                       role=DRUG_WORKER)],
+    "treatment_step": [FormError(TREATMENT, url("treatment_step", lambda r: r.referral.pk,
+                                                lambda r: "exit"), role=DRUG_WORKER)],
     "admin_agencies": [Page(url("admin_agencies"), roles=ADMIN_AND_OTHERS)],
     "admin_agency_new": [Page(url("admin_agency_new"), roles=(ADMINISTRATOR, "coordinator")),
                          FormError(url("admin_agency_new"), role=ADMINISTRATOR)],
@@ -463,14 +478,14 @@ def records(db) -> Records:
 def login_for(records: Records, role: str):
     if role == ANONYMOUS:
         return None
-    if role in ("dpo", EVALUATOR, ADMINISTRATOR):
+    if role in ("dpo", EVALUATOR, ADMINISTRATOR, DRUG_WORKER):
         return getattr(records, role)
     return getattr(records.world, role)
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS, EVALUATOR, ADMINISTRATOR])
+@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS, EVALUATOR, ADMINISTRATOR, DRUG_WORKER])
 def test_every_page_meets_wcag_22_aa(page, live_server, records, role):
     check_every_page(page, live_server, records, role)
 

@@ -25,9 +25,11 @@ from deter.web.models import (
     InterventionUpdate,
     OrderBreach,
     Person,
+    TreatmentReferral,
 )
 
-CLASSIFIED = {"person": Person, "cohort_entry": CohortEntry, "cohort_decision": CohortDecision}
+CLASSIFIED = {"person": Person, "cohort_entry": CohortEntry, "cohort_decision": CohortDecision,
+              "treatment_referral": TreatmentReferral}
 
 
 @pytest.mark.parametrize("kind", sorted(CLASSIFIED))
@@ -117,3 +119,15 @@ def test_no_page_shows_a_partner_a_category_its_agreement_withholds():
     assert not never_shown, (
         f"marked values no page shows even to the coordinator (plant them where a page "
         f"renders them): {never_shown}")
+
+
+@pytest.mark.django_db
+def test_a_treatment_episodes_clinical_detail_stays_with_the_provider():
+    """The police analyst's agreement grants health data, but no page shows them the
+    modality of the drug user's treatment; the provider's drug worker and the lead agency's
+    coordinator see it (issue 16)."""
+    records = make_records()
+    modality = records.referral.get_modality_display()
+    assert not [page for page, html in pages_for(records, "analyst").items() if modality in html]
+    for role in ("drug_worker", "coordinator"):
+        assert any(modality in html for html in pages_for(records, role).values()), role

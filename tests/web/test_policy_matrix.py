@@ -31,6 +31,7 @@ from deter.web.models import (
     DataSharingAgreement,
     DeletionConfirmation,
     FoundGroup,
+    HarmReductionRecord,
     Intervention,
     Job,
     Letter,
@@ -39,8 +40,10 @@ from deter.web.models import (
     PersonScore,
     StaffRole,
     SubjectAccessRequest,
+    TreatmentReferral,
 )
 
+from .drug_market_factories import Adder, make_adder
 from .factories import (
     link,
     make_administrator,
@@ -57,13 +60,14 @@ from .meetings_factories import make_action, make_flag, make_group, make_meeting
 Role = StaffRole.Role
 
 ROLES = ("analyst", "coordinator", "caseworker", "partner", "stranger", "superuser",
-         "anonymous", "deactivated", "dpo", "evaluator", "administrator")
+         "anonymous", "deactivated", "dpo", "evaluator", "administrator", "drug_worker")
 STAFF = frozenset({"analyst", "coordinator", "caseworker"})  # the case-detail roles
 ENGAGED = STAFF | {"partner"}  # who sees an active or stepped-down person
 EVERY_STATUS = frozenset({"analyst", "coordinator"})
 A, C, CW, P = "analyst", "coordinator", "caseworker", "partner"
 DPO, EV = "dpo", "evaluator"  # the police's data protection officer; an evaluator at the VRU
 ADMIN = "administrator"  # a system administrator holding no role: refused everything else
+DW = "drug_worker"  # a treatment provider's partner user, in the drug-market programme only
 IN_PROGRAMME = ENGAGED | {DPO, EV}  # any role in the programme
 NOBODY: frozenset[str] = frozenset()
 
@@ -353,6 +357,25 @@ TABLE: list[Row] = [
     row("staff", "deactivate", "caseworker_account", {ADMIN}),
     row("staff", "deactivate", "administrator_account", NOBODY),  # not oneself
     row("staff", "deactivate", "deactivated_account", NOBODY),  # already
+    # --- the drug-market pathway (issue 16), in a drug-market programme led by the VRU (so
+    # the coordinator is the lead agency's), partnered by the police and a treatment provider
+    # whose drug worker is linked to the drug user. The dashboard: anyone in a drug-market
+    # programme; none for another model
+    row("programmes", "see_adder", "adder_programme", {A, C, DPO, EV, DW}),
+    row("programmes", "see_adder", "programme", NOBODY),
+    # referring and harm reduction are asked of the person's entry: the provider's staff
+    # refer; analysts, coordinators, caseworkers and the provider record harm reduction
+    row("entries", "refer_to_treatment", "drug_users_entry", {DW}),
+    row("entries", "refer_to_treatment", "active_entry", NOBODY),  # no treatment provider
+    row("entries", "record_harm_reduction", "drug_users_entry", {A, C, DW}),
+    row("entries", "record_harm_reduction", "active_entry", STAFF),
+    # a referral is seen with the person; its steps and clinical detail are the provider's
+    # (and the clinical detail the lead agency's coordinator's too)
+    row("treatment_referrals", "view", "referral", {A, C, DW}),
+    row("treatment_referrals", "record", "referral", {DW}),
+    row("treatment_referrals", "see_clinical", "referral", {C, DW}),
+    # harm reduction: seen with the person where health data is agreed
+    row("harm_reduction", "view", "overdose", {A, C, DW}),
 ]
 
 # (kind, action, record, role) -> how the policy contradicts the docstring
@@ -363,7 +386,12 @@ CONTRADICTIONS: dict[tuple[str, str, str, str], str] = {}
 
 
 @pytest.fixture
-def users(world) -> dict:
+def adder(world) -> Adder:
+    return make_adder(world)
+
+
+@pytest.fixture
+def users(world, adder) -> dict:
     retired = make_user("retired", world.vru, Role.COORDINATOR)
     retired.is_active = False
     retired.save()
@@ -374,11 +402,12 @@ def users(world) -> dict:
         "dpo": make_user("dpo", world.police, Role.DPO),
         "evaluator": make_user("evaluator", world.vru, Role.EVALUATOR),
         "administrator": make_administrator("administrator"),
+        "drug_worker": adder.drug_worker,
     }
 
 
 @pytest.fixture
-def records(world, users) -> dict:
+def records(world, users, adder) -> dict:
     programme, police_only_programme = world.programme, world.police_only_programme
     entries = {e.person_id: e for e in programme.cohort.all()}
     active_entry, proposed_entry = entries[world.active.pk], entries[world.proposed.pk]
@@ -505,10 +534,22 @@ def records(world, users) -> dict:
         "active_score": scores[world.active.pk], "proposed_score": scores[world.proposed.pk],
         "police_only_score": scores[world.police_only.pk],
         "unlisted_score": scores[world.unlisted.pk],
-    } | rights | _job_records(world) | {
+    } | rights | _job_records(world) | _drug_market_records(adder) | {
         "police": world.police, "caseworker_account": world.caseworker,
         "administrator_account": users["administrator"], "deactivated_account": retired,
     }
+
+
+def _drug_market_records(adder: Adder) -> dict:
+    today = timezone.localdate()
+    referral = TreatmentReferral.objects.create(
+        programme=adder.programme, person=adder.person, provider=adder.treatment,
+        source="custody", referred_on=today, recorded_by=adder.drug_worker)
+    overdose = HarmReductionRecord.objects.create(
+        programme=adder.programme, person=adder.person, kind="near_fatal_overdose", on=today,
+        agency=adder.treatment, recorded_by=adder.drug_worker)
+    return {"adder_programme": adder.programme, "drug_users_entry": adder.entry,
+            "referral": referral, "overdose": overdose}
 
 
 def _job_records(world) -> dict:

@@ -30,6 +30,7 @@ from deter.web.models import (
     DataSharingAgreement,
     DeletionConfirmation,
     Event,
+    HarmReductionRecord,
     Intervention,
     InterventionUpdate,
     Letter,
@@ -38,6 +39,7 @@ from deter.web.models import (
     Person,
     RetentionRun,
     StaffRole,
+    TreatmentReferral,
 )
 
 from .factories import (
@@ -264,6 +266,24 @@ def test_a_run_deletes_the_persons_programme_records_and_keeps_the_polices(world
     assert row.detail["kind"] == "rejected_proposal" and row.detail["ids"] == [entry.pk]
     assert row.detail["people"] == ["P-REJECTED"]
     assert row.object_id == str(result.run.pk) and not result.run.dry_run
+
+
+def test_a_run_deletes_the_persons_treatment_records_too(world, rejected):
+    """The drug-market pathway's records (issue 16) are programme records about the person."""
+    person, other = rejected["person"], world.active
+    for who in (person, other):
+        TreatmentReferral.objects.create(
+            programme=world.programme, person=who, provider=world.social_care, source="self",
+            referred_on=TODAY() - timedelta(days=40), recorded_by=world.caseworker)
+        HarmReductionRecord.objects.create(
+            programme=world.programme, person=who, kind="naloxone", recipient="peer",
+            on=TODAY() - timedelta(days=40), agency=world.social_care,
+            recorded_by=world.caseworker)
+    run_retention()
+    assert not TreatmentReferral.objects.filter(person=person).exists()
+    assert not HarmReductionRecord.objects.filter(person=person).exists()
+    assert TreatmentReferral.objects.filter(person=other).count() == 1
+    assert HarmReductionRecord.objects.filter(person=other).count() == 1
 
 
 def test_exited_people_letters_and_meeting_notes_each_get_their_treatment(world):

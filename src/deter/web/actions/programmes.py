@@ -10,7 +10,8 @@ from django.db import transaction
 from .. import audit, policy
 from ..models import Agency, Programme
 
-FIELDS = ("name", "problem", "area", "start", "end", "emphasis", "uses_call_ins")
+FIELDS = ("name", "problem", "area", "start", "end", "emphasis", "uses_call_ins",
+          "delivery_model")
 
 
 def _validate(programme: Programme, agencies: list[Agency]) -> None:
@@ -46,6 +47,7 @@ def create_programme(
     end: date | None = None,
     emphasis: str = Programme.Emphasis.BALANCED,
     uses_call_ins: bool = True,
+    delivery_model: str = "",
 ) -> Programme:
     """A coordinator starts a programme; their own agency must be among the partners, so
     they can run it."""
@@ -61,7 +63,7 @@ def create_programme(
     lead = min((a for a in agencies if a.pk in coordinating), key=lambda a: a.pk, default=None)
     programme = Programme(name=name.strip(), problem=problem.strip(), area=area.strip(),
                           start=start, end=end, emphasis=emphasis, uses_call_ins=uses_call_ins,
-                          lead_agency=lead)
+                          delivery_model=delivery_model, lead_agency=lead)
     _validate(programme, agencies)
     with transaction.atomic():
         programme.save()

@@ -40,12 +40,14 @@ from ..models import (
     CallInInvitation,
     CohortEntry,
     DeletionConfirmation,
+    HarmReductionRecord,
     Intervention,
     Letter,
     Meeting,
     MeetingAction,
     Programme,
     RetentionRun,
+    TreatmentReferral,
 )
 from ..queries import retention as due_query
 from ..queries.retention import Due, Report
@@ -138,6 +140,8 @@ def _delete_entries(item: Due) -> list[int]:
     CallInInvitation.objects.filter(meeting__programme=programme,
                                     person_id__in=person_pks).delete()
     Intervention.objects.filter(programme=programme, person_id__in=person_pks).delete()
+    for recorded in (TreatmentReferral, HarmReductionRecord):  # the drug-market pathway's
+        recorded.objects.filter(programme=programme, person_id__in=person_pks).delete()
     CohortEntry.objects.filter(pk__in=entry_pks).delete()
     _scrub_programme(programme, set(person_pks), set(entry_pks),
                      [pid for _, _, pid in entries])

@@ -33,6 +33,9 @@ PURPOSES: dict[str, str] = {
     "publish_scoring": ADMINISTRATION,
     "scoring": TRANSPARENCY, "programme_scoring": TRANSPARENCY, "public_scoring": TRANSPARENCY,
     "programme_fairness": EVALUATION,
+    # issue 16: treatment and harm reduction are delivery; the ADDER dashboard monitors it
+    "entry_treatment": DELIVERY, "entry_harm_reduction": DELIVERY, "treatment_step": DELIVERY,
+    "programme_adder": EVALUATION,
     "programme_report": EVALUATION, "programme_report_pdf": EVALUATION,
     "evaluation_exports": EVALUATION, "evaluation_export_download": EVALUATION,
     "programme_evaluation": EVALUATION, "programme_evaluation_html": EVALUATION,

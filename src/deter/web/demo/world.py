@@ -128,15 +128,18 @@ def violent_offences(explanation: object, run: AnalysisRun | None = None) -> lis
 
 
 def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40,
-                      emerging_group: Sequence[str] = ()) -> list[DemoLogin]:
+                      emerging_group: Sequence[str] = (),
+                      drug_market: bool = False) -> list[DemoLogin]:
     """Create the demo agencies, users and programme, and a cohort from ``run`` if given.
 
     The ``cohort_size`` highest-ranked people with at least one violent offence as offender
     are proposed; the top ``ACTIVE_COUNT`` of them are active, with a rationale and a review
     date three months ahead. With ``emerging_group`` (the planted children's person ids,
     ``deter.analysis.synth.emerging``) and a run, a second programme carries that group
-    through its year (``demo/emerging_group.py``).
+    through its year (``demo/emerging_group.py``). With ``drug_market`` and a run, a third
+    programme is a drug market run as Project ADDER (``demo/drug_market.py``).
     """
+    from . import drug_market as demo_drug_market
     from . import emerging_group as demo_emerging
 
     if settings.PRODUCTION:
@@ -166,11 +169,13 @@ def create_demo_world(run: AnalysisRun | None, cohort_size: int = 40,
         demo_rights.add_demo_rights(programme, users)
         second = demo_emerging.add_emerging_group_programme(
             run, agencies, users, emerging_group, POLICE, VRU) if run and emerging_group else []
+        third = demo_drug_market.add_drug_market_programme(
+            run, agencies, users, POLICE, VRU) if run and drug_market else []
         audit.record(
             None, "create_demo_world", "programme", programme.pk,
             run=run.pk if run else None, cohort_entries_created=created,
         )
-    return [*DEMO_LOGINS, *second]
+    return [*DEMO_LOGINS, *second, *third]
 
 
 def _programme(coordinator, partners: list[Agency]) -> Programme:

@@ -83,6 +83,17 @@ FIELDS: dict[str, dict[str, Category]] = {
     "membership": {"*": C.POLICE_INTELLIGENCE},
     "cohort_group": {"*": C.POLICE_INTELLIGENCE},
     "letter": {"*": C.CONTACT},
+    # issue 16: that a referral exists, when and its stage, for whoever sees the person; the
+    # clinical detail only for the provider and the lead agency's coordinator
+    # (policy.treatment_referrals.fields)
+    "treatment_referral": {
+        "id": C.COHORT, "programme": C.COHORT, "person": C.IDENTITY, "provider": C.COHORT,
+        "referred_on": C.COHORT, "recorded_by": C.COHORT, "created_at": C.COHORT,
+        "source": C.HEALTH, "triaged_on": C.HEALTH, "assessed_on": C.HEALTH,
+        "started_on": C.HEALTH, "modality": C.HEALTH, "exited_on": C.HEALTH,
+        "exit_reason": C.HEALTH,
+    },
+    "harm_reduction_record": {"*": C.HEALTH},
 }
 
 

@@ -49,3 +49,27 @@ def violent(candidates: QuerySet, violence: Violence, event: str = "event__") ->
     for offence_code, offence_category in chosen:
         match |= Q(**{code: offence_code, category: offence_category})
     return candidates.filter(match)
+
+
+# --- the drug market's offences (Project ADDER, issue 16) -------------------------------------
+# Home Office offence codes, as the harm table groups them (deter/analysis/data/
+# harm_cchi_2026.csv): "Trafficking of drugs" is its own offence subgroup (92A); "Possession of
+# weapons offences" is an offence group (firearms with intent, other firearms, other weapons,
+# bladed articles, other knives). An event with no code (a police.uk street-level record)
+# counts as a weapons offence by its police.uk category; police.uk's "drugs" mixes possession
+# with trafficking, so it is never counted as trafficking.
+TRAFFICKING_CODES = frozenset({"92A"})
+DRUG_POSSESSION_CODES = frozenset({"92C", "92D", "92E"})
+WEAPONS_CODES = frozenset({"10A", "10B", "10C", "10D", "81", "90"})
+WEAPONS_CATEGORY = "possession of weapons"
+
+
+def trafficking(event: str = "") -> Q:
+    """Events (at the path ``event`` from the candidates) with a trafficking code."""
+    return Q(**{f"{event}offence_code__in": sorted(TRAFFICKING_CODES)})
+
+
+def weapons(event: str = "") -> Q:
+    """Events with a weapons-possession code, or with no code and police.uk's category."""
+    return Q(**{f"{event}offence_code__in": sorted(WEAPONS_CODES)}) | Q(
+        **{f"{event}offence_code": "", f"{event}offence_category": WEAPONS_CATEGORY})

@@ -50,6 +50,14 @@ class ProgrammeForm(GovukForm):
         error_messages={"required": "Select the model's emphasis",
                         "invalid_choice": "Select the model's emphasis"},
     )
+    delivery_model = forms.ChoiceField(
+        label="The focused-deterrence model", required=False,
+        choices=[("", "Not said: the evaluation infers it from the cohort"),
+                 *Programme.DeliveryModel.choices],
+        widget=GovukRadios,
+        help_text="A drug-market programme (Project ADDER) has the ADDER dashboard",
+        error_messages={"invalid_choice": "Select the focused-deterrence model"},
+    )
     uses_call_ins = forms.TypedChoiceField(
         label="Does the programme hold call-ins?",
         choices=(("yes", "Yes"), ("no", "No")), widget=GovukRadios,
@@ -62,6 +70,7 @@ class ProgrammeForm(GovukForm):
             kwargs["initial"] = {
                 "name": instance.name, "problem": instance.problem, "area": instance.area,
                 "start": instance.start, "end": instance.end, "emphasis": instance.emphasis,
+                "delivery_model": instance.delivery_model,
                 "uses_call_ins": "yes" if instance.uses_call_ins else "no",
                 "agencies": list(instance.agencies.all()),
             }

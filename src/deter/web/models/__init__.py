@@ -11,6 +11,7 @@ from .casework import (
     LetterTemplate,
     OrderBreach,
 )
+from .drug_market import HarmReductionRecord, TreatmentReferral
 from .jobs import Job, ScheduledRun
 from .meetings import CallInInvitation, Meeting, MeetingAction
 from .outcomes import (
@@ -66,6 +67,7 @@ __all__ = [
     "GroupMembershipChange",
     "GroupRelation",
     "GroupViolenceFlag",
+    "HarmReductionRecord",
     "Job",
     "Intervention",
     "InterventionSchedule",
@@ -96,6 +98,7 @@ __all__ = [
     "StaffProfile",
     "StaffRole",
     "SubjectAccessRequest",
+    "TreatmentReferral",
     "display_name",
     "profile_of",
     "UserSession",

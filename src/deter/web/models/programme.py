@@ -22,7 +22,18 @@ class Programme(models.Model):
         ENFORCEMENT_LED = "enforcement_led", "Enforcement-led"
         BALANCED = "balanced", "Balanced"
 
+    class DeliveryModel(models.TextChoices):
+        """The focused-deterrence model the programme runs (the evaluation page's ``MODELS``):
+        empty while not said, when the evaluation infers it from the cohort."""
+
+        GROUP = "group", "Group violence (gangs and street groups)"
+        INDIVIDUAL = "individual", "High-risk individuals"
+        DRUG_MARKET = "drug_market", "Drug market"
+
     name = models.CharField(max_length=200, unique=True)
+    delivery_model = models.CharField(
+        max_length=16, choices=DeliveryModel.choices, blank=True, default="",
+        help_text="Group violence, high-risk individuals or a drug market (Project ADDER)")
     problem = models.TextField(help_text="The problem the programme addresses")
     area = models.CharField(max_length=200)
     start = models.DateField()

@@ -77,6 +77,11 @@ The rules, from ``StaffRole`` (a user's agencies and roles) and ``Programme.agen
   entry: only those who decide in the programme still see a removed entry (and the meeting
   actions about it). Subject access requests are that DPO's.
 
+- The drug-market pathway (``policy.drug_market``, issue 16): a treatment provider's staff
+  refer the people they see and record the episode; its clinical detail is the provider's
+  and the lead agency's coordinator's alone; harm-reduction records are seen where health
+  data is agreed; the ADDER dashboard is for anyone in a drug-market programme.
+
 - Imports and analysis runs started in the app, and their progress, are for the analysts of a
   police force or a VRU (``policy.jobs``).
 
@@ -103,6 +108,7 @@ from .records import (
     flags,
     found_groups,
     groups,
+    harm_reduction,
     interventions,
     jobs,
     letters,
@@ -116,14 +122,17 @@ from .records import (
     scores,
     staff,
     subject_access_requests,
+    treatment_referrals,
 )
 
 __all__ = [
     "KINDS", "MAX_PK", "POLICE_OR_VRU", "Category", "RecordPolicy", "Role", "UnknownAction", "User",
     "agencies", "agreements", "caching_grants", "challenges", "decisions", "deletion_confirmations",
     "entries", "evaluations", "flags",
-    "forget_grants", "found_groups", "groups", "interventions", "jobs", "letters", "links",
+    "forget_grants", "found_groups", "groups", "harm_reduction", "interventions", "jobs", "letters",
+    "links",
     "meeting_actions",
     "meetings", "notifications", "people", "programmes", "roles_of", "runs", "scores",
-    "is_system_administrator", "staff", "stop_caching", "subject_access_requests", "valid_pk",
+    "is_system_administrator", "staff", "stop_caching", "subject_access_requests",
+    "treatment_referrals", "valid_pk",
 ]

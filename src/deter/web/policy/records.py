@@ -26,6 +26,12 @@ from ..models import (
 from . import reviews, rights
 from .administration import agencies, staff
 from .base import Category, RecordPolicy
+from .drug_market import (
+    HarmReductionPolicy,
+    TreatmentReferralPolicy,
+    records_harm_reduction,
+    refers,
+)
 from .evaluation import evaluations
 from .grants import (
     ALL_ROLES,
@@ -98,6 +104,7 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         "see_report": "_sees_report",
         "see_report_aggregates": "_sees",
         "see_evaluation": "_sees_evaluation",
+        "see_adder": "_sees_adder",
     }
     listed = {
         "see_evaluation": "_with_evaluation",
@@ -214,6 +221,12 @@ class ProgrammePolicy(RecordPolicy[Programme]):
         return Programme.objects.filter(
             Q(pk__in=programme_pks(user, DECIDE)) | Q(pk__in=under_agreement)).order_by("name")
 
+    def _sees_adder(self, user: User, programme: Programme) -> bool:
+        """The ADDER dashboard (monthly counts, never a person): anyone in a drug-market
+        programme (``policy.drug_market``)."""
+        return programme.delivery_model == Programme.DeliveryModel.DRUG_MARKET \
+            and holds(user, ALL_ROLES, programme.pk)
+
     def coordinated_agencies(self, user: User) -> set[int]:
         """Keys of the agencies the user is a coordinator for."""
         return set(roles_of(user).filter(role=Role.COORDINATOR)
@@ -246,6 +259,9 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
         "decide": "_decides",
         "edit_plan": "_edits_plan",
         "write_letter": "_writes_letter",
+        # issue 16, the drug-market pathway (policy.drug_market)
+        "refer_to_treatment": "_refers_to_treatment",
+        "record_harm_reduction": "_records_harm_reduction",
     }
 
     def visible(self, user: User) -> QuerySet[CohortEntry]:
@@ -307,6 +323,14 @@ class EntryPolicy(RecordPolicy[CohortEntry]):
         if not self._sees(user, entry):
             return False
         return entry.lead_professional_id == user.pk or self._decides(user, entry)
+
+    def _refers_to_treatment(self, user: User, entry: CohortEntry) -> bool:
+        return entry.status in ENGAGED_STATUSES and self._sees(user, entry) \
+            and refers(user, entry)
+
+    def _records_harm_reduction(self, user: User, entry: CohortEntry) -> bool:
+        return entry.status in ENGAGED_STATUSES and self._sees(user, entry) \
+            and records_harm_reduction(user, entry)
 
     def _writes_letter(self, user: User, entry: CohortEntry) -> bool:
         """Letters name and address a person: the coordinator, the programme's caseworkers
@@ -767,10 +791,13 @@ letters = LetterPolicy()
 found_groups = FoundGroupPolicy()
 agreements = AgreementPolicy()
 links = LinkPolicy()
+treatment_referrals = TreatmentReferralPolicy(entries)
+harm_reduction = HarmReductionPolicy(entries)
 
 jobs = JobPolicy()
 
 KINDS: dict[str, RecordPolicy] = {p.kind: p for p in (
     programmes, entries, people, groups, meetings, meeting_actions, interventions, runs, scores,
     decisions, flags, letters, found_groups, agreements, links, deletion_confirmations,
-    evaluations, notifications, challenges, subject_access_requests, jobs, agencies, staff)}
+    evaluations, notifications, challenges, subject_access_requests, jobs, agencies, staff,
+    treatment_referrals, harm_reduction)}

@@ -686,7 +686,10 @@ def _design_warnings(result: Evaluation) -> list[Warning]:
 
 
 def default_model(programme: Programme) -> str:
-    """A programme that accepted groups is a group violence model; otherwise individuals."""
+    """The model the programme says it runs (``Programme.delivery_model``); without one, a
+    programme that accepted groups is a group violence model, otherwise individuals."""
+    if programme.delivery_model in MODELS:
+        return programme.delivery_model
     accepted_groups = CohortGroup.objects.filter(
         programme=programme, decisions__to_status=CohortStatus.ACTIVE).exists()
     return "group" if accepted_groups else "individual"

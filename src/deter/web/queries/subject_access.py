@@ -22,6 +22,7 @@ from ..models import (
     Challenge,
     CohortDecision,
     CohortEntry,
+    HarmReductionRecord,
     Intervention,
     InterventionUpdate,
     Involvement,
@@ -33,6 +34,7 @@ from ..models import (
     Person,
     PersonScore,
     SubjectAccessRequest,
+    TreatmentReferral,
 )
 
 ANOTHER = "another person"
@@ -52,6 +54,8 @@ TITLES = {
     "letters": "Letters written to you",
     "meeting_actions": "Actions agreed at meetings about you",
     "call_ins": "Call-in invitations",
+    "treatment_referrals": "Referrals into drug treatment and the treatment episode",
+    "harm_reduction": "Naloxone supplied, overdoses and drug-related deaths",
     "notifications": "Records of telling you about the programme",
     "challenges": "Your challenges and their outcome",
     "subject_access_requests": "Your subject access requests",
@@ -117,6 +121,7 @@ def gather(person: Person) -> SubjectAccess:
     entries = list(CohortEntry.objects.filter(person=person)
                    .select_related("programme", "lead_professional", "decided_by"))
     found.sections |= _programme_records(person, entries, redact)
+    found.sections |= _treatment_records(person)
     found.sections |= _rights_records(person, entries, redact)
     found.sections["who_viewed"] = _who_viewed(person, entries)
     return found
@@ -211,6 +216,29 @@ def _programme_records(person: Person, entries: list[CohortEntry], redact) -> di
             "meeting": c.meeting.title, "held_at": _text(c.meeting.held_at),
             "attended": {True: "yes", False: "no", None: "not recorded"}[c.attended],
         } for c in CallInInvitation.objects.filter(person=person).select_related("meeting")],
+    }
+
+
+def _treatment_records(person: Person) -> dict[str, Rows]:
+    """The drug-market pathway (issue 16): every item a provider recorded, clinical detail
+    included (the person's own)."""
+    referrals = TreatmentReferral.objects.filter(person=person).select_related(
+        "programme", "provider", "recorded_by").order_by("referred_on", "pk")
+    harm = HarmReductionRecord.objects.filter(person=person).select_related(
+        "programme", "agency").order_by("on", "pk")
+    return {
+        "treatment_referrals": [{
+            "programme": r.programme.name, "provider": r.provider.name,
+            "source": r.get_source_display(), "referred_on": _text(r.referred_on),
+            "triaged_on": _text(r.triaged_on), "assessed_on": _text(r.assessed_on),
+            "started_on": _text(r.started_on), "modality": r.get_modality_display(),
+            "exited_on": _text(r.exited_on), "exit_reason": r.get_exit_reason_display(),
+            "recorded_by": _staff(r.recorded_by),
+        } for r in referrals],
+        "harm_reduction": [{
+            "programme": h.programme.name, "what": h.get_kind_display(), "on": _text(h.on),
+            "given_to": h.get_recipient_display(), "recorded_by_agency": h.agency.name,
+        } for h in harm],
     }
 
 

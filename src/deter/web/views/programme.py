@@ -78,6 +78,7 @@ def programme_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "grace_days": policy.reviews.grace_days(),
         "can_decide": can_decide,
         "can_see_panel": policy.programmes.can(user, "run_panel", programme),
+        "can_see_adder": policy.programmes.can(user, "see_adder", programme),
         "can_see_fairness": policy.programmes.can(user, "see_fairness", programme),
         "can_see_report": policy.programmes.can(user, "see_report_aggregates", programme),
         "can_see_evaluation": policy.programmes.can(user, "see_evaluation", programme),
