@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from deter.analysis.extract import Extract
 from deter.analysis.places import (
     NO_COORDINATES,
     NO_LSOA,
@@ -214,3 +215,28 @@ def test_nyc_homicides_peak_in_summer():
         trend.group_by(pl.col("month").dt.month()).agg(pl.col("seasonal").mean()).rows()
     )
     assert np.mean([season[m] for m in (6, 7, 8)]) > 0 > np.mean([season[m] for m in (12, 1, 2)])
+
+
+@needs(NYC)
+def test_one_stray_coordinate_is_left_off_the_map_and_listed(shootings):
+    from deter.analysis.pipeline import analyse
+    from deter.analysis.places.extent import map_extent
+    from deter.analysis.report import render_report
+
+    cells = grid_hotspots(shootings, weight="shot")
+    extent = map_extent(cells)
+    assert extent.outside.height == 0  # all five boroughs, Staten Island's edges included
+    assert extent.inside.height == cells.height
+    # one shooting keyed with the longitude's sign lost (74 degrees east: Kazakhstan)
+    stray = shootings.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(-pl.col("longitude"))
+        .otherwise(pl.col("longitude")).alias("longitude"))
+    cells = grid_hotspots(stray, weight="shot")
+    extent = map_extent(cells)
+    assert extent.outside.height == 1 and extent.outside["longitude"][0] > 70
+    assert extent.east < -73 and extent.west > -75  # the map stays on New York
+    html = render_report(analyse(Extract.from_frames(events=stray.select(
+        "event_id", "occurred_at", "latitude", "longitude"))))
+    listed = html[html.index("<caption>Grid cells left off the map"):]
+    assert extent.outside["place_id"][0] in listed[: listed.index("</table>")]
+    assert "1 grid cell lies far outside all the others" in " ".join(html.split())

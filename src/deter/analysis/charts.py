@@ -191,16 +191,33 @@ def conflict_map(
             layout[[a, b], 0], layout[[a, b], 1], color=RELATION_COLOURS.get(kind, GREY),
             linestyle="-" if kind == "rivalry" else "--", linewidth=1.4, zorder=1, alpha=0.8,
         )
-    harm = nodes["harm_score"].to_numpy()
-    sizes = 40 + 900 * harm / harm.max() if harm.max() > 0 else np.full(len(ids), 80.0)
+    basis = conflict_size_basis(nodes)
+    amount = nodes["harm_score" if basis == "offender harm" else "size"].cast(pl.Float64)
+    amount = amount.fill_null(0.0).to_numpy()
+    sizes = 60 + 900 * amount / amount.max() if amount.max() > 0 else np.full(len(ids), 200.0)
     axes.scatter(layout[:, 0], layout[:, 1], s=sizes, color=NODE, edgecolors="black",
                  linewidths=0.6, zorder=2)
-    for group, (x, y) in zip(ids, layout, strict=True):
-        axes.annotate(group, (x, y), ha="center", va="center", fontsize=7, zorder=3)
+    # each label just below its circle, so a small circle is not hidden under its own label
+    for group, (x, y), size in zip(ids, layout, sizes, strict=True):
+        axes.annotate(group, (x, y), xytext=(0, -(math.sqrt(size) / 2 + 1.5)),
+                      textcoords="offset points", ha="center", va="top", fontsize=7, zorder=3,
+                      bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                            "edgecolor": "none", "alpha": 0.8})
+    axes.margins(0.08)
     axes.plot([], [], color=RED, label="rivalry (violence between members)")
-    axes.plot([], [], color=BLUE, linestyle="--", label="alliance (co-offending)")
+    axes.plot([], [], color=BLUE, linestyle="--",
+              label="alliance (co-offending or recorded meetings)")
     axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, -0.08))
     return _svg(figure, "Conflict map of groups: rivalries and alliances")
+
+
+def conflict_size_basis(groups: pl.DataFrame) -> str:
+    """What the conflict map's circle areas show: "offender harm" when any group has some,
+    else "members" (a network without events has no harm, and circles of no area say
+    nothing)."""
+    if groups.height and groups["harm_score"].fill_null(0.0).max() > 0:
+        return "offender harm"
+    return "members"
 
 
 def _circle(n: int) -> list[list[float]]:
