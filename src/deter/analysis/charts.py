@@ -104,20 +104,28 @@ def hour_weekday_chart(frame: pl.DataFrame, value: str = "harm") -> str:
     return _svg(figure, f"{value.capitalize()} by weekday and hour")
 
 
-def trend_chart(frame: pl.DataFrame) -> str:
-    """Monthly events (bars) with the trend line when one was estimated."""
+def trend_chart(frame: pl.DataFrame, flagged: pl.DataFrame | None = None) -> str:
+    """Monthly events as recorded (bars) with the smoothed trend line when one was estimated;
+    the months in ``flagged`` (``timing.abrupt_changes``) are drawn in orange and marked."""
     months = frame["month"].to_list()
     figure = _figure(7.0, 2.8)
     axes = figure.add_subplot()
     x = np.arange(len(months))
-    axes.bar(x, frame["events"].to_numpy(), color=BLUE, alpha=0.55, label="events a month")
+    events = frame["events"].to_numpy()
+    marked = set(flagged["month"].to_list()) if flagged is not None else set()
+    colours = [ORANGE if month in marked else BLUE for month in months]
+    axes.bar(x, events, color=colours, alpha=0.7, label="events a month (as recorded)")
     if "trend" in frame.columns and frame["trend"].is_not_null().any():
-        axes.plot(x, frame["trend"].to_numpy(), color=RED, linewidth=2, label="trend")
+        axes.plot(x, frame["trend"].to_numpy(), color=RED, linewidth=2, label="smoothed trend")
+    if marked:
+        where = [i for i, month in enumerate(months) if month in marked]
+        axes.plot(x[where], events[where], linestyle="none", marker="v", color="black",
+                  markersize=5, label="abrupt change")
     step = max(1, len(months) // 12)
     axes.set_xticks(x[::step], [_month_label(m) for m in months[::step]], rotation=45,
                     ha="right")
     axes.set_ylabel("events")
-    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3)
     _tidy(axes)
     return _svg(figure, "Events a month with the trend")
 

@@ -20,6 +20,7 @@ import polars as pl
 from deter.analysis import charts
 from deter.analysis.config import flatten
 from deter.analysis.places.extent import map_extent
+from deter.analysis.timing import abrupt_changes
 
 if TYPE_CHECKING:
     from deter.analysis.pipeline import AnalysisResult
@@ -159,6 +160,7 @@ def report_context(result: AnalysisResult, title: str) -> dict[str, Any]:
     grid = places.filter(pl.col("place_kind") == "grid").sort("rank")
     lsoa = places.filter(pl.col("place_kind") == "lsoa").sort("rank")
     extent = map_extent(grid)
+    abrupt = abrupt_changes(result.trend) if result.trend.height else None
     offender_harm = people.filter(pl.col("harm_score") > 0)["harm_score"].to_numpy()
     curves = {"people (offender harm)": offender_harm}
     # a population with no harm at all (no events) has no shares to show
@@ -197,6 +199,8 @@ def report_context(result: AnalysisResult, title: str) -> dict[str, Any]:
         "lsoa": lsoa.head(TOP_PLACES).to_dicts(),
         "concentration": concentration.to_dicts(),
         "trend": result.trend.to_dicts(),
+        "abrupt": abrupt.to_dicts() if abrupt is not None else [],
+        "last_month": result.trend["month"].max() if result.trend.height else None,
         "hour_weekday_peak": result.hour_weekday.sort("harm", descending=True).head(5).to_dicts(),
         "disproportionality": result.disproportionality.to_dicts(),
         "charts": {
@@ -205,7 +209,7 @@ def report_context(result: AnalysisResult, title: str) -> dict[str, Any]:
             "hotspots": charts.hotspot_map(extent.inside) if extent.inside.height else None,
             "hour_weekday": (charts.hour_weekday_chart(result.hour_weekday, "harm")
                              if result.hour_weekday.height else None),
-            "trend": charts.trend_chart(result.trend) if result.trend.height else None,
+            "trend": charts.trend_chart(result.trend, abrupt) if result.trend.height else None,
         },
     }
 
