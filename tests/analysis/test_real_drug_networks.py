@@ -397,3 +397,15 @@ def test_a_network_only_profile_says_what_it_cannot_show():
     assert "Peak hours" not in html
     assert "Nothing to compare: nobody has recorded offending" in html
     assert "<th>characteristic</th>" not in html  # no header-only table
+
+
+def test_disruption_at_scale_removes_the_one_ranking_only():
+    # with betweenness estimated (more linked people than exact_max_vertices), ranking again
+    # after each removal would follow the sampling noise: only "at once" is run
+    from deter.analysis.disruption import disruption
+
+    graph = build_network(associations_only("drugnet_hartford", "network_edges.csv"),
+                          AnalysisConfig())
+    found = disruption(graph, 3, exact_max_vertices=50, samples=20)
+    assert found["strategy"].unique().to_list() == ["at_once"] and found.height == 4
+    assert found["largest_component"][0] == 193  # SOURCE.md: largest component 193

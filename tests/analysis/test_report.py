@@ -150,3 +150,22 @@ def test_the_settings_are_a_readable_table(result, html):
     assert values["rfg.recency_bands"].startswith("30 → 5; 91 → 4")
     assert values["association_weights"] == "none"
     assert values["alliance_association_kinds"] == "meeting, summit, alliance"
+
+
+def test_a_national_number_of_cells_is_merged_for_the_map():
+    """One SVG square per cell made a national hotspot map 59 MB; beyond MAX_MAP_SQUARES
+    neighbouring cells are merged for drawing, harm summed, and the map stays small."""
+    from benchmarks.report_size import cells
+
+    from deter.analysis import charts
+
+    grid = cells(30_000)
+    drawn, factor = charts.map_squares(grid)
+    assert factor > 1 and drawn.height <= charts.MAX_MAP_SQUARES
+    assert drawn["harm"].sum() == pytest.approx(grid["harm"].sum())
+    assert drawn["latitude"].is_between(50.2, 55.6).all()
+    svg = charts.hotspot_map(grid)
+    assert len(svg.encode()) < 1_500_000
+    small = grid.head(500)
+    same, factor = charts.map_squares(small)
+    assert factor == 1 and same.equals(small.select("longitude", "latitude", "harm"))

@@ -135,15 +135,62 @@ def _month_label(month: object) -> str:
     return text[:7]
 
 
-def hotspot_map(places: pl.DataFrame, top: int = 20) -> str:
+# More grid cells than this are merged into coarser squares for drawing: each drawn square is a
+# few hundred bytes of SVG, and a national extract's 300,000 cells made a 59 MB map
+MAX_MAP_SQUARES = 8_000
+
+
+def map_squares(cells: pl.DataFrame, limit: int = MAX_MAP_SQUARES) -> tuple[pl.DataFrame, int]:
+    """(longitude, latitude, harm) to draw, and how many cells each side of a drawn square
+    merges (1 = the cells as they are): at most ``limit`` squares, the harm of the cells in
+    each summed, at the squares' centres of harm."""
+    frame = cells.select("longitude", "latitude", "harm")
+    if frame.height <= limit:
+        return frame, 1
+    # the cells' own spacing in degrees, from their coordinates
+    lat_step = _spacing(frame["latitude"])
+    lon_step = _spacing(frame["longitude"])
+    factor = 2
+    while True:
+        merged = (
+            frame.group_by(
+                (pl.col("longitude") / (lon_step * factor)).floor().alias("_x"),
+                (pl.col("latitude") / (lat_step * factor)).floor().alias("_y"),
+            )
+            .agg(
+                ((pl.col("longitude") * pl.col("harm")).sum() / pl.col("harm").sum())
+                .fill_nan(None).fill_null(pl.col("longitude").mean()).alias("longitude"),
+                ((pl.col("latitude") * pl.col("harm")).sum() / pl.col("harm").sum())
+                .fill_nan(None).fill_null(pl.col("latitude").mean()).alias("latitude"),
+                pl.col("harm").sum(),
+            )
+            .sort("_y", "_x")
+            .select("longitude", "latitude", "harm")
+        )
+        if merged.height <= limit:
+            return merged, factor
+        factor *= 2
+
+
+def _spacing(values: pl.Series) -> float:
+    """The smallest gap between distinct coordinates, ignoring rounding noise (a cell side)."""
+    distinct = np.unique(np.round(values.to_numpy(), 6))
+    gaps = np.diff(distinct)
+    gaps = gaps[gaps > 1e-6]
+    return float(np.quantile(gaps, 0.1)) if gaps.size else 0.01
+
+
+def hotspot_map(places: pl.DataFrame, top: int = 20, max_squares: int = MAX_MAP_SQUARES) -> str:
     """Grid cells as squares coloured by harm (no base map: Deter works offline); the ``top``
-    cells are outlined and numbered by rank."""
+    cells are outlined and numbered by rank.  Beyond ``MAX_MAP_SQUARES`` cells, neighbouring
+    cells are merged into coarser squares for drawing (``map_squares``)."""
     cells = places.filter(pl.col("place_kind") == "grid").sort("rank")
     figure = _figure(6.0, 5.0)
     axes = figure.add_subplot()
     if cells.height:
-        lon, lat = cells["longitude"].to_numpy(), cells["latitude"].to_numpy()
-        harm = cells["harm"].to_numpy()
+        drawn, _factor = map_squares(cells, max_squares)
+        lon, lat = drawn["longitude"].to_numpy(), drawn["latitude"].to_numpy()
+        harm = drawn["harm"].to_numpy()
         order = np.argsort(harm)
         scatter = axes.scatter(
             lon[order], lat[order], c=np.log10(harm[order] + 1), s=6, marker="s",

@@ -195,6 +195,7 @@ def report_context(result: AnalysisResult, title: str) -> dict[str, Any]:
         "recorded_comparison": result.recorded_comparison.to_dicts(),
         "grid": grid.head(TOP_PLACES).to_dicts(),
         "off_map": extent.outside.to_dicts(),
+        "map_merge": charts.map_squares(extent.inside)[1] if extent.inside.height else 1,
         "off_map_total": extent.outside.height,
         "lsoa": lsoa.head(TOP_PLACES).to_dicts(),
         "concentration": concentration.to_dicts(),
