@@ -35,6 +35,8 @@ from __future__ import annotations
 import igraph as ig
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from deter.analysis.keyplayers import freeman_pairs, raw_betweenness, vertex_names
 
@@ -66,29 +68,39 @@ def disruption(
     """
     if top < 0:
         raise ValueError("top must not be negative")
-    names = vertex_names(graph)
-    graph = ig.Graph(n=graph.vcount(), edges=graph.get_edgelist())
-    graph.vs["name"] = names
     if graph.ecount() == 0 or top == 0:
         return pl.DataFrame(schema=DISRUPTION_SCHEMA)
     settings = {"exact_max_vertices": exact_max_vertices, "samples": samples, "seed": seed}
     if betweenness is None:
         betweenness = raw_betweenness(graph, **settings)[0]
-    baseline = _largest(graph)
     n = graph.vcount()
-    first = _ranking(names, betweenness)[:top]
-    rows = [_row(AT_ONCE, 0, None, None, graph, baseline)]
-    remaining = graph.copy()
-    for step, vertex in enumerate(first, start=1):
-        remaining.delete_vertices(remaining.vs.find(name=names[vertex]).index)
-        rows.append(_row(AT_ONCE, step, names[vertex], betweenness[vertex] / freeman_pairs(n),
-                         remaining, baseline))
+    betweenness = np.asarray(betweenness, dtype=np.float64)
+    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    removed = np.zeros(n, dtype=bool)
+    sizes = _sizes(edges, removed)
+    baseline = int(sizes.max())
+    rows = [_at(AT_ONCE, 0, None, None, sizes, baseline)]
+    for step, vertex in enumerate(_top(graph, betweenness, top), start=1):
+        removed[vertex] = True
+        rows.append(_at(AT_ONCE, step, graph.vs[vertex]["name"] if "name" in
+                        graph.vs.attributes() else str(vertex),
+                        betweenness[vertex] / freeman_pairs(n), _sizes(edges, removed),
+                        baseline))
     if not _exact(graph, exact_max_vertices, samples):
         # ranking again on estimates would follow the sampling noise, at the cost of a
         # betweenness estimate (about 10 s at force scale) per removal
         return pl.DataFrame(rows, schema=DISRUPTION_SCHEMA, orient="row")
+    # people with no link change no component: leave them out, counting them back in only for
+    # the normaliser
+    linked = np.flatnonzero(np.asarray(graph.degree()) > 0)
+    isolated = n - linked.size
+    everyone = vertex_names(graph)
+    betweenness = betweenness[linked]
+    graph = graph.induced_subgraph(linked.tolist(), implementation="create_from_scratch")
+    graph = ig.Graph(n=linked.size, edges=graph.get_edgelist())
+    graph.vs["name"] = [everyone[v] for v in linked]
     rows.append(_row(ONE_AT_A_TIME, 0, None, None, graph, baseline))
-    remaining, values = graph.copy(), np.asarray(betweenness, dtype=np.float64)
+    remaining, values = graph.copy(), betweenness
     for step in range(1, top + 1):
         if remaining.ecount() == 0:
             break
@@ -96,7 +108,7 @@ def disruption(
         vertex = _ranking(current, values)[0]
         if values[vertex] <= 0:
             break  # nobody left lies between two others: removing anyone splits nothing
-        chosen = values[vertex] / freeman_pairs(remaining.vcount())
+        chosen = values[vertex] / freeman_pairs(remaining.vcount() + isolated)
         remaining, values = _remove(remaining, values, vertex, settings)
         rows.append(_row(ONE_AT_A_TIME, step, current[vertex], chosen, remaining, baseline))
     return pl.DataFrame(rows, schema=DISRUPTION_SCHEMA, orient="row")
@@ -119,6 +131,37 @@ def _remove(graph: ig.Graph, values: np.ndarray, vertex: int, settings: dict
     return graph, values
 
 
+def _sizes(edges: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """The sizes of the connected components once the ``removed`` vertices are gone."""
+    n = removed.size
+    keep = ~removed[edges[:, 0]] & ~removed[edges[:, 1]]
+    kept = edges[keep]
+    adjacency = sp.coo_matrix((np.ones(len(kept)), (kept[:, 0], kept[:, 1])), shape=(n, n))
+    _count, labels = csgraph.connected_components(adjacency, directed=False)
+    sizes = np.bincount(labels[~removed])
+    return sizes[sizes > 0] if sizes.size else np.zeros(1, dtype=np.int64)
+
+
+def _at(strategy: str, removed: int, person: str | None, normalised: float | None,
+        sizes: np.ndarray, baseline: int) -> tuple:
+    largest = int(sizes.max())
+    return (strategy, removed, person, None if normalised is None else float(normalised),
+            largest, largest / baseline if baseline else None, int((sizes >= 2).sum()))
+
+
+def _top(graph: ig.Graph, values: np.ndarray, top: int) -> list[int]:
+    """The ``top`` vertices by betweenness (``_ranking``'s order), without naming everyone."""
+    rounded = np.round(values, 9)
+    if top < rounded.size:
+        cut = np.partition(rounded, rounded.size - top)[rounded.size - top]
+        candidates = np.flatnonzero(rounded >= cut)
+    else:
+        candidates = np.arange(rounded.size)
+    names = vertex_names(graph.induced_subgraph(candidates.tolist())) if (
+        "name" in graph.vs.attributes()) else [str(v) for v in candidates]
+    return [int(candidates[i]) for i in _ranking(names, values[candidates])[:top]]
+
+
 def _exact(graph: ig.Graph, exact_max_vertices: int, samples: int) -> bool:
     """Whether betweenness is computed exactly on this graph (see ``keyplayers``)."""
     sizes = np.asarray(graph.connected_components().sizes())
@@ -129,16 +172,10 @@ def _exact(graph: ig.Graph, exact_max_vertices: int, samples: int) -> bool:
 def _ranking(names: list[str], values: np.ndarray) -> list[int]:
     """Vertices by betweenness, highest first; ties (to 9 decimals, so that rounding in the
     path counts cannot break them) to the smaller person id."""
-    return sorted(range(len(names)), key=lambda v: (-round(float(values[v]), 9), names[v]))
-
-
-def _largest(graph: ig.Graph) -> int:
-    return max(graph.connected_components().sizes(), default=0)
+    return np.lexsort((np.asarray(names, dtype=str), -np.round(values, 9))).tolist()
 
 
 def _row(strategy: str, removed: int, person: str | None, normalised: float | None,
          graph: ig.Graph, baseline: int) -> tuple:
-    sizes = graph.connected_components().sizes()
-    largest = max(sizes, default=0)
-    return (strategy, removed, person, None if normalised is None else float(normalised),
-            largest, largest / baseline if baseline else None, sum(1 for s in sizes if s >= 2))
+    sizes = np.asarray(graph.connected_components().sizes() or [0])
+    return _at(strategy, removed, person, normalised, sizes, baseline)
