@@ -8,6 +8,7 @@ analysis modules take these settings; none of them is imported back from the pip
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time
@@ -218,6 +219,11 @@ class AnalysisConfig:
             raise ValueError("betweenness_samples must be positive, betweenness_exact_max >= 0")
         if self.exposure_days <= 0 or not self.at_risk_min_exposure > 0:
             raise ValueError("exposure_days and at_risk_min_exposure must be positive")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as error:
+            raise ValueError(f"unknown time zone {self.timezone!r}; use an IANA name such as "
+                             "'Europe/London' or 'America/New_York'") from error
         if self.disruption_top < 0:
             raise ValueError("disruption_top must not be negative")
         if isinstance(self.alliance_association_kinds, str) or not all(
