@@ -131,6 +131,8 @@ def test_a_real_events_only_extract_gives_an_honest_profile():
     assert 'aria-label="Harm by weekday' not in html and "Peak hours" not in html
     assert "Nothing to compare: the extract names no people" in html
     assert "<th>characteristic</th>" not in html
+    # the LSOA is named from the packaged lookup, not only by its code
+    assert "<td>E01033010</td><td>Leeds 111B</td>" in html
 
 
 def test_the_settings_are_a_readable_table(result, html):

@@ -20,6 +20,7 @@ import polars as pl
 from deter.analysis import charts
 from deter.analysis.config import flatten
 from deter.analysis.places.extent import map_extent
+from deter.analysis.places.names import lsoa_names_version, with_lsoa_names
 from deter.analysis.timing import abrupt_changes
 
 if TYPE_CHECKING:
@@ -197,7 +198,8 @@ def report_context(result: AnalysisResult, title: str) -> dict[str, Any]:
         "off_map": extent.outside.to_dicts(),
         "map_merge": charts.map_squares(extent.inside)[1] if extent.inside.height else 1,
         "off_map_total": extent.outside.height,
-        "lsoa": lsoa.head(TOP_PLACES).to_dicts(),
+        "lsoa": with_lsoa_names(lsoa.head(TOP_PLACES)).to_dicts(),
+        "lsoa_names_version": lsoa_names_version(),
         "concentration": concentration.to_dicts(),
         "trend": result.trend.to_dicts(),
         "abrupt": abrupt.to_dicts() if abrupt is not None else [],
