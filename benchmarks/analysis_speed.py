@@ -124,6 +124,8 @@ def _floor_pandas(folder: Path, report: Path) -> None:
 
 
 def _deter(folder: Path, report: Path) -> None:
+    import polars as pl
+
     from deter.analysis.config import AnalysisConfig
     from deter.analysis.extract import read_extract
     from deter.analysis.pipeline import analyse
@@ -135,7 +137,8 @@ def _deter(folder: Path, report: Path) -> None:
     result = analyse(extract, AnalysisConfig())
     steps = {k: v for k, v in result.summary["seconds"].items() if k != "total"}
     cpu_steps = {k: v for k, v in result.summary["cpu_seconds"].items() if k != "total"}
-    result.people.select("person_id", "group_id", "betweenness").write_parquet(
+    result.people.select("person_id", "group_id",
+                         pl.col("betweenness_raw").alias("betweenness")).write_parquet(
         outputs_path(folder, "deter")
     )
     _write(report, {

@@ -299,7 +299,7 @@ def _analyse_and_store(extract, counts: dict[str, int]):
         group_label=pl.col("group_id").fill_null(""), harm_score="harm_score",
         victim_harm_score="victim_harm_score", offence_count="offence_count",
         victimisation_count="victimisation_count", degree="degree", rfgv_score="rfgv_score",
-        betweenness="betweenness", broker_groups="broker_groups",
+        betweenness="betweenness_raw", broker_groups="broker_groups",
         exposure_score="exposure_score", at_risk="at_risk", victim_offender="victim_offender",
         proposed="proposed", criteria_met=pl.Series(criteria, dtype=pl.String),
         rank="rank", explanation=pl.col("explanation").fill_null("[]"),

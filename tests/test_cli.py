@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deter.cli import _config, build_parser, main
+from deter.cli import UserError, _config, build_parser, main
 from deter.web.models import Event, Person
 
 COMMANDS = ["synth", "migrate", "import", "analyse", "demo", "retention", "audit", "export",
@@ -130,6 +130,10 @@ def test_each_analysis_option_reaches_the_config_and_shows_its_default(capsys):
         400, 90.0, 0.5, 7)
     assert config.criteria == SelectionCriteria(
         violent_within_days=None, min_harm_score=10.0, min_rfgv_score=6.0, combine="any")
+    local = _config(_analyse_args("--timezone", "America/New_York", "--disruption-top", "3"))
+    assert (local.timezone, local.disruption_top) == ("America/New_York", 3)
+    with pytest.raises(UserError, match="unknown time zone 'Mars/Olympus'"):
+        _config(_analyse_args("--timezone", "Mars/Olympus"))
     with pytest.raises(SystemExit):
         main(["analyse", "--help"])
     shown = " ".join(capsys.readouterr().out.split())

@@ -391,6 +391,11 @@ ANALYSIS_OPTIONS = (
     ("--population", "population_table", str,
      "LSOA residents (lsoa_code,population CSV or the 2011 Census LSOA file) for events and "
      "harm per 1,000 residents"),
+    ("--timezone", "timezone", str,
+     "IANA time zone the extract's local times are in, for hours of the week and months "
+     "(e.g. America/New_York)"),
+    ("--disruption-top", "disruption_top", int,
+     "brokers removed in the disruption analysis (0 = none)"),
 )
 CRITERIA_OPTIONS = (  # for these, 0 switches the criterion off
     ("--violent-within-days", "violent_within_days", int,

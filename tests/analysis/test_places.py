@@ -353,3 +353,16 @@ def test_the_planted_power_few_hold_most_of_the_harm():
     assert {"grid cells with events", "LSOAs with events"} <= {r[0] for r in by}
     with pytest.raises(ValueError, match="people_named"):
         concentration_table(person_scores=scores, people_named=1)
+
+
+def test_lsoa_codes_are_named_from_the_packaged_lookup():
+    from deter.analysis.places.names import lsoa_names, lsoa_names_version, with_lsoa_names
+
+    names = lsoa_names()
+    assert names.height == 34_753 and names["lsoa_code"].is_unique().all()
+    assert names["lsoa_code"].str.contains(r"^[EW]0\d{7}$").all()
+    assert lsoa_names_version().startswith("ONS 2011 Census LSOAs (")
+    places = pl.DataFrame({"place_id": ["E01033010", "W01000001", "E01999999"]})
+    named = with_lsoa_names(places)
+    assert named["lsoa_name"].to_list()[0] == "Leeds 111B"  # Leeds city centre
+    assert named["lsoa_name"][1] is not None and named["lsoa_name"][2] is None

@@ -19,6 +19,7 @@ from deter.analysis.groups import find_groups
 from deter.analysis.keyplayers import key_players, reach_sets
 from deter.analysis.network import build_network
 from deter.analysis.pipeline import analyse
+from deter.analysis.report import render_report
 from shared_data import needs_shared, shared_path
 
 REAL = shared_path()
@@ -206,7 +207,7 @@ def test_an_extract_of_people_and_associations_only_is_analysed():
     assert result.summary["edges"] == 40 and result.summary["events"] == 0
     kay = result.people.filter(pl.col("person_id") == "Kay").row(0, named=True)
     assert kay["degree"] == 24
-    assert kay["betweenness"] == result.people["betweenness"].max()
+    assert kay["betweenness_raw"] == result.people["betweenness_raw"].max()
     # no events: no harm, no violence, nobody exposed, no relations between groups
     assert result.people["harm_score"].sum() == 0
     assert not result.people["at_risk"].any()
@@ -231,3 +232,180 @@ def test_an_extract_of_events_only_is_analysed():
     assert result.summary["events_in_window"] == result.summary["events"]  # all in 2019
     assert result.people.height == 0 and result.groups.height == 0
     assert result.relations.height == 0
+
+
+# The profile of a network-only extract: brokers named with published values, and disruption
+
+
+def report_rows(html: str, caption: str) -> list[list[str]]:
+    """The cells of the report table with this caption, row by row."""
+    import re
+
+    table = html[html.index(f"<caption>{caption}"):]
+    table = table[: table.index("</table>")]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row,
+                                                                       re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>"):], re.S)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("folder", "edges", "published"),
+    [
+        # Morselli (2009), Project Ciel wiretaps: N2 then N1, betweenness 0.64 and 0.59
+        ("cielnet", "original_edges_directed.csv", {"N2": 0.64, "N1": 0.59}),
+        # Operation Oversize wiretaps (Berlusconi et al. 2016): X49 (0.27), X9 (0.24)
+        ("ndrangheta_oversize", "original_edges_undirected.csv", {"X49": 0.27, "X9": 0.24}),
+        # Natarajan (2000): Kay, betweenness 0.89
+        ("natarajan_cocaine", "original_edges_directed.csv", {"Kay": 0.89}),
+    ],
+)
+def test_the_profile_of_a_wiretap_network_names_its_brokers(tmp_path, folder, edges, published):
+    from deter.analysis.pipeline import write_outputs
+
+    result = analyse(associations_only(folder, edges))
+    assert not result.people["proposed"].any()  # no events: nobody is proposed
+    write_outputs(result, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "Nobody meets the selection criteria" in html
+    rows = report_rows(html, "Brokers by normalised betweenness")
+    for rank, (person, normalised) in enumerate(published.items()):
+        assert rows[rank][1] == person
+        assert float(rows[rank][4]) == pytest.approx(normalised, abs=0.005)
+    people = pl.read_csv(tmp_path / "people.csv", schema_overrides={"person_id": pl.String})
+    assert "betweenness" not in people.columns  # labelled: normalised and raw apart
+    n = people.height
+    for person, normalised in published.items():
+        row = people.filter(pl.col("person_id") == person).row(0, named=True)
+        assert row["betweenness_normalised"] == pytest.approx(normalised, abs=0.005)
+        assert row["betweenness_raw"] == pytest.approx(
+            row["betweenness_normalised"] * (n - 1) * (n - 2) / 2)
+
+
+def networkx_disruption(graph, top: int) -> tuple[list, list]:
+    """(at once, one at a time): (person removed, largest component after) per step, computed
+    with networkx on the same links, ties to the smaller id."""
+    import networkx as nx
+
+    def ranked(g):
+        values = nx.betweenness_centrality(g, normalized=False)
+        return sorted(values, key=lambda v: (-round(values[v], 9), v)), values
+
+    def largest(g):
+        return max((len(c) for c in nx.connected_components(g)), default=0)
+
+    whole = nx.Graph()
+    whole.add_nodes_from(graph.vs["name"])
+    whole.add_edges_from((graph.vs[a]["name"], graph.vs[b]["name"]) for a, b in
+                         graph.get_edgelist())
+    order, _ = ranked(whole)
+    at_once, g = [], whole.copy()
+    for person in order[:top]:
+        g.remove_node(person)
+        at_once.append((person, largest(g)))
+    sequential, g = [], whole.copy()
+    for _ in range(top):
+        order, values = ranked(g)
+        if values[order[0]] <= 0:
+            break
+        g.remove_node(order[0])
+        sequential.append((order[0], largest(g)))
+    return at_once, sequential
+
+
+@pytest.mark.parametrize(
+    ("folder", "edges"),
+    [("cielnet", "original_edges_directed.csv"),
+     ("ndrangheta_oversize", "original_edges_undirected.csv"),
+     ("siren_auto_theft", "original_edges_undirected.csv"),
+     ("drugnet_hartford", "network_edges.csv")],
+)
+def test_disruption_agrees_with_networkx(folder, edges):
+    from deter.analysis.disruption import disruption
+
+    graph = build_network(associations_only(folder, edges), AnalysisConfig())
+    found = disruption(graph, 6)
+    at_once, sequential = networkx_disruption(graph, 6)
+    for strategy, expected in (("at_once", at_once), ("one_at_a_time", sequential)):
+        steps = found.filter((pl.col("strategy") == strategy) & (pl.col("removed") > 0))
+        assert list(steps.select("person_id", "largest_component").iter_rows()) == expected
+    before = found.filter(pl.col("removed") == 0)["largest_component"]
+    assert before.to_list() == [max(graph.connected_components().sizes())] * 2
+
+
+def test_removing_two_brokers_breaks_project_ciel_apart():
+    # Morselli (2009): the leader N2 and his lieutenant N1 hold the network together; without
+    # them the 25 participants fall apart into pieces of at most 10
+    result = analyse(associations_only("cielnet", "original_edges_directed.csv"))
+    steps = result.disruption.filter(pl.col("strategy") == "one_at_a_time")
+    assert steps["person_id"].to_list()[1:3] == ["N2", "N1"]
+    assert steps["largest_component"].to_list()[:3] == [25, 19, 10]
+
+
+def summits() -> Extract:
+    """Operazione Infinito (Calderoni et al. 2017): 156 people x 47 summits, as the
+    person-to-person links of a meetings network: one "meeting" association per pair of people
+    at the same summit, dated by the summit (labels begin dd/mm/yyyy)."""
+    folder = NETWORKS / "ndrangheta_infinito_summits"
+    nodes = pl.read_csv(folder / "network_nodes.csv", infer_schema=False)
+    attended = pl.read_csv(folder / "network_edges.csv", infer_schema=False).select(
+        pl.col("source").alias("summit"), pl.col("target").alias("person_id")
+    ).unique()
+    pairs = attended.join(attended, on="summit").filter(
+        pl.col("person_id") < pl.col("person_id_right"))
+    return Extract.from_frames(
+        people=nodes.filter(pl.col("type") == "False")
+        .select(pl.col("name").alias("person_id")).unique(maintain_order=True),
+        associations=pairs.select(
+            pl.col("person_id").alias("person_a"), pl.col("person_id_right").alias("person_b"),
+            pl.lit("meeting").alias("kind"),
+            pl.col("summit").str.slice(0, 10).str.to_date("%d/%m/%Y", strict=False)
+            .alias("observed_at"),
+        ).unique(["person_a", "person_b", "kind", "observed_at"]),
+    )
+
+
+def test_meetings_between_groups_are_alliances():
+    extract = summits()
+    assert extract.people.height == 156
+    result = analyse(extract)
+    assert result.summary["events"] == 0 and result.groups.height >= 2
+    alliances = result.relations.filter(pl.col("relation") == "alliance")
+    assert alliances.height > 0 and result.summary["relations"]["alliances"] == alliances.height
+    assert (alliances["basis"] == "association").all() and (alliances["events"] == 0).all()
+    assert (alliances["association_links"] > 0).all()
+    # not when meetings are left out of the alliance evidence
+    plain = analyse(extract, AnalysisConfig(alliance_association_kinds=()))
+    assert plain.relations.height == 0
+    html = render_report(result)
+    first = alliances.sort("weight", descending=True).row(0, named=True)
+    assert f"{first['group_a']} – {first['group_b']}" in html
+    assert f"{first['association_links']:,} recorded association links" in html
+    # no group has harm: the circles are sized by members, not drawn with no area
+    assert "area by members" in html
+
+
+def test_a_network_only_profile_says_what_it_cannot_show():
+    html = " ".join(render_report(analyse(
+        associations_only("cielnet", "original_edges_directed.csv"))).split())
+    assert 'aria-label="Hotspot map' not in html and 'aria-label="Harm by weekday' not in html
+    assert 'aria-label="Concentration' not in html
+    assert "no events (a network of people and their links only), so there are no places" in html
+    assert "The extract has no events, so there is no pattern in time" in html
+    assert "No harm to measure" in html
+    assert "Peak hours" not in html
+    assert "Nothing to compare: nobody has recorded offending" in html
+    assert "<th>characteristic</th>" not in html  # no header-only table
+
+
+def test_disruption_at_scale_removes_the_one_ranking_only():
+    # with betweenness estimated (more linked people than exact_max_vertices), ranking again
+    # after each removal would follow the sampling noise: only "at once" is run
+    from deter.analysis.disruption import disruption
+
+    graph = build_network(associations_only("drugnet_hartford", "network_edges.csv"),
+                          AnalysisConfig())
+    found = disruption(graph, 3, exact_max_vertices=50, samples=20)
+    assert found["strategy"].unique().to_list() == ["at_once"] and found.height == 4
+    assert found["largest_component"][0] == 193  # SOURCE.md: largest component 193

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from deter.analysis.extract import Extract
 from deter.analysis.places import (
     NO_COORDINATES,
     NO_LSOA,
@@ -214,3 +215,60 @@ def test_nyc_homicides_peak_in_summer():
         trend.group_by(pl.col("month").dt.month()).agg(pl.col("seasonal").mean()).rows()
     )
     assert np.mean([season[m] for m in (6, 7, 8)]) > 0 > np.mean([season[m] for m in (12, 1, 2)])
+
+
+@needs(NYC)
+def test_one_stray_coordinate_is_left_off_the_map_and_listed(shootings):
+    from deter.analysis.pipeline import analyse
+    from deter.analysis.places.extent import map_extent
+    from deter.analysis.report import render_report
+
+    cells = grid_hotspots(shootings, weight="shot")
+    extent = map_extent(cells)
+    assert extent.outside.height == 0  # all five boroughs, Staten Island's edges included
+    assert extent.inside.height == cells.height
+    # one shooting keyed with the longitude's sign lost (74 degrees east: Kazakhstan)
+    stray = shootings.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(-pl.col("longitude"))
+        .otherwise(pl.col("longitude")).alias("longitude"))
+    cells = grid_hotspots(stray, weight="shot")
+    extent = map_extent(cells)
+    assert extent.outside.height == 1 and extent.outside["longitude"][0] > 70
+    assert extent.east < -73 and extent.west > -75  # the map stays on New York
+    html = render_report(analyse(Extract.from_frames(events=stray.select(
+        "event_id", "occurred_at", "latitude", "longitude"))))
+    listed = html[html.index("<caption>Grid cells left off the map"):]
+    assert extent.outside["place_id"][0] in listed[: listed.index("</table>")]
+    assert "1 grid cell lies far outside all the others" in " ".join(html.split())
+
+
+@needs(NYC)
+def test_a_us_extract_analysed_in_its_own_time_zone():
+    """NYPD homicides 2016-2018 (904, with times): with timezone America/New_York the hours of
+    the week are New York's, counted here from the raw rows with zoneinfo, and the report says
+    so; in London time the peak would come five hours late."""
+    from zoneinfo import ZoneInfo
+
+    from deter.analysis.config import AnalysisConfig
+    from deter.analysis.pipeline import analyse
+    from deter.analysis.report import render_report
+
+    raw = pl.read_csv(NYC / "nyc_homicides_2016_2018.csv", infer_schema=False)
+    events = raw.select(
+        pl.col("uid").alias("event_id"),
+        pl.col("offense_date").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ")
+        .dt.replace_time_zone("UTC").alias("occurred_at"),
+    )
+    expected = Counter(
+        (when.astimezone(ZoneInfo("America/New_York")).weekday(),
+         when.astimezone(ZoneInfo("America/New_York")).hour)
+        for when in events["occurred_at"].to_list()
+    )
+    result = analyse(Extract.from_frames(events=events),
+                     AnalysisConfig(timezone="America/New_York", window_days=4 * 365))
+    week = result.hour_weekday.filter(pl.col("events") > 0)
+    assert dict(((d, h), n) for d, h, n in week.select("weekday", "hour", "events").rows()) == (
+        expected)
+    london = analyse(Extract.from_frames(events=events), AnalysisConfig(window_days=4 * 365))
+    assert london.hour_weekday["events"].to_list() != result.hour_weekday["events"].to_list()
+    assert "local time (America/New_York)" in " ".join(render_report(result).split())

@@ -68,7 +68,8 @@ def test_the_report_lists_the_proposed_people_with_the_criteria_they_met(result,
     assert f"<td>{first['person_id']}</td>" in html
     assert escape(first["criteria_met"].replace(",", "; ")) in html
     never = result.people.filter(~pl.col("proposed") & (pl.col("harm_score") > 0))
-    rows = re.findall(r'<td class="num">\d+</td>\s*<td>(P\d+)</td>', html)
+    section = html[html.index('<section id="people">'):html.index('<section id="key-players">')]
+    rows = re.findall(r'<td class="num">\d+</td>\s*<td>(P\d+)</td>', section)
     assert rows and not set(rows) & set(never["person_id"].to_list())
 
 
@@ -124,3 +125,49 @@ def test_a_real_events_only_extract_gives_an_honest_profile():
     assert top["place_id"] == "E01033010"  # Leeds 111B, the city centre (test_real_places)
     html = render_report(result)
     assert "names no people" in html and "not a continuous monthly series" in html
+    # no times of day: a sentence, not a flat heat map captioned "Peak hours: ."
+    html = " ".join(html.split())
+    assert "dates only, with no time of day" in html
+    assert 'aria-label="Harm by weekday' not in html and "Peak hours" not in html
+    assert "Nothing to compare: the extract names no people" in html
+    assert "<th>characteristic</th>" not in html
+    # the LSOA is named from the packaged lookup, not only by its code
+    assert "<td>E01033010</td><td>Leeds 111B</td>" in html
+
+
+def test_the_settings_are_a_readable_table(result, html):
+    from deter.analysis.config import flatten
+    from deter.analysis.report import SETTING_NOTES
+
+    table = html[html.index("<caption>Every setting that changes a result"):]
+    table = table[: table.index("</table>")]
+    # no Python dicts, lists or quotes
+    assert not re.search(r"[{}\[\]]|&#39;|'", table)
+    rows = re.findall(r'<th scope="row"><code>([^<]+)</code></th><td>([^<]*)</td>', table)
+    saved = flatten(result.summary["config"])
+    assert [key for key, _ in rows] == list(saved)
+    assert set(saved) <= set(SETTING_NOTES)  # every setting says what it does
+    values = dict(rows)
+    assert values["as_of"] == "not set" and values["window_days"] == "1095"
+    assert values["rfg.recency_bands"].startswith("30 → 5; 91 → 4")
+    assert values["association_weights"] == "none"
+    assert values["alliance_association_kinds"] == "meeting, summit, alliance"
+
+
+def test_a_national_number_of_cells_is_merged_for_the_map():
+    """One SVG square per cell made a national hotspot map 59 MB; beyond MAX_MAP_SQUARES
+    neighbouring cells are merged for drawing, harm summed, and the map stays small."""
+    from benchmarks.report_size import cells
+
+    from deter.analysis import charts
+
+    grid = cells(30_000)
+    drawn, factor = charts.map_squares(grid)
+    assert factor > 1 and drawn.height <= charts.MAX_MAP_SQUARES
+    assert drawn["harm"].sum() == pytest.approx(grid["harm"].sum())
+    assert drawn["latitude"].is_between(50.2, 55.6).all()
+    svg = charts.hotspot_map(grid)
+    assert len(svg.encode()) < 1_500_000
+    small = grid.head(500)
+    same, factor = charts.map_squares(small)
+    assert factor == 1 and same.equals(small.select("longitude", "latitude", "harm"))

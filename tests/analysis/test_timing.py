@@ -17,6 +17,7 @@ from deter.analysis.timing import (
     monthly_trend,
     times_known,
 )
+from shared_data import needs_shared, shared_path
 
 SUMMER, WINTER = (6, 7, 8), (12, 1, 2)
 
@@ -180,3 +181,59 @@ def test_the_planted_summer_peak(county):
         season = dict(by_month.rows())
         assert np.mean([season[m] for m in SUMMER]) > 0 > np.mean([season[m] for m in WINTER])
         assert season[7] > 0
+
+
+# --- abrupt changes beside the smoothed trend -----------------------------------------------
+
+
+LANCASHIRE = shared_path("police_uk_lancashire_asb_2022")
+
+
+def counts_by_month(counts: list[int], start: date = date(2022, 1, 1)) -> pl.DataFrame:
+    months = pl.date_range(start, start.replace(year=start.year + 5), "1mo", eager=True)
+    return pl.DataFrame({"month": months[: len(counts)], "events": counts})
+
+
+def test_a_month_falling_by_more_than_half_is_flagged():
+    from deter.analysis.timing import abrupt_changes
+
+    flagged = abrupt_changes(counts_by_month([100, 110, 90, 40, 95, 100, 96, 101]))
+    assert flagged.rows() == [(date(2022, 4, 1), 40, 100.0, pytest.approx(-0.6), "fall")]
+    # a fall to just over half is not abrupt; a doubling is
+    assert abrupt_changes(counts_by_month([100, 100, 100, 51])).height == 0
+    rise = abrupt_changes(counts_by_month([50, 50, 50, 101]))
+    assert rise["direction"].to_list() == ["rise"]
+    # a handful of events cannot flag noise
+    assert abrupt_changes(counts_by_month([4, 5, 4, 1])).height == 0
+    assert abrupt_changes(counts_by_month([])).height == 0
+
+
+@needs_shared(LANCASHIRE)
+def test_lancashire_asb_2022_has_no_abrupt_month_until_one_is_halved():
+    """data.police.uk, Lancashire anti-social behaviour, 2022 (SOURCE.md: 56,434 rows, one
+    month each, no day or time): the months run from 3,488 (December) to 5,672 (August), so
+    none is flagged; with May's incidents cut to 40% the smoothed trend only dips, and the
+    report flags May."""
+    from deter.analysis.extract import Extract
+    from deter.analysis.pipeline import analyse
+    from deter.analysis.report import render_report
+    from deter.analysis.timing import abrupt_changes
+
+    rows = pl.read_csv(LANCASHIRE / "lancashire_asb_2022.tsv", separator="\t", infer_schema=False)
+    assert rows.height == 56_434
+    events = rows.with_row_index("n").select(
+        pl.format("asb-{}", "n").alias("event_id"),
+        pl.col("month").str.to_datetime("%Y-%m-%d", time_zone="UTC").alias("occurred_at"),
+        pl.lit("Anti-social behaviour").alias("offence_category"),
+    )
+    trend = monthly_trend(events.with_columns(pl.lit(1.0).alias("harm_weight")))
+    assert trend["events"].to_list()[-1] == 3_488 and trend["events"].max() == 5_672
+    assert abrupt_changes(trend).height == 0
+    may = pl.col("occurred_at").dt.month() == 5
+    kept = events.filter(~may | (pl.int_range(pl.len()).over(may) % 5 < 2))
+    result = analyse(Extract.from_frames(events=kept))
+    may_row = result.trend.filter(pl.col("month") == date(2022, 5, 1)).row(0, named=True)
+    assert may_row["events"] == 2_070  # 40% of 5,174
+    assert may_row["trend"] > 0.7 * 5_000  # the smoothed line hides most of the fall
+    html = " ".join(render_report(result).split())
+    assert "Abrupt change in the monthly count: May 2022: 2,070 events" in html

@@ -104,20 +104,28 @@ def hour_weekday_chart(frame: pl.DataFrame, value: str = "harm") -> str:
     return _svg(figure, f"{value.capitalize()} by weekday and hour")
 
 
-def trend_chart(frame: pl.DataFrame) -> str:
-    """Monthly events (bars) with the trend line when one was estimated."""
+def trend_chart(frame: pl.DataFrame, flagged: pl.DataFrame | None = None) -> str:
+    """Monthly events as recorded (bars) with the smoothed trend line when one was estimated;
+    the months in ``flagged`` (``timing.abrupt_changes``) are drawn in orange and marked."""
     months = frame["month"].to_list()
     figure = _figure(7.0, 2.8)
     axes = figure.add_subplot()
     x = np.arange(len(months))
-    axes.bar(x, frame["events"].to_numpy(), color=BLUE, alpha=0.55, label="events a month")
+    events = frame["events"].to_numpy()
+    marked = set(flagged["month"].to_list()) if flagged is not None else set()
+    colours = [ORANGE if month in marked else BLUE for month in months]
+    axes.bar(x, events, color=colours, alpha=0.7, label="events a month (as recorded)")
     if "trend" in frame.columns and frame["trend"].is_not_null().any():
-        axes.plot(x, frame["trend"].to_numpy(), color=RED, linewidth=2, label="trend")
+        axes.plot(x, frame["trend"].to_numpy(), color=RED, linewidth=2, label="smoothed trend")
+    if marked:
+        where = [i for i, month in enumerate(months) if month in marked]
+        axes.plot(x[where], events[where], linestyle="none", marker="v", color="black",
+                  markersize=5, label="abrupt change")
     step = max(1, len(months) // 12)
     axes.set_xticks(x[::step], [_month_label(m) for m in months[::step]], rotation=45,
                     ha="right")
     axes.set_ylabel("events")
-    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3)
     _tidy(axes)
     return _svg(figure, "Events a month with the trend")
 
@@ -127,15 +135,62 @@ def _month_label(month: object) -> str:
     return text[:7]
 
 
-def hotspot_map(places: pl.DataFrame, top: int = 20) -> str:
+# More grid cells than this are merged into coarser squares for drawing: each drawn square is a
+# few hundred bytes of SVG, and a national extract's 300,000 cells made a 59 MB map
+MAX_MAP_SQUARES = 8_000
+
+
+def map_squares(cells: pl.DataFrame, limit: int = MAX_MAP_SQUARES) -> tuple[pl.DataFrame, int]:
+    """(longitude, latitude, harm) to draw, and how many cells each side of a drawn square
+    merges (1 = the cells as they are): at most ``limit`` squares, the harm of the cells in
+    each summed, at the squares' centres of harm."""
+    frame = cells.select("longitude", "latitude", "harm")
+    if frame.height <= limit:
+        return frame, 1
+    # the cells' own spacing in degrees, from their coordinates
+    lat_step = _spacing(frame["latitude"])
+    lon_step = _spacing(frame["longitude"])
+    factor = 2
+    while True:
+        merged = (
+            frame.group_by(
+                (pl.col("longitude") / (lon_step * factor)).floor().alias("_x"),
+                (pl.col("latitude") / (lat_step * factor)).floor().alias("_y"),
+            )
+            .agg(
+                ((pl.col("longitude") * pl.col("harm")).sum() / pl.col("harm").sum())
+                .fill_nan(None).fill_null(pl.col("longitude").mean()).alias("longitude"),
+                ((pl.col("latitude") * pl.col("harm")).sum() / pl.col("harm").sum())
+                .fill_nan(None).fill_null(pl.col("latitude").mean()).alias("latitude"),
+                pl.col("harm").sum(),
+            )
+            .sort("_y", "_x")
+            .select("longitude", "latitude", "harm")
+        )
+        if merged.height <= limit:
+            return merged, factor
+        factor *= 2
+
+
+def _spacing(values: pl.Series) -> float:
+    """The smallest gap between distinct coordinates, ignoring rounding noise (a cell side)."""
+    distinct = np.unique(np.round(values.to_numpy(), 6))
+    gaps = np.diff(distinct)
+    gaps = gaps[gaps > 1e-6]
+    return float(np.quantile(gaps, 0.1)) if gaps.size else 0.01
+
+
+def hotspot_map(places: pl.DataFrame, top: int = 20, max_squares: int = MAX_MAP_SQUARES) -> str:
     """Grid cells as squares coloured by harm (no base map: Deter works offline); the ``top``
-    cells are outlined and numbered by rank."""
+    cells are outlined and numbered by rank.  Beyond ``MAX_MAP_SQUARES`` cells, neighbouring
+    cells are merged into coarser squares for drawing (``map_squares``)."""
     cells = places.filter(pl.col("place_kind") == "grid").sort("rank")
     figure = _figure(6.0, 5.0)
     axes = figure.add_subplot()
     if cells.height:
-        lon, lat = cells["longitude"].to_numpy(), cells["latitude"].to_numpy()
-        harm = cells["harm"].to_numpy()
+        drawn, _factor = map_squares(cells, max_squares)
+        lon, lat = drawn["longitude"].to_numpy(), drawn["latitude"].to_numpy()
+        harm = drawn["harm"].to_numpy()
         order = np.argsort(harm)
         scatter = axes.scatter(
             lon[order], lat[order], c=np.log10(harm[order] + 1), s=6, marker="s",
@@ -191,16 +246,33 @@ def conflict_map(
             layout[[a, b], 0], layout[[a, b], 1], color=RELATION_COLOURS.get(kind, GREY),
             linestyle="-" if kind == "rivalry" else "--", linewidth=1.4, zorder=1, alpha=0.8,
         )
-    harm = nodes["harm_score"].to_numpy()
-    sizes = 40 + 900 * harm / harm.max() if harm.max() > 0 else np.full(len(ids), 80.0)
+    basis = conflict_size_basis(nodes)
+    amount = nodes["harm_score" if basis == "offender harm" else "size"].cast(pl.Float64)
+    amount = amount.fill_null(0.0).to_numpy()
+    sizes = 60 + 900 * amount / amount.max() if amount.max() > 0 else np.full(len(ids), 200.0)
     axes.scatter(layout[:, 0], layout[:, 1], s=sizes, color=NODE, edgecolors="black",
                  linewidths=0.6, zorder=2)
-    for group, (x, y) in zip(ids, layout, strict=True):
-        axes.annotate(group, (x, y), ha="center", va="center", fontsize=7, zorder=3)
+    # each label just below its circle, so a small circle is not hidden under its own label
+    for group, (x, y), size in zip(ids, layout, sizes, strict=True):
+        axes.annotate(group, (x, y), xytext=(0, -(math.sqrt(size) / 2 + 1.5)),
+                      textcoords="offset points", ha="center", va="top", fontsize=7, zorder=3,
+                      bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                            "edgecolor": "none", "alpha": 0.8})
+    axes.margins(0.08)
     axes.plot([], [], color=RED, label="rivalry (violence between members)")
-    axes.plot([], [], color=BLUE, linestyle="--", label="alliance (co-offending)")
+    axes.plot([], [], color=BLUE, linestyle="--",
+              label="alliance (co-offending or recorded meetings)")
     axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, -0.08))
     return _svg(figure, "Conflict map of groups: rivalries and alliances")
+
+
+def conflict_size_basis(groups: pl.DataFrame) -> str:
+    """What the conflict map's circle areas show: "offender harm" when any group has some,
+    else "members" (a network without events has no harm, and circles of no area say
+    nothing)."""
+    if groups.height and groups["harm_score"].fill_null(0.0).max() > 0:
+        return "offender harm"
+    return "members"
 
 
 def _circle(n: int) -> list[list[float]]:

@@ -8,6 +8,7 @@ analysis modules take these settings; none of them is imported back from the pip
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time
@@ -179,6 +180,12 @@ class AnalysisConfig:
     betweenness_samples: int = 256
     exposure_days: int = 365  # violence this recent counts towards network exposure
     at_risk_min_exposure: float = 3.0  # exposure score from which a person is flagged at risk
+    # the disruption analysis removes this many brokers (highest betweenness), at once and one
+    # at a time, and follows the largest component (deter.analysis.disruption); 0 = none
+    disruption_top: int = 5
+    # recorded association links of these kinds between members of two groups count as
+    # evidence of an alliance between them (deter.analysis.relations); co-offending always does
+    alliance_association_kinds: tuple[str, ...] = ("meeting", "summit", "alliance")
 
     def __post_init__(self) -> None:
         if self.window_days <= 0:
@@ -212,6 +219,19 @@ class AnalysisConfig:
             raise ValueError("betweenness_samples must be positive, betweenness_exact_max >= 0")
         if self.exposure_days <= 0 or not self.at_risk_min_exposure > 0:
             raise ValueError("exposure_days and at_risk_min_exposure must be positive")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as error:
+            raise ValueError(f"unknown time zone {self.timezone!r}; use an IANA name such as "
+                             "'Europe/London' or 'America/New_York'") from error
+        if self.disruption_top < 0:
+            raise ValueError("disruption_top must not be negative")
+        if isinstance(self.alliance_association_kinds, str) or not all(
+            isinstance(kind, str) for kind in self.alliance_association_kinds
+        ):
+            raise ValueError("alliance_association_kinds must be a list of association kinds")
+        object.__setattr__(self, "alliance_association_kinds",
+                           tuple(self.alliance_association_kinds))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable; ``AnalysisConfig.from_dict`` reads it back."""
@@ -237,6 +257,8 @@ class AnalysisConfig:
             "betweenness_samples": self.betweenness_samples,
             "exposure_days": self.exposure_days,
             "at_risk_min_exposure": self.at_risk_min_exposure,
+            "disruption_top": self.disruption_top,
+            "alliance_association_kinds": list(self.alliance_association_kinds),
         }
 
     @classmethod

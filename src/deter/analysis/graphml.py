@@ -16,8 +16,8 @@ import igraph as ig
 import polars as pl
 
 NODE_COLUMNS = (
-    "group_id", "harm_score", "victim_harm_score", "rank", "betweenness", "exposure_score",
-    "proposed", "at_risk",
+    "group_id", "harm_score", "victim_harm_score", "rank", "betweenness_normalised",
+    "betweenness_raw", "exposure_score", "proposed", "at_risk",
 )
 
 

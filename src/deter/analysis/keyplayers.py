@@ -14,6 +14,11 @@ Per person (``key_players``):
   third, and 87 of the estimated top 100 were in the top 500 of a 4,096-source estimate.  It
   picks out the high-betweenness few, not their order; raise ``samples`` for more precision
   (time grows in proportion: about 1 s per 100 sources there).
+* ``betweenness_normalised``: the same divided by the number of pairs of other people,
+  ``(n - 1)(n - 2) / 2`` for the ``n`` people in the graph (Freeman 1977; what UCINET and networkx
+  report as normalised betweenness): the share of all pairs of others whose shortest paths run
+  through the person, from 0 to 1 (1 for the centre of a star).  Estimated when ``betweenness``
+  is.
 * ``broker_groups``: how many groups, other than their own, they are directly linked to.
 * ``participation``: the participation coefficient (Guimera & Amaral 2005),
   ``1 - sum over groups s of (k_s / k)**2`` where ``k`` counts their links to people in a group
@@ -46,8 +51,8 @@ import scipy.sparse as sp
 from deter.analysis.prepared import component_sizes, connected_components
 
 KEY_PLAYER_COLUMNS = (
-    "person_id", "group_id", "degree", "strength", "betweenness", "broker_groups",
-    "participation",
+    "person_id", "group_id", "degree", "strength", "betweenness", "betweenness_normalised",
+    "broker_groups", "participation",
 )
 REACH_COLUMNS = ("group_id", "size", "reach_set", "reach_set_size")
 
@@ -101,13 +106,22 @@ def key_players(
         },
         schema={"person_id": pl.String, "group_id": pl.String, "degree": pl.Int64,
                 "strength": pl.Float64, "betweenness": pl.Float64},
-    ).with_columns(brokerage)
+    ).with_columns(
+        (pl.col("betweenness") / freeman_pairs(graph.vcount())).alias("betweenness_normalised"),
+        *brokerage,
+    )
     return KeyPlayers(
         people=people.select(KEY_PLAYER_COLUMNS),
         betweenness_exact=sources == vertices,
         betweenness_sources=sources,
         betweenness_vertices=vertices,
     )
+
+
+def freeman_pairs(n: int) -> float:
+    """Freeman's normaliser of betweenness for ``n`` people: the pairs of other people,
+    ``(n - 1)(n - 2) / 2`` (1 when there are fewer than three, whose betweenness is 0)."""
+    return max((n - 1) * (n - 2) / 2, 1.0)
 
 
 def vertex_names(graph: ig.Graph) -> list[str]:
@@ -131,6 +145,15 @@ def vertex_groups(graph: ig.Graph, membership: pl.DataFrame) -> pl.Series:
         )
     names = pl.DataFrame({"person_id": vertex_names(graph)}, schema={"person_id": pl.String})
     return names.join(grouped, on="person_id", how="left", maintain_order="left")["group_id"]
+
+
+def raw_betweenness(
+    graph: ig.Graph, *, exact_max_vertices: int = 5_000, samples: int = 256, seed: int = 1,
+) -> tuple[np.ndarray, bool]:
+    """(Freeman's betweenness per vertex, unnormalised, as ``key_players`` computes it; whether
+    it is exact rather than estimated from ``samples`` sources)."""
+    values, sources, vertices = _betweenness(graph, exact_max_vertices, samples, seed, None)
+    return values, sources == vertices
 
 
 def _betweenness(

@@ -31,6 +31,7 @@ from deter.analysis.criteria import (
     violent_offences,
 )
 from deter.analysis.disproportionality import breakdown
+from deter.analysis.disruption import DISRUPTION_COLUMNS, disruption
 from deter.analysis.exposure import exposure_summary, network_exposure
 from deter.analysis.extract import Extract
 from deter.analysis.groups import find_groups
@@ -62,7 +63,8 @@ PEOPLE_COLUMNS = (
     "victimisation_count", "degree", "rank",
     "rfgv_score", "rfg_recency", "rfg_frequency", "rfg_gravity", "rfg_victims",
     "rfgv_explanation", "violent_offences", "victim_offender", "criteria_met", "proposed",
-    "strength", "betweenness", "broker_groups", "participation", "exposure_score",
+    "strength", "betweenness_normalised", "betweenness_raw", "broker_groups", "participation",
+    "exposure_score",
     "steps_to_victim", "at_risk",
 )
 GROUP_COLUMNS = (
@@ -87,6 +89,8 @@ class AnalysisResult:
     disproportionality: pl.DataFrame  # proposed vs offenders by sex, age band, ethnicity
     relations: pl.DataFrame  # rivalries and alliances between found groups, with evidence
     recorded_comparison: pl.DataFrame  # recorded groups: kept together, split, not found
+    # the largest component as the top brokers are removed (deter.analysis.disruption)
+    disruption: pl.DataFrame
 
 
 def analyse(
@@ -143,7 +147,8 @@ def analyse(
         window=prepared.window,
     )
     people = people.join(
-        players.people.select("person_id", "strength", "betweenness", "broker_groups",
+        players.people.select("person_id", "strength", "betweenness_normalised",
+                              pl.col("betweenness").alias("betweenness_raw"), "broker_groups",
                               "participation"),
         on="person_id", how="left", maintain_order="left",
     ).join(
@@ -151,9 +156,18 @@ def analyse(
         on="person_id", how="left", maintain_order="left",
     ).select(PEOPLE_COLUMNS)
     relations = group_relations(
-        extract, found.membership, config, links=prepared.links, window=prepared.window
+        extract, found.membership, config, links=prepared.links, window=prepared.window,
+        alliance_association_kinds=config.alliance_association_kinds,
     ).select(RELATION_COLUMNS)
     step("network analysis")
+    say(f"removing the {config.disruption_top} highest-betweenness people to see the network "
+        "break up")
+    disrupted = disruption(
+        graph, config.disruption_top, betweenness=players.people["betweenness"].to_numpy(),
+        exact_max_vertices=config.betweenness_exact_max, samples=config.betweenness_samples,
+        seed=config.seed,
+    ).select(DISRUPTION_COLUMNS)
+    step("disruption")
     if config.stability_seeds > 1 and groups.height:
         say(f"finding groups again with {config.stability_seeds - 1} more seeds for stability")
         stability = leiden_stability(graph, found.membership, config,
@@ -229,7 +243,7 @@ def analyse(
         config=config, people=people, groups=groups, harm_events=harm.harm_events,
         graph=graph, summary=summary, places=places, concentration=concentration,
         hour_weekday=hour_weekday, trend=trend, disproportionality=disproportionality,
-        relations=relations, recorded_comparison=recorded.recorded,
+        relations=relations, recorded_comparison=recorded.recorded, disruption=disrupted,
     )
 
 
@@ -436,7 +450,7 @@ def _json_default(value: Any) -> Any:
 OUTPUT_FILES = (
     "people.csv", "groups.csv", "group_relations.csv", "places.csv", "concentration.csv",
     "hour_weekday.csv", "monthly_trend.csv", "recorded_groups.csv", "disproportionality.csv",
-    "harm_events.csv", "network.graphml", "report.html", "summary.json",
+    "harm_events.csv", "disruption.csv", "network.graphml", "report.html", "summary.json",
 )
 
 
@@ -462,6 +476,7 @@ def write_outputs(result: AnalysisResult, out: Path, *, report: bool = True) -> 
         "monthly_trend.csv": result.trend,
         "recorded_groups.csv": result.recorded_comparison,
         "disproportionality.csv": result.disproportionality,
+        "disruption.csv": result.disruption,
         "harm_events.csv": result.harm_events.sort(
             "person_id", "side", "occurred_at", "event_id", descending=[False, False, True, False]
         ).with_columns(pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")),

@@ -10,8 +10,11 @@ offending together, each with the events behind it.
 * **Alliance**: an event in the window (of any offence) with suspects or offenders from both
   groups, unless it is also evidence of their rivalry (a fight where both sides were recorded as
   suspects); optionally also recorded associations across the groups, of the kinds listed in
-  ``alliance_association_kinds`` (none by default: intelligence links between members of rival
-  groups are often threats or disputes, so an association is not by itself evidence of an
+  ``alliance_association_kinds`` (none by default here; the pipeline passes
+  ``AnalysisConfig.alliance_association_kinds``, by default meetings, summits and recorded
+  alliances: links of cooperation, so that a meetings or intelligence network with no events
+  still shows its alliances.  Other kinds stay out: intelligence links between members of rival
+  groups are often threats or disputes, so a sighting together is not by itself evidence of an
   alliance).  ``basis`` says which kinds of evidence the alliance rests on.
 
 A pair of groups can be both rivals and allies (one row each): members of two groups can fight

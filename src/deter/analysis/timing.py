@@ -26,6 +26,14 @@ to the last's (months with no events are zeros, not gaps) and decomposes one of 
   estimated: fewer than two years cannot tell a season from a trend.
 * ``"none"`` with fewer than 3 months.
 
+**Abrupt changes** (``abrupt_changes``): a smoothed trend eases a sudden fall into a slope (a
+month's crimes halving moves a 3-month average by a sixth), so months whose raw count falls
+below half the mean of the ``previous`` months before it (``"fall"``), or rises above twice it
+(``"rise"``), are flagged beside the trend.  Only where that mean is at least ``min_events``, so
+that a handful of events cannot flag noise.  A change in recording (a new system, a force
+boundary, a month missing from a download) shows the same way as a change in crime: read the
+flag as "look at this month", not as a finding.
+
 Harm here is never decayed by recency: a decay would make the past look calmer than it was and
 invent a rising trend.  The first and last month of a window are often partial, so they can
 look low.  Extracts with dates only are counted by their UTC date, not converted, because
@@ -204,3 +212,37 @@ def _decompose(values: np.ndarray, min_months: int) -> tuple[np.ndarray, np.ndar
         trend[1:-1] = (values[:-2] + values[1:-1] + values[2:]) / 3
         return trend, nothing, "moving-average"
     return nothing, nothing, "none"
+
+
+ABRUPT_COLUMNS = ("month", "events", "previous_mean", "change", "direction")
+
+
+def abrupt_changes(
+    trend: pl.DataFrame, *, previous: int = 3, fall: float = 0.5, rise: float = 2.0,
+    min_events: float = 20.0,
+) -> pl.DataFrame:
+    """Months of ``trend`` (``monthly_trend``'s frame: ``month``, ``events``) whose events fall
+    below ``fall`` times, or rise above ``rise`` times, the mean of the ``previous`` months
+    before them (fewer at the start of the series; the first month is never flagged):
+    ``ABRUPT_COLUMNS``, ``change`` the month's events over that mean minus 1 (-0.6: 60%
+    fewer), ``direction`` "fall" or "rise", in month order."""
+    if previous < 1 or not 0 < fall < 1 < rise or min_events < 0:
+        raise ValueError("previous must be >= 1, 0 < fall < 1 < rise, min_events >= 0")
+    schema = {"month": pl.Date, "events": pl.Int64, "previous_mean": pl.Float64,
+              "change": pl.Float64, "direction": pl.String}
+    if trend.height < 2:
+        return pl.DataFrame(schema=schema)
+    before = pl.col("events").cast(pl.Float64).shift(1).rolling_mean(previous, min_samples=1)
+    flagged = (
+        trend.sort("month")
+        .select("month", pl.col("events").cast(pl.Int64), before.alias("previous_mean"))
+        .filter(pl.col("previous_mean") >= max(min_events, 1e-9))
+        .with_columns((pl.col("events") / pl.col("previous_mean") - 1).alias("change"))
+        .with_columns(
+            pl.when(pl.col("events") < fall * pl.col("previous_mean")).then(pl.lit("fall"))
+            .when(pl.col("events") > rise * pl.col("previous_mean")).then(pl.lit("rise"))
+            .alias("direction")
+        )
+        .filter(pl.col("direction").is_not_null())
+    )
+    return flagged.select(ABRUPT_COLUMNS).cast(schema)

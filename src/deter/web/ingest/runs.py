@@ -139,7 +139,7 @@ def _store(run: AnalysisRun, result: AnalysisResult) -> None:
                 harm_score=r["harm_score"], victim_harm_score=r["victim_harm_score"],
                 offence_count=r["offence_count"], victimisation_count=r["victimisation_count"],
                 degree=r["degree"], rank=r["rank"], rfgv_score=r["rfgv_score"],
-                betweenness=r["betweenness"], broker_groups=r["broker_groups"],
+                betweenness=r["betweenness_raw"], broker_groups=r["broker_groups"],
                 exposure_score=r["exposure_score"], at_risk=r["at_risk"],
                 victim_offender=r["victim_offender"], proposed=r["proposed"],
                 criteria_met=_criteria(r["criteria_met"]),
