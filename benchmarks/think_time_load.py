@@ -31,7 +31,6 @@ import json
 import os
 import random
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import load_users
 from benchmarks.web_pages import (
     FULL,
     ROOT,
@@ -55,12 +55,11 @@ from benchmarks.web_pages import (
     wait_until_up,
 )
 
-PREFIX = "load-"
 THINK = (1.0, 5.0)  # seconds between one user's requests
 # what a user does next, and how often (the rest of the time: reading a page)
 MIX = (("cohort", 35), ("person", 30), ("meeting", 15), ("programmes", 10), ("notes", 10))
 TAGS = re.compile(r"<[^>]+>|\s+")
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOKEN = load_users.TOKEN
 
 
 def _prepare(users: int) -> dict:
@@ -69,46 +68,18 @@ def _prepare(users: int) -> dict:
 
     django.setup()
     from django.contrib.auth.models import User
-    from django.core.management import call_command
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from deter.web import policy
-    from deter.web.models import StaffRole
 
-    # the loader migrated Deter's own tables; an installed app added since may have its own
-    call_command("migrate", verbosity=0)
-    roles = {name: list(StaffRole.objects.filter(user__username=name)
-                        .values_list("agency_id", "role")) for name in ("coordinator",
-                                                                          "caseworker")}
-    made = []
-    for n in range(users):
-        username = f"{PREFIX}{n:02}"
-        password = secrets.token_urlsafe(18)
-        user, _ = User.objects.get_or_create(username=username)
-        user.set_password(password)
-        user.is_active = True
-        user.save()
-        like = "coordinator" if n % 2 == 0 else "caseworker"
-        for agency, role in roles[like]:
-            StaffRole.objects.get_or_create(user=user, agency_id=agency, role=role)
-        TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice.objects.create(user=user, name="load test", confirmed=True)
-        made.append({"username": username, "password": password, "key": device.key,
-                     "like": like})
+    made = load_users.make(users)
     urls = targets()
     # a caseworker opens the people of their own caseload, as the policy lets them see
-    caseworker = User.objects.get(username=f"{PREFIX}01") if users > 1 else None
+    caseworker = User.objects.get(username=made[1]["username"]) if users > 1 else None
     seen = set(policy.people.visible(caseworker).values_list("pk", flat=True)) \
         if caseworker else set()
     urls["caseworker person"] = [u for u in urls["person"]
                                  if int(u.rstrip("/").rsplit("/", 1)[1]) in seen]
     return {"users": made, "urls": urls}
-
-
-def _totp(key_hex: str) -> str:
-    from django_otp.oath import totp
-
-    return f"{totp(bytes.fromhex(key_hex)):06d}"
 
 
 @dataclass
@@ -117,7 +88,10 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
     def add(self, kind: str, started: float, response, expected: int, note: str = "") -> bool:
-        elapsed = time.perf_counter() - started
+        return self.record(kind, time.perf_counter() - started, response, expected, note)
+
+    def record(self, kind: str, elapsed: float, response, expected: int,
+               note: str = "") -> bool:
         if response.status_code != expected:
             said = (f"to {response.headers.get('location')}" if response.is_redirect
                     else TAGS.sub(" ", response.text)[:160])
@@ -128,31 +102,8 @@ class Tally:
 
 
 async def _sign_in(session: Session, user: dict, tally: Tally) -> None:
-    started = time.perf_counter()
-    page = await session.get("/sign-in/")
-    token = TOKEN.search(page.text)
-    response = await session.client.post(
-        session.base + "/sign-in/", headers=session._header(),
-        data={"username": user["username"], "password": user["password"],
-              "csrfmiddlewaretoken": token.group(1) if token else ""})
-    session._keep(response)
-    if not tally.add("sign in: password", started, response, 302, user["username"]):
-        return
-    started = time.perf_counter()
-    # the page asked for sends the browser on to the step owed: the code
-    page, where = response, response.headers.get("location", "/")
-    for _ in range(3):
-        page = await session.get(where)
-        if not page.is_redirect:
-            break
-        where = page.headers["location"]
-    token = TOKEN.search(page.text)
-    response = await session.client.post(
-        session.base + where, headers=session._header(),
-        data={"code": _totp(user["key"]),
-              "csrfmiddlewaretoken": token.group(1) if token else ""})
-    session._keep(response)
-    tally.add("sign in: code", started, response, 302, user["username"])
+    for step, seconds, response in await load_users.sign_in(session, user):
+        tally.record(step, seconds, response, 302, user["username"])
 
 
 async def _sign_out(session: Session, tally: Tally) -> None:

@@ -44,7 +44,6 @@ import math
 import os
 import platform
 import random
-import re
 import secrets
 import socket
 import statistics
@@ -62,13 +61,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import load_users  # noqa: E402
+
 SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE_PREFIX = "deter_bench_web"
 PAGE_KINDS = ("cohort", "person", "meeting")  # measured by default
 # a light signed-in page (the programme list), run on its own to show Django's own floor
 LIGHT_KINDS = ("programmes",)
-USER = "coordinator"
-PASSWORD = "deter-demo-coordinator"  # the demo password (the loader uses the demo world)  # noqa: S105
+USER = "coordinator"  # whose pages are counted in-process (the load test signs in as load users)
 LOADER_VERSION = "3"  # bump whenever the loader below changes what it writes
 
 
@@ -639,6 +639,8 @@ def _child(argv: list[str]) -> None:
         urls = targets()
         costs: dict[str, list[tuple[float, float, int]]] = {}
         values = {"urls": urls, "queries": count_queries(urls)}
+        if rest:  # the load test's clients: a coordinator's account each, with an authenticator
+            values["users"] = load_users.make(int(rest[0]), like="coordinator")
         count_queries(urls, costs=costs)  # again, warm: what one request costs on its own
         values["costs"] = {kind: [statistics.median(c[i] for c in runs) for i in range(3)]
                            for kind, runs in costs.items()}
@@ -710,22 +712,9 @@ class Session:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
                 "X-Forwarded-Proto": "https", "Origin": origin, "Referer": origin + "/"}
 
-    async def sign_in(self, username: str, password: str) -> None:
-        page = await self.get("/sign-in/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        if not token:
-            raise SystemExit("no CSRF token on the sign-in page")
-        response = await self.client.post(
-            self.base + "/sign-in/", headers=self._header(),
-            data={"username": username, "password": password,
-                  "csrfmiddlewaretoken": token.group(1)})
-        self._keep(response)
-        if response.status_code != 302 or "sessionid" not in self.cookies:
-            raise SystemExit(f"signing in as {username} failed: HTTP {response.status_code}")
-
 
 async def drive(base: str, urls: dict[str, list[str]], clients: int, requests: int,
-                warmup: int) -> dict[str, Any]:
+                warmup: int, users: list[dict]) -> dict[str, Any]:
     """``clients`` signed-in sessions take requests from one shared, shuffled queue until it is
     empty: ``requests`` a page kind (cycling through its URLs), after ``warmup`` a kind."""
     import httpx
@@ -739,8 +728,12 @@ async def drive(base: str, urls: dict[str, list[str]], clients: int, requests: i
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with _clients(clients, limits) as pool:
         sessions = [Session(c, base) for c in pool]
-        for session in sessions:  # one at a time: Argon2 makes signing in deliberately slow
-            await session.sign_in(USER, PASSWORD)
+        for session, user in zip(sessions, users, strict=False):
+            # one at a time: Argon2 makes signing in deliberately slow
+            for step, _, response in await load_users.sign_in(session, user):
+                if response.status_code != 302:
+                    raise SystemExit(f"{step} as {user['username']} failed: HTTP "
+                                     f"{response.status_code}")
         await _run(sessions, queue(warmup), {})
         times: dict[str, list[float]] = {}
         errors: dict[str, list[str]] = {}
@@ -883,7 +876,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'reused' if loads[size.label]['reused'] else 'loaded'} "
               f"({loads[size.label]['load_seconds']} s): {loads[size.label]['counts']}",
               flush=True)
-    measured = {s.label: _run_child(s, args.server, ["count"]) for s in (FULL, SMALL)}
+    measured = {s.label: _run_child(s, args.server, ["count", *([str(args.clients)]
+                                                                if s is FULL else [])])
+                for s in (FULL, SMALL)}
     urls = {k: measured["full"]["urls"].get(k, []) for k in kinds}
     missing = [k for k in kinds if not urls[k]]
     for kind in missing:
@@ -903,7 +898,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_until_up(base, server)
         started = dt.datetime.now(dt.UTC)
         result = asyncio.run(drive(base, {k: urls[k] for k in kinds}, args.clients,
-                                   args.requests, args.warmup))
+                                   args.requests, args.warmup, measured["full"]["users"]))
     finally:
         server.terminate()
         server.wait(timeout=30)
