@@ -141,7 +141,7 @@ async def _user(base: str, user: dict, urls: dict, until: float, session_seconds
     rng = random.Random(seed)
     kinds, weights = zip(*MIX, strict=True)
     async with httpx.AsyncClient(timeout=120) as client:
-        session = Session(client, base)
+        session = Session(client, base, https=True)
         await asyncio.sleep(rng.uniform(0, 10))  # people do not all arrive at once
         await _sign_in(session, user, tally)
         signed_in = time.monotonic()

@@ -691,8 +691,10 @@ class Session:
     """One client: its own connection and its own session cookie, kept by hand because the
     production cookies are marked Secure and the benchmark talks plain HTTP on loopback."""
 
-    def __init__(self, client, base: str) -> None:
-        self.client, self.base, self.cookies = client, base, {}
+    def __init__(self, client, base: str, https: bool = False) -> None:
+        # https: as behind the TLS proxy (a production server): the proxy's header, and the
+        # https origin Django's CSRF check then expects of a form
+        self.client, self.base, self.cookies, self.https = client, base, {}, https
 
     def _keep(self, response) -> None:
         for header in response.headers.get_list("set-cookie"):
@@ -707,10 +709,25 @@ class Session:
         return response
 
     def _header(self) -> dict[str, str]:
-        # the browser's origin as the proxy's clients see it: Django checks it on a POST
-        origin = self.base.replace("http://", "https://", 1)
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-                "X-Forwarded-Proto": "https", "Origin": origin, "Referer": origin + "/"}
+        header = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if self.https:
+            origin = self.base.replace("http://", "https://", 1)
+            header |= {"X-Forwarded-Proto": "https", "Origin": origin, "Referer": origin + "/"}
+        return header
+
+    async def sign_in(self, username: str, password: str) -> None:
+        """Sign in with a password alone (a demo server: no second factor asked for)."""
+        page = await self.get("/sign-in/")
+        token = load_users.TOKEN.search(page.text)
+        if not token:
+            raise SystemExit("no CSRF token on the sign-in page")
+        response = await self.client.post(
+            self.base + "/sign-in/", headers=self._header(),
+            data={"username": username, "password": password,
+                  "csrfmiddlewaretoken": token.group(1)})
+        self._keep(response)
+        if response.status_code != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"signing in as {username} failed: HTTP {response.status_code}")
 
 
 async def drive(base: str, urls: dict[str, list[str]], clients: int, requests: int,
@@ -727,7 +744,7 @@ async def drive(base: str, urls: dict[str, list[str]], clients: int, requests: i
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with _clients(clients, limits) as pool:
-        sessions = [Session(c, base) for c in pool]
+        sessions = [Session(c, base, https=True) for c in pool]
         for session, user in zip(sessions, users, strict=False):
             # one at a time: Argon2 makes signing in deliberately slow
             for step, _, response in await load_users.sign_in(session, user):

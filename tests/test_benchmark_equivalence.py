@@ -97,7 +97,7 @@ def core(tables):
 
 @pytest.fixture(scope="module")
 def deter_people(extract, core):
-    people = analyse(extract).people
+    people = analyse(extract).people.rename({"betweenness_raw": "betweenness"})
     return people.filter(pl.col("person_id").is_in(list(core.nodes)))
 
 

@@ -86,7 +86,7 @@ def disruption(
                         graph.vs.attributes() else str(vertex),
                         betweenness[vertex] / freeman_pairs(n), _sizes(edges, removed),
                         baseline))
-    if not _exact(graph, exact_max_vertices, samples):
+    if not _exact(sizes, exact_max_vertices, samples):
         # ranking again on estimates would follow the sampling noise, at the cost of a
         # betweenness estimate (about 10 s at force scale) per removal
         return pl.DataFrame(rows, schema=DISRUPTION_SCHEMA, orient="row")
@@ -118,7 +118,7 @@ def _remove(graph: ig.Graph, values: np.ndarray, vertex: int, settings: dict
             ) -> tuple[ig.Graph, np.ndarray]:
     """``graph`` without ``vertex`` and the betweenness of what remains: computed again only
     for the people of the component it was in (nobody else's shortest paths ran through it)."""
-    membership = np.asarray(graph.connected_components().membership)
+    membership = _labels(graph)
     affected = membership == membership[vertex]
     affected[vertex] = False
     graph = graph.copy()
@@ -129,6 +129,15 @@ def _remove(graph: ig.Graph, values: np.ndarray, vertex: int, settings: dict
         piece = graph.induced_subgraph(inside.tolist(), implementation="create_from_scratch")
         values[inside] = raw_betweenness(piece, **settings)[0]
     return graph, values
+
+
+def _labels(graph: ig.Graph) -> np.ndarray:
+    """Each vertex's connected component, by SciPy on the edge list (the network's own
+    components are computed once, by the prepared analysis: these are of what remains)."""
+    n = graph.vcount()
+    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    adjacency = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    return csgraph.connected_components(adjacency, directed=False)[1]
 
 
 def _sizes(edges: np.ndarray, removed: np.ndarray) -> np.ndarray:
@@ -162,9 +171,9 @@ def _top(graph: ig.Graph, values: np.ndarray, top: int) -> list[int]:
     return [int(candidates[i]) for i in _ranking(names, values[candidates])[:top]]
 
 
-def _exact(graph: ig.Graph, exact_max_vertices: int, samples: int) -> bool:
-    """Whether betweenness is computed exactly on this graph (see ``keyplayers``)."""
-    sizes = np.asarray(graph.connected_components().sizes())
+def _exact(sizes: np.ndarray, exact_max_vertices: int, samples: int) -> bool:
+    """Whether betweenness is computed exactly on a graph of components of these ``sizes``
+    (see ``keyplayers``)."""
     linked = int(sizes[sizes >= 3].sum())
     return linked <= exact_max_vertices or samples >= linked
 
@@ -177,5 +186,5 @@ def _ranking(names: list[str], values: np.ndarray) -> list[int]:
 
 def _row(strategy: str, removed: int, person: str | None, normalised: float | None,
          graph: ig.Graph, baseline: int) -> tuple:
-    sizes = np.asarray(graph.connected_components().sizes() or [0])
+    sizes = np.bincount(_labels(graph)) if graph.vcount() else np.zeros(1, dtype=np.int64)
     return _at(strategy, removed, person, normalised, sizes, baseline)
